@@ -1,0 +1,43 @@
+"""Every callback_id, block_id and action_id the app uses, named for what the person chose.
+
+Handlers and Block Kit builders share these; the simulated Slack user in tests
+reaches the same fields through them.
+"""
+
+# Views (callback_id). The suffix is the version of the fields the submission
+# handler expects: bump it when the modal's fields change so that a modal opened
+# before a deploy gets a clear "please reopen" instead of a half-understood submit.
+MEETING_MODAL = "meeting_modal"
+MEETING_MODAL_VERSION = "3"
+BOOKED_IT_MODAL = "booked_it_modal"
+BOOKED_IT_MODAL_VERSION = "1"
+
+# /meeting modal blocks (block_id == action_id unless said otherwise).
+ACCOUNT = "account"
+DEAL = "deal"
+NEW_DEAL_NAME = "new_deal_name"
+HELD_AT = "held_at"
+ASK = "ask"
+ASK_TYPE = "ask_type"
+REACTION = "reaction"
+NEXT_STEP = "next_step"
+NEXT_STEP_AT = "next_step_at"
+KIND = "kind"
+NOTES = "notes"
+PREP_PREFIX = "prep_"  # prep_attendees, prep_agenda, ... (see vocabulary.PREP_QUESTIONS)
+
+# Option values with a meaning of their own.
+NEW_ACCOUNT_PREFIX = "new:"  # "new:<typed name>" in the account typeahead
+ACCOUNT_ID_PREFIX = "acct:"  # "acct:<id>"
+NEW_DEAL = "new_deal"
+
+# Coaching DM buttons.
+BOOKED_IT = "booked_it"  # value: next step id
+ADD_REPLACEMENT_DEAL = "add_replacement_deal"  # value: lost/at-risk deal id
+LOG_MEETING_FOR_ACCOUNT = "log_meeting_for_account"  # value: account id
+CALENDAR_GOOGLE = "calendar_google"
+CALENDAR_OUTLOOK = "calendar_outlook"
+
+# The "Add a replacement deal" modal.
+REPLACEMENT_MODAL = "replacement_modal"
+REPLACEMENT_MODAL_VERSION = "1"

@@ -1,0 +1,88 @@
+"""Workspaces and reps as the app first meets them: created on first use, refreshed from Slack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Rep, Workspace
+
+# Slack timezones change when people travel; refresh at most daily.
+PROFILE_MAX_AGE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SlackProfile:
+    """What ``users.info`` tells about a person, as plain values."""
+
+    user_id: str
+    display_name: str
+    timezone: str
+    is_admin: bool = False
+    is_owner: bool = False
+    deleted: bool = False
+
+    @classmethod
+    def from_users_info(cls, user: dict) -> SlackProfile:
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+        return cls(
+            user_id=user["id"],
+            display_name=str(name or user["id"]),
+            timezone=user.get("tz") or "UTC",
+            is_admin=bool(user.get("is_admin")),
+            is_owner=bool(user.get("is_owner")),
+            deleted=bool(user.get("deleted")),
+        )
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The named zone, or UTC when Slack gave none or one this machine does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def ensure_workspace(session: Session, team_id: str, now: datetime, name: str = "") -> Workspace:
+    workspace = session.get(Workspace, team_id)
+    if workspace is None:
+        workspace = Workspace(team_id=team_id, name=name, created_at=now)
+        session.add(workspace)
+        session.flush()
+    elif workspace.uninstalled_at is not None:
+        # Used again (single-workspace mode) or reinstalled: the 30-day purge is off.
+        workspace.uninstalled_at = None
+    return workspace
+
+
+def ensure_rep(session: Session, team_id: str, user_id: str, now: datetime, display_name: str = "") -> Rep:
+    rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+    if rep is None:
+        rep = Rep(team_id=team_id, user_id=user_id, display_name=display_name or user_id, created_at=now)
+        session.add(rep)
+        session.flush()
+    return rep
+
+
+def profile_is_stale(rep: Rep | None, now: datetime) -> bool:
+    return rep is None or rep.timezone_refreshed_at is None or now - rep.timezone_refreshed_at > PROFILE_MAX_AGE
+
+
+def apply_profile(session: Session, team_id: str, profile: SlackProfile, now: datetime) -> Rep:
+    """Store what Slack says of a rep: name and timezone; a new workspace takes its first rep's zone."""
+    rep = ensure_rep(session, team_id, profile.user_id, now, profile.display_name)
+    rep.display_name = profile.display_name
+    rep.timezone = zone(profile.timezone).key
+    rep.timezone_refreshed_at = now
+    workspace = ensure_workspace(session, team_id, now)
+    if workspace.installer_user_id is None:
+        # Single-workspace mode has no install event: the first person to use the app stands in
+        # for the installer, and the workspace takes their timezone (PRODUCT.md's default).
+        workspace.installer_user_id = profile.user_id
+        workspace.timezone = rep.timezone
+    return rep

@@ -1,0 +1,136 @@
+"""The Slack shell: builds the Bolt app and wires one module per Slack surface."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config, ConfigError
+from bot.slack_tokens import TokenSource
+from models import make_session_factory
+from models.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+
+log = logging.getLogger("nextstep")
+
+# The fewest bot scopes that serve what the app does (manifest.yml lists the same).
+BOT_SCOPES = ["commands", "chat:write", "users:read"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    """What every listener needs, injected into Bolt's context by a middleware."""
+
+    config: Config
+    session_factory: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    tokens: TokenSource
+
+    def session(self) -> Session:
+        return self.session_factory()
+
+
+def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = utcnow) -> tuple[App, Deps]:
+    """The Bolt app for one workspace (bot token) or many (OAuth), talking to ``config.slack_api_url``."""
+    client = WebClient(base_url=config.slack_api_url, token=config.bot_token, timeout=10)
+    session_factory = make_session_factory(engine)
+    installation_store = None
+    kwargs: dict[str, Any] = {}
+    if config.multi_workspace:
+        assert config.client_id and config.client_secret
+        installation_store = SQLAlchemyInstallationStore(
+            client_id=config.client_id,
+            engine=engine,
+            bots_table_name=BOTS_TABLE,
+            installations_table_name=INSTALLATIONS_TABLE,
+        )
+        kwargs["oauth_settings"] = OAuthSettings(
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            scopes=BOT_SCOPES,
+            installation_store=installation_store,
+            state_store=SQLAlchemyOAuthStateStore(
+                expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE
+            ),
+            callback_options=CallbackOptions(success=_on_installed(session_factory, clock), failure=_install_failed),
+        )
+    else:
+        kwargs["token"] = config.bot_token
+    tokens = TokenSource(config.bot_token, installation_store)
+    deps = Deps(config=config, session_factory=session_factory, clock=clock, tokens=tokens)
+    try:
+        app = App(
+            signing_secret=config.signing_secret,
+            client=client,
+            # Ack first, then work in Bolt's listener threads: Slack's 3-second window holds the ack only.
+            process_before_response=False,
+            **kwargs,
+        )
+    except Exception as error:  # Bolt verifies a static token with auth.test at start-up
+        raise ConfigError([f"SLACK_BOT_TOKEN: Slack refused it at start-up ({error})"]) from None
+    register_all(app, deps)
+    return app, deps
+
+
+def register_all(app: App, deps: Deps) -> None:
+    from handlers import actions, commands, events, options, views
+
+    @app.middleware
+    def inject_deps(context: dict, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context["deps"] = deps
+        context["request_id"] = uuid.uuid4().hex[:12]
+        return next()
+
+    events.register(app)  # first: it holds the event_id de-duplication middleware
+    commands.register(app)
+    options.register(app)
+    actions.register(app)
+    views.register(app)
+
+    @app.error
+    def log_error(error: Exception, body: dict, context: dict, logger: logging.Logger) -> None:
+        logger.error(
+            "unhandled error team=%s request=%s type=%s: %r",
+            context.get("team_id"),
+            context.get("request_id"),
+            body.get("type") if isinstance(body, dict) else None,
+            error,
+        )
+
+
+def _on_installed(session_factory: sessionmaker[Session], clock: Callable[[], datetime]):  # type: ignore[no-untyped-def]
+    """After the OAuth install: the workspace row, with the installer and their timezone."""
+    from bot.reps import ensure_workspace
+
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        if installation.team_id:
+            with session_factory() as session:
+                workspace = ensure_workspace(session, installation.team_id, clock(), installation.team_name or "")
+                workspace.installer_user_id = installation.user_id
+                workspace.tokens_revoked_at = None
+                session.commit()
+        return args.default.success(args)
+
+    return success
+
+
+def _install_failed(args: Any) -> BoltResponse:
+    log.warning("install failed: %s", args.reason)
+    return args.default.failure(args)

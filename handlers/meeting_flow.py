@@ -1,0 +1,141 @@
+"""The `/meeting` flow's Slack calls, shared by the command, the buttons and the submission."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot import ids
+from bot.accounts import AccountChoice, account_label, open_deals
+from bot.blocks.coaching_dm import coaching_message
+from bot.blocks.meeting_modal import MeetingModal, meeting_modal
+from bot.coaching import CoachingInput, Prep, coach
+from bot.meetings import LoggedMeeting, replacement_accounts
+from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
+from bot.vocabulary import AskType, MeetingKind, Reaction
+from handlers import Deps
+from models import Account, Deal, Meeting, NextStep, Rep
+
+log = logging.getLogger("nextstep")
+
+
+def open_meeting_modal(
+    client: WebClient, deps: Deps, *, team_id: str, trigger_id: str, account: AccountChoice | None,
+    channel_id: str | None,
+) -> None:
+    """views.open: the trigger expires 3 s after the click, so this runs right after the ack."""
+    deals: list[tuple[int, str]] = []
+    if account is not None and not account.is_new:
+        with deps.session() as session:
+            deals = open_deals(session, team_id, account.value)
+    label = account.label if account is None or account.label else f"\u2795 New account: {account.value[4:]}"
+    view = meeting_modal(
+        MeetingModal(
+            now=deps.clock(),
+            account=(account.value, label) if account else None,
+            deals=deals,
+            channel_id=channel_id,
+        )
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def refresh_meeting_modal(client: WebClient, deps: Deps, *, team_id: str, view: dict[str, Any]) -> None:
+    """Re-render the open modal after a choice (account, deal, reaction), keeping what was typed."""
+    values: dict[str, dict[str, Any]] = {}
+    for actions in ((view.get("state") or {}).get("values") or {}).values():
+        values.update(actions)
+
+    def chosen(action_id: str) -> str | None:
+        option = (values.get(action_id) or {}).get("selected_option") or {}
+        value = option.get("value")
+        return value if isinstance(value, str) else None
+
+    account_value = chosen(ids.ACCOUNT)
+    with deps.session() as session:
+        account = account_label(session, team_id, account_value) if account_value else None
+        deals = open_deals(session, team_id, account.value) if account else []
+    try:
+        channel_id = json.loads(view.get("private_metadata") or "{}").get("channel")
+    except (ValueError, AttributeError):
+        channel_id = None
+    new_view = meeting_modal(
+        MeetingModal(
+            now=deps.clock(),
+            account=(account.value, account.label) if account else None,
+            deals=deals,
+            deal=chosen(ids.DEAL),
+            booked=chosen(ids.REACTION) == Reaction.BOOKED,
+            channel_id=channel_id,
+        )
+    )
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+    except SlackApiError as error:
+        if error.response.get("error") != "hash_conflict":
+            raise
+        # A newer choice already re-rendered the modal; that render wins.
+        log.info("views.update hash_conflict team=%s view=%s", team_id, view.get("id"))
+
+
+def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
+    """users.info → the rep's name and timezone, at most daily."""
+    now = deps.clock()
+    with deps.session() as session:
+        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        if not profile_is_stale(rep, now):
+            return
+    user = client.users_info(user=user_id)["user"]
+    with deps.session() as session:
+        apply_profile(session, team_id, SlackProfile.from_users_info(user), now)
+        session.commit()
+
+
+def send_coaching(client: WebClient, deps: Deps, *, team_id: str, user_id: str, logged: LoggedMeeting) -> None:
+    """The coaching DM for a freshly logged meeting."""
+    try:
+        refresh_profile(client, deps, team_id=team_id, user_id=user_id)
+    except SlackApiError as error:  # coach anyway, in the zone we last knew
+        log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
+    with deps.session() as session:
+        meeting = session.get(Meeting, logged.meeting_id)
+        assert meeting is not None
+        deal = session.get(Deal, meeting.deal_id)
+        account = session.get(Account, logged.account_id)
+        rep = session.get(Rep, meeting.rep_id)
+        step = session.get(NextStep, logged.next_step_id) if logged.next_step_id else None
+        assert deal is not None and account is not None and rep is not None
+        reaction = Reaction(meeting.reaction) if meeting.reaction else None
+        replacements = (
+            tuple(replacement_accounts(session, team_id, rep.id, account.id)) if reaction is Reaction.DECLINED else ()
+        )
+        inp = CoachingInput(
+            rep_tz=zone(rep.timezone),
+            account_name=account.name,
+            deal_name=deal.name,
+            ask_text=meeting.ask_text,
+            chosen=AskType(meeting.ask_type),
+            reaction=reaction,
+            kind=MeetingKind(meeting.kind) if meeting.kind else None,
+            next_step_description=step.description if step else None,
+            next_step_at=step.scheduled_at if step else None,
+            prep=Prep(
+                attendees=step.prep_attendees if step else None,
+                agenda=step.prep_agenda if step else None,
+                materials=step.prep_materials if step else None,
+                evaluation=step.prep_evaluation if step else None,
+                step_after=step.prep_step_after if step else None,
+            ),
+            next_step_id=step.id if step else None,
+            deal_id=deal.id,
+            replacement_accounts=replacements,
+            territory=account.territory,
+            streak=rep.streak,
+        )
+    text, blocks = coaching_message(coach(inp))
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)

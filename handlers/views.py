@@ -1,0 +1,183 @@
+"""Modal submissions: validated in the app, errors next to the field, stored before the ack."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import ids
+from bot.blocks.confirmations import booked_confirmation, replacement_confirmation
+from bot.deals import add_replacement_deal
+from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed
+from bot.meetings import book_next_step, log_meeting, read_meeting_form
+from bot.reps import zone
+from bot.view_state import ViewState
+from handlers import Deps
+from handlers.guard import SAVE_FAILED, guarded, modal_error
+from handlers.meeting_flow import send_coaching
+from models import Deal, Rep
+
+log = logging.getLogger("nextstep")
+
+REOPEN = "This form changed since you opened it (we updated the app). Nothing was saved: please close it and open it again."
+
+
+def _metadata(view: dict[str, Any], version: str) -> dict[str, Any] | None:
+    """The view's private metadata when it was built by this version of the modal, else None."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+    except (TypeError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("v") == version else None
+
+
+def _block_ids(view: dict[str, Any]) -> set[str]:
+    return {str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("block_id")}
+
+
+def _errors_for_view(view: dict[str, Any], errors: dict[str, str], state: ViewState) -> dict[str, str]:
+    """Map errors to block_ids present in this view (Slack rejects unknown ones)."""
+    present = _block_ids(view)
+    mapped: dict[str, str] = {}
+    for key, message in errors.items():
+        block_id = key if key in present else state.block_id(key, key)
+        if block_id not in present:
+            block_id = next((b for b in present if b.startswith(key)), None) or next(iter(sorted(present)), key)
+        mapped.setdefault(block_id, message)
+    return mapped
+
+
+@guarded
+def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    deps: Deps = context["deps"]
+    view = body["view"]
+    team_id, user_id = context["team_id"], body["user"]["id"]
+    if _metadata(view, ids.MEETING_MODAL_VERSION) is None:
+        modal_error(ack, view, REOPEN, prefer=ids.ACCOUNT)
+        return
+    state = ViewState.parse(view.get("state"))
+    form = read_meeting_form(state)
+    if state.errors:
+        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        return
+    block_of = {action_id: block_id for action_id, (block_id, _) in state.values.items()}
+    now = deps.clock()
+    try:
+        with deps.session() as session:
+            logged = log_meeting(
+                session, team_id=team_id, user_id=user_id, form=form, view_id=view.get("id"), now=now, block_of=block_of
+            )
+    except FieldErrors as error:
+        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
+        return
+    except DuplicateSubmission as dup:
+        log.info("duplicate submission team=%s view=%s meeting=%s", team_id, view.get("id"), dup.meeting_id)
+        ack()
+        return
+    except SQLAlchemyError as error:
+        log.error("meeting not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__)
+        modal_error(ack, view, SAVE_FAILED, prefer=ids.ACCOUNT)
+        return
+    ack()
+    send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
+
+
+@guarded
+def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    deps: Deps = context["deps"]
+    view = body["view"]
+    team_id, user_id = context["team_id"], body["user"]["id"]
+    meta = _metadata(view, ids.BOOKED_IT_MODAL_VERSION)
+    if meta is None or not isinstance(meta.get("next_step_id"), int):
+        modal_error(ack, view, REOPEN, prefer=ids.NEXT_STEP_AT)
+        return
+    state = ViewState.parse(view.get("state"))
+    at, description = state.instant(ids.NEXT_STEP_AT), state.text(ids.NEXT_STEP)
+    if state.errors:
+        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        return
+    try:
+        with deps.session() as session:
+            step = book_next_step(
+                session, team_id=team_id, user_id=user_id, next_step_id=meta["next_step_id"], at=at,
+                description=description, now=deps.clock(),
+            )
+            deal = session.get(Deal, step.deal_id)
+            rep = session.get(Rep, step.rep_id)
+            assert deal is not None and rep is not None and step.scheduled_at is not None
+            text, blocks = booked_confirmation(
+                deal_name=deal.name, description=step.description, at=step.scheduled_at, tz=zone(rep.timezone)
+            )
+    except FieldErrors as error:
+        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
+        return
+    except NotAllowed as error:
+        modal_error(ack, view, str(error), prefer=ids.NEXT_STEP_AT)
+        return
+    except SQLAlchemyError as error:
+        log.error("booking not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__)
+        modal_error(ack, view, SAVE_FAILED, prefer=ids.NEXT_STEP_AT)
+        return
+    ack()
+    message = meta.get("message") or {}
+    if message.get("channel") and message.get("ts"):
+        # The coaching DM's buttons are spent: say what was done, in place.
+        client.chat_update(channel=message["channel"], ts=message["ts"], text=text, blocks=blocks)
+    else:
+        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+@guarded
+def replacement_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    deps: Deps = context["deps"]
+    view = body["view"]
+    team_id, user_id = context["team_id"], body["user"]["id"]
+    meta = _metadata(view, ids.REPLACEMENT_MODAL_VERSION)
+    if meta is None or not isinstance(meta.get("replaces"), int):
+        modal_error(ack, view, REOPEN, prefer=ids.ACCOUNT)
+        return
+    state = ViewState.parse(view.get("state"))
+    account_value, deal_name = state.option(ids.ACCOUNT), state.text(ids.NEW_DEAL_NAME)
+    if state.errors:
+        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        return
+    try:
+        with deps.session() as session:
+            deal = add_replacement_deal(
+                session, team_id=team_id, user_id=user_id, replaces_deal_id=meta["replaces"],
+                account_value=account_value, deal_name=deal_name, now=deps.clock(),
+            )
+            text, blocks = replacement_confirmation(deal.name)
+    except FieldErrors as error:
+        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
+        return
+    except NotAllowed as error:
+        modal_error(ack, view, str(error), prefer=ids.ACCOUNT)
+        return
+    except SQLAlchemyError as error:
+        log.error("deal not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__)
+        modal_error(ack, view, SAVE_FAILED, prefer=ids.ACCOUNT)
+        return
+    ack()
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def unknown_view(ack: Ack, body: dict) -> None:
+    """A modal this version of the app does not know (an old deploy's): say so, save nothing."""
+    view = body.get("view") or {}
+    log.warning("unknown view callback_id=%r", str(view.get("callback_id"))[:64])
+    modal_error(ack, view, REOPEN)
+
+
+def register(app: App) -> None:
+    app.view(ids.MEETING_MODAL)(meeting_submitted)
+    app.view(ids.BOOKED_IT_MODAL)(booked_it_submitted)
+    app.view(ids.REPLACEMENT_MODAL)(replacement_submitted)
+    # Registered last: Bolt runs the first listener that matches.
+    app.view(re.compile(".*"))(unknown_view)

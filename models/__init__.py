@@ -1,0 +1,40 @@
+"""The store: typed models, the engine and session factory, and the queries that matter for speed."""
+
+from models import slack_tables  # noqa: F401  (registers slack_sdk's tables on Base.metadata)
+from models.base import Base, UTCDateTime
+from models.db import make_engine, make_session_factory
+from models.entities import (
+    Account,
+    Deal,
+    Holiday,
+    LeaderboardPost,
+    Meeting,
+    MeetingVersion,
+    NextStep,
+    Nudge,
+    ProcessedEvent,
+    Rep,
+    Reschedule,
+    SalesTeam,
+    Workspace,
+)
+
+__all__ = [
+    "Account",
+    "Base",
+    "Deal",
+    "Holiday",
+    "LeaderboardPost",
+    "Meeting",
+    "MeetingVersion",
+    "NextStep",
+    "Nudge",
+    "ProcessedEvent",
+    "Rep",
+    "Reschedule",
+    "SalesTeam",
+    "UTCDateTime",
+    "Workspace",
+    "make_engine",
+    "make_session_factory",
+]

@@ -1,0 +1,328 @@
+"""The whole domain of PRODUCT.md as typed SQLAlchemy models.
+
+Every row carries the Slack workspace's ``team_id``; nothing crosses workspaces.
+The product's sales *Team* is ``SalesTeam`` here, so that ``team_id`` keeps the one
+meaning Slack gives it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.vocabulary import DealStatus, NextStepStatus, RepStatus
+from models.base import Base, UTCDateTime
+
+TEAM_ID = String(32)
+USER_ID = String(32)
+CHANNEL_ID = String(32)
+
+
+class Workspace(Base):
+    """A Slack workspace that installed the app, and its settings."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    installer_user_id: Mapped[str | None] = mapped_column(USER_ID)
+    leaderboard_channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)
+    leaderboard_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday = 0
+    leaderboard_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    min_meetings_to_rank: Mapped[int] = mapped_column(Integer, default=3)
+    work_start: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    work_end: Mapped[time] = mapped_column(Time, default=time(18, 0))
+    work_days: Mapped[str] = mapped_column(String(16), default="0,1,2,3,4")  # ISO weekday - 1
+    unscheduled_first_after_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    unscheduled_every_working_days: Mapped[int] = mapped_column(Integer, default=2)
+    unscheduled_max_nudges: Mapped[int] = mapped_column(Integer, default=3)
+    overdue_after_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    stalled_after_days: Mapped[int] = mapped_column(Integer, default=14)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tokens_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by app_uninstalled; the data is purged 30 days later unless the app is reinstalled.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    holidays: Mapped[list[Holiday]] = relationship(back_populates="workspace", cascade="all, delete-orphan")
+
+
+class Holiday(Base):
+    __tablename__ = "holidays"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+
+    workspace: Mapped[Workspace] = relationship(back_populates="holidays")
+
+
+class SalesTeam(Base):
+    """A manager, their reps, and the channel the team's leaderboard goes to."""
+
+    __tablename__ = "sales_teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    manager_user_id: Mapped[str | None] = mapped_column(USER_ID)
+    channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)  # None: the workspace's leaderboard channel
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+
+class Rep(Base):
+    """A Slack user who logs meetings."""
+
+    __tablename__ = "reps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(USER_ID)
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    timezone_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sales_team_id: Mapped[int | None] = mapped_column(ForeignKey("sales_teams.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default=RepStatus.ACTIVE)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Consecutive meetings that ended booked, kept as meetings are logged (never recomputed from history).
+    streak: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+
+class Account(Base):
+    """A company, shared by the workspace."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    # Case- and space-folded name: "ACME  corp" and "Acme Corp" are one account.
+    name_key: Mapped[str] = mapped_column(String(255))
+    territory: Mapped[str | None] = mapped_column(String(100))
+    created_by_rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # Serves the typeahead (prefix match on name_key) and the uniqueness of names.
+        UniqueConstraint("team_id", "name_key"),
+        Index(None, "team_id", "territory"),
+    )
+
+
+class Deal(Base):
+    """One opportunity on an account, owned by a rep."""
+
+    __tablename__ = "deals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    owner_rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=DealStatus.OPEN)
+    lost_reason: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A deal added to replace one that stalled or was lost points at it.
+    replaces_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    at_risk_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+    owner: Mapped[Rep] = relationship()
+
+    __table_args__ = (
+        Index(None, "team_id", "account_id", "status"),
+        Index(None, "team_id", "owner_rep_id", "status"),
+    )
+
+
+class Meeting(Base):
+    """A meeting held on a deal: the ask the rep made and the prospect's reaction."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id", ondelete="CASCADE"))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    ask_text: Mapped[str] = mapped_column(Text, default="")
+    ask_type: Mapped[str] = mapped_column(String(32))  # as the rep chose it
+    graded_ask_type: Mapped[str] = mapped_column(String(32))  # the lower of the choice and the words
+    grade_reason: Mapped[str | None] = mapped_column(Text)
+    reaction: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    logged_via: Mapped[str] = mapped_column(String(32), default="modal")
+    # The Slack view that produced it: a second submission of the same view stores nothing.
+    source_view_id: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    deal: Mapped[Deal] = relationship()
+    rep: Mapped[Rep] = relationship()
+    next_step: Mapped[NextStep | None] = relationship(back_populates="meeting", uselist=False)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "source_view_id"),
+        # The weekly metrics: a rep's meetings in a week, by when they were held.
+        Index(None, "team_id", "rep_id", "held_at"),
+        # A deal's history and "days since the last meeting".
+        Index(None, "deal_id", "held_at"),
+    )
+
+
+class MeetingVersion(Base):
+    """A meeting as it was before an edit: edits keep the previous version."""
+
+    __tablename__ = "meeting_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_by_user_id: Mapped[str | None] = mapped_column(USER_ID)
+
+    __table_args__ = (UniqueConstraint("meeting_id", "version"),)
+
+
+class NextStep(Base):
+    """The follow-up a meeting produced, booked for a time or not yet scheduled."""
+
+    __tablename__ = "next_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id", ondelete="CASCADE"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=NextStepStatus.UNSCHEDULED)
+    booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prep_attendees: Mapped[str | None] = mapped_column(Text)
+    prep_agenda: Mapped[str | None] = mapped_column(Text)
+    prep_materials: Mapped[str | None] = mapped_column(Text)
+    prep_evaluation: Mapped[str | None] = mapped_column(Text)
+    prep_step_after: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[Meeting | None] = relationship(back_populates="next_step")
+    reschedules: Mapped[list[Reschedule]] = relationship(order_by="Reschedule.changed_at")
+
+    __table_args__ = (
+        # The clock's sweep: open next steps by status and time (booked → overdue/prep, unscheduled → nudge).
+        Index(None, "status", "scheduled_at"),
+        Index(None, "team_id", "status", "scheduled_at"),
+        Index(None, "deal_id", "status"),
+    )
+
+
+class Reschedule(Base):
+    """One move of a booked next step: from, to, and when it was moved."""
+
+    __tablename__ = "reschedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    next_step_id: Mapped[int] = mapped_column(ForeignKey("next_steps.id", ondelete="CASCADE"), index=True)
+    from_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    to_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Nudge(Base):
+    """One reminder of one kind about one next step or deal, claimed before it is sent."""
+
+    __tablename__ = "nudges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id", ondelete="CASCADE"))
+    next_step_id: Mapped[int | None] = mapped_column(ForeignKey("next_steps.id", ondelete="CASCADE"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    # "step:<id>" or "deal:<id>" and the window (e.g. the nudge's ordinal) make the claim unique.
+    subject_key: Mapped[str] = mapped_column(String(64))
+    window_key: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "subject_key", "window_key"),
+        # Due-and-unsent nudges: the sweep's delivery query.
+        Index(None, "sent_at", "due_at"),
+        Index(None, "team_id", "rep_id", "sent_at"),
+    )
+
+
+class LeaderboardPost(Base):
+    """What was posted where for which team and week, so a week is posted once."""
+
+    __tablename__ = "leaderboard_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "leaderboard" or "digest"
+    scope_key: Mapped[str] = mapped_column(String(64))  # the sales team, or the manager for a digest
+    week_start: Mapped[date] = mapped_column(Date)
+    channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (UniqueConstraint("team_id", "kind", "scope_key", "week_start"),)
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled: Slack retries them, the app acts once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_config
+
+BASE = {"SLACK_SIGNING_SECRET": "s3cret", "SLACK_BOT_TOKEN": "xoxb-1"}
+
+
+def problems(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env)
+    return caught.value.problems
+
+
+def test_single_workspace_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(BASE)
+    assert not config.multi_workspace
+    assert config.port == 3000
+    assert config.slack_api_url == "https://slack.com/api/"
+    assert config.database_url == f"sqlite:///{tmp_path}/nextstep.sqlite"
+
+
+def test_heroku_postgres_url_is_accepted_and_uses_psycopg():
+    config = load_config({**BASE, "DATABASE_URL": "postgres://u:pw@db.example:5432/app"})
+    assert config.database_url == "postgresql+psycopg://u:pw@db.example:5432/app"
+    assert "pw" not in str(config.redacted())
+
+
+def test_sqlite_is_refused_on_heroku():
+    (line,) = problems({**BASE, "DYNO": "web.1"})
+    assert line.startswith("DATABASE_URL:") and "DYNO" in line
+
+
+def test_each_problem_is_one_line_naming_the_setting():
+    lines = problems({"SLACK_BOT_TOKEN": "abc", "PORT": "eighty", "SLACK_API_URL": "nope", "SLACK_CLIENT_ID": "1"})
+    names = [line.split(":")[0] for line in lines]
+    assert names == ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_CLIENT_SECRET", "SLACK_API_URL", "PORT"]
+    assert all("\n" not in line for line in lines)
+
+
+def test_oauth_mode_needs_no_bot_token():
+    config = load_config({"SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x"})
+    assert config.multi_workspace and config.bot_token is None
+
+
+def test_missing_everything_names_the_token_and_secret():
+    names = [line.split(":")[0] for line in problems({})]
+    assert names == ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"]
+
+
+def test_socket_mode_needs_the_bot_token():
+    lines = problems({"SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xapp-1"})
+    assert any(line.startswith("SLACK_APP_TOKEN:") for line in lines)
+
+
+def test_api_url_gets_its_trailing_slash():
+    assert load_config({**BASE, "SLACK_API_URL": "http://127.0.0.1:9/api"}).slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_unsupported_database_is_named():
+    (line,) = problems({**BASE, "DATABASE_URL": "mysql://x"})
+    assert line.startswith("DATABASE_URL:") and "mysql" in line
