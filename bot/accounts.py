@@ -52,7 +52,9 @@ def search_accounts(session: Session, team_id: str, user_id: str, typed: str) ->
     ).all()
     choices = [AccountChoice(f"{ids.ACCOUNT_ID_PREFIX}{row.id}", row.name) for row in rows]
     if key and not any(row.name_key == key for row in rows):
-        choices = [AccountChoice(f"{ids.NEW_ACCOUNT_PREFIX}{typed}", f"\u2795 New account: {typed}", True)] + choices
+        choices = [
+            AccountChoice(f"{ids.NEW_ACCOUNT_PREFIX}{typed}", f"\u2795 New account: {typed}", True)
+        ] + choices
     return choices[:MAX_OPTIONS]
 
 
@@ -64,7 +66,8 @@ def find_account(session: Session, team_id: str, text: str) -> AccountChoice | N
     exact = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == key))
     if exact is not None:
         return AccountChoice(f"{ids.ACCOUNT_ID_PREFIX}{exact.id}", exact.name)
-    return AccountChoice(f"{ids.NEW_ACCOUNT_PREFIX}{' '.join(text.split())[:MAX_NEW_NAME]}", "", True)
+    name = " ".join(text.split())[:MAX_NEW_NAME]
+    return AccountChoice(f"{ids.NEW_ACCOUNT_PREFIX}{name}", f"\u2795 New account: {name}", True)
 
 
 def account_label(session: Session, team_id: str, value: str) -> AccountChoice | None:

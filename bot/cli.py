@@ -56,16 +56,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nextstep", description="Next Step: end every sales meeting with a scheduled next step.")
+    parser = argparse.ArgumentParser(
+        prog="nextstep", description="Next Step: end every sales meeting with a scheduled next step."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="the HTTP server (gunicorn) on $PORT").set_defaults(func=cmd_serve)
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "downgrade"])
     db.add_argument("revision", nargs="?", default="-1", help="downgrade target (default: one step back)")
     db.set_defaults(func=cmd_db)
-    sub.add_parser("demo", help="run the real app against the built-in Slack sandbox and print what people see").set_defaults(
-        func=cmd_demo
-    )
+    sub.add_parser(
+        "demo", help="run the real app against the built-in Slack sandbox and print what people see"
+    ).set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     setup_logging()
     return int(args.func(args))

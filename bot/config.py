@@ -113,7 +113,9 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         problems.append("SLACK_APP_TOKEN: malformed; an app-level token starts with xapp-")
     if (client_id is None) != (client_secret is None):
         missing = "SLACK_CLIENT_SECRET" if client_secret is None else "SLACK_CLIENT_ID"
-        problems.append(f"{missing}: missing; the OAuth install flow needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+        problems.append(
+            f"{missing}: missing; the OAuth install flow needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
+        )
     if bot_token is None and client_id is None and client_secret is None:
         problems.append(
             "SLACK_BOT_TOKEN: missing; set it for one workspace, or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET for many"

@@ -34,7 +34,10 @@ def add_replacement_deal(
     if replaced is None or rep is None or replaced.team_id != team_id or replaced.owner_rep_id != rep.id:
         raise NotAllowed("That deal isn't one of yours.")
     replaced_account = session.get(Account, replaced.account_id)
-    if account_value.startswith(ids.ACCOUNT_ID_PREFIX) and account_value[len(ids.ACCOUNT_ID_PREFIX) :].isdigit():
+    if (
+        account_value.startswith(ids.ACCOUNT_ID_PREFIX)
+        and account_value[len(ids.ACCOUNT_ID_PREFIX) :].isdigit()
+    ):
         account = session.get(Account, int(account_value[len(ids.ACCOUNT_ID_PREFIX) :]))
         if account is None or account.team_id != team_id:
             raise FieldErrors({ids.ACCOUNT: "That account no longer exists. Pick again."})
@@ -42,7 +45,9 @@ def add_replacement_deal(
         name = " ".join(account_value[len(ids.NEW_ACCOUNT_PREFIX) :].split())
         if not name:
             raise FieldErrors({ids.ACCOUNT: "Type the account's name."})
-        account = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name)))
+        account = session.scalar(
+            select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name))
+        )
         if account is None:
             account = Account(
                 team_id=team_id,

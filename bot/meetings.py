@@ -212,14 +212,14 @@ def log_meeting(
         session.flush()
 
         # A meeting on the deal is what the open next steps were waiting for.
-        for step in session.scalars(
+        for earlier in session.scalars(
             select(NextStep).where(
                 NextStep.deal_id == deal.id,
                 NextStep.status.in_([NextStepStatus.BOOKED, NextStepStatus.UNSCHEDULED]),
             )
         ):
-            step.status = NextStepStatus.DONE
-            step.status_changed_at = now
+            earlier.status = NextStepStatus.DONE
+            earlier.status_changed_at = now
 
         step = _next_step(form, team_id, deal, rep, meeting, now)
         if step is not None:

@@ -29,7 +29,12 @@ class SlackProfile:
     @classmethod
     def from_users_info(cls, user: dict) -> SlackProfile:
         profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+        )
         return cls(
             user_id=user["id"],
             display_name=str(name or user["id"]),
@@ -70,16 +75,18 @@ def ensure_rep(session: Session, team_id: str, user_id: str, now: datetime, disp
 
 
 def profile_is_stale(rep: Rep | None, now: datetime) -> bool:
-    return rep is None or rep.timezone_refreshed_at is None or now - rep.timezone_refreshed_at > PROFILE_MAX_AGE
+    return (
+        rep is None or rep.timezone_refreshed_at is None or now - rep.timezone_refreshed_at > PROFILE_MAX_AGE
+    )
 
 
 def apply_profile(session: Session, team_id: str, profile: SlackProfile, now: datetime) -> Rep:
     """Store what Slack says of a rep: name and timezone; a new workspace takes its first rep's zone."""
+    workspace = ensure_workspace(session, team_id, now)
     rep = ensure_rep(session, team_id, profile.user_id, now, profile.display_name)
     rep.display_name = profile.display_name
     rep.timezone = zone(profile.timezone).key
     rep.timezone_refreshed_at = now
-    workspace = ensure_workspace(session, team_id, now)
     if workspace.installer_user_id is None:
         # Single-workspace mode has no install event: the first person to use the app stands in
         # for the installer, and the workspace takes their timezone (PRODUCT.md's default).

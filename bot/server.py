@@ -30,7 +30,7 @@ def serve(config: Config) -> None:
     """gunicorn on 0.0.0.0:$PORT, threaded workers (Bolt finishes listeners after the ack)."""
     from gunicorn.app.base import BaseApplication
 
-    class NextStepServer(BaseApplication):  # type: ignore[misc]
+    class NextStepServer(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"0.0.0.0:{config.port}")
             self.cfg.set("worker_class", "gthread")
@@ -58,8 +58,9 @@ class BackgroundServer:
     """The real WSGI app on 127.0.0.1 (port 0 by default) in a thread: for tests and the demo."""
 
     def __init__(self, wsgi_app: Callable[..., Any], port: int = 0):
-        self._server = make_server("127.0.0.1", port, wsgi_app, server_class=_ThreadingWSGIServer,
-                                   handler_class=_QuietHandler)
+        self._server = make_server(
+            "127.0.0.1", port, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

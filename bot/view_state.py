@@ -39,7 +39,9 @@ class ViewState:
         found = self.values.get(action_id)
         return found[0] if found else (default or action_id)
 
-    def _bad(self, action_id: str, message: str = "That value couldn't be read. Please choose it again.") -> None:
+    def _bad(
+        self, action_id: str, message: str = "That value couldn't be read. Please choose it again."
+    ) -> None:
         self.errors[self.block_id(action_id)] = message
 
     def text(self, action_id: str) -> str | None:

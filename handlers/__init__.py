@@ -48,6 +48,7 @@ class Deps:
 
 def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = utcnow) -> tuple[App, Deps]:
     """The Bolt app for one workspace (bot token) or many (OAuth), talking to ``config.slack_api_url``."""
+    # In single-workspace mode the client's token is the app's token (Bolt reads it from the client).
     client = WebClient(base_url=config.slack_api_url, token=config.bot_token, timeout=10)
     session_factory = make_session_factory(engine)
     installation_store = None
@@ -68,10 +69,10 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
             state_store=SQLAlchemyOAuthStateStore(
                 expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE
             ),
-            callback_options=CallbackOptions(success=_on_installed(session_factory, clock), failure=_install_failed),
+            callback_options=CallbackOptions(
+                success=_on_installed(session_factory, clock), failure=_install_failed
+            ),
         )
-    else:
-        kwargs["token"] = config.bot_token
     tokens = TokenSource(config.bot_token, installation_store)
     deps = Deps(config=config, session_factory=session_factory, clock=clock, tokens=tokens)
     try:
@@ -114,7 +115,7 @@ def register_all(app: App, deps: Deps) -> None:
         )
 
 
-def _on_installed(session_factory: sessionmaker[Session], clock: Callable[[], datetime]):  # type: ignore[no-untyped-def]
+def _on_installed(session_factory: sessionmaker[Session], clock: Callable[[], datetime]):
     """After the OAuth install: the workspace row, with the installer and their timezone."""
     from bot.reps import ensure_workspace
 
@@ -122,7 +123,9 @@ def _on_installed(session_factory: sessionmaker[Session], clock: Callable[[], da
         installation = args.installation
         if installation.team_id:
             with session_factory() as session:
-                workspace = ensure_workspace(session, installation.team_id, clock(), installation.team_name or "")
+                workspace = ensure_workspace(
+                    session, installation.team_id, clock(), installation.team_name or ""
+                )
                 workspace.installer_user_id = installation.user_id
                 workspace.tokens_revoked_at = None
                 session.commit()

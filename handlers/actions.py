@@ -56,12 +56,16 @@ def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     raw = _button_value(body)
     with deps.session() as session:
         step = session.get(NextStep, int(raw)) if raw.isdigit() else None
-        rep = session.scalar(select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"]))
+        rep = session.scalar(
+            select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
+        )
         if step is None or rep is None or step.team_id != context["team_id"] or step.rep_id != rep.id:
             _refuse(client, body, "That next step isn't one of yours, so I can't book it.")
             return
         if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
-            _refuse(client, body, f"That next step is already {step.status}. Log a meeting with /meeting instead.")
+            _refuse(
+                client, body, f"That next step is already {step.status}. Log a meeting with /meeting instead."
+            )
             return
         deal = session.get(Deal, step.deal_id)
         view = booked_it_modal(step.id, step.description, deal.name if deal else "", step.scheduled_at)
@@ -79,7 +83,9 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
     raw = _button_value(body)
     with deps.session() as session:
         deal = session.get(Deal, int(raw)) if raw.isdigit() else None
-        rep = session.scalar(select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"]))
+        rep = session.scalar(
+            select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
+        )
         if deal is None or rep is None or deal.team_id != context["team_id"] or deal.owner_rep_id != rep.id:
             _refuse(client, body, "That deal isn't one of yours.")
             return
@@ -96,7 +102,12 @@ def log_meeting_for_account(ack: Ack, body: dict, client: WebClient, context: di
     with deps.session() as session:
         account = account_label(session, context["team_id"], f"{ids.ACCOUNT_ID_PREFIX}{_button_value(body)}")
     open_meeting_modal(
-        client, deps, team_id=context["team_id"], trigger_id=body["trigger_id"], account=account, channel_id=None
+        client,
+        deps,
+        team_id=context["team_id"],
+        trigger_id=body["trigger_id"],
+        account=account,
+        channel_id=None,
     )
 
 

@@ -27,7 +27,11 @@ def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
         with deps.session() as session:
             account = find_account(session, team_id, text)
     open_meeting_modal(
-        client, deps, team_id=team_id, trigger_id=body["trigger_id"], account=account,
+        client,
+        deps,
+        team_id=team_id,
+        trigger_id=body["trigger_id"],
+        account=account,
         channel_id=body.get("channel_id"),
     )
     # After the modal is up: the rep's timezone is fresh by the time they submit.

@@ -16,21 +16,29 @@ from models import ProcessedEvent
 log = logging.getLogger("nextstep")
 
 
-def dedupe_events(body: dict, context: dict, ack: Ack, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+def dedupe_events(body: dict, context: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
     """Record each event_id once; a retry of a handled event is acknowledged and dropped."""
-    event_id = body.get("event_id") if isinstance(body, dict) and body.get("type") == "event_callback" else None
+    event_id = (
+        body.get("event_id") if isinstance(body, dict) and body.get("type") == "event_callback" else None
+    )
     if not isinstance(event_id, str) or not event_id:
         return next()
     deps: Deps = context["deps"]
     try:
         with deps.session() as session:
-            session.add(ProcessedEvent(event_id=event_id[:64], team_id=str(body.get("team_id") or "")[:32],
-                                       received_at=deps.clock()))
+            session.add(
+                ProcessedEvent(
+                    event_id=event_id[:64],
+                    team_id=str(body.get("team_id") or "")[:32],
+                    received_at=deps.clock(),
+                )
+            )
             session.commit()
     except IntegrityError:
-        log.info("duplicate event %s team=%s retry=%s", event_id, body.get("team_id"), context.get("retry_num"))
-        ack()
-        return None
+        log.info(
+            "duplicate event %s team=%s retry=%s", event_id, body.get("team_id"), context.get("retry_num")
+        )
+        return BoltResponse(status=200, body="")
     except SQLAlchemyError as error:
         # Better to risk handling a retry twice than to drop the event.
         log.warning("event %s not recorded: %s", event_id, type(error).__name__)

@@ -25,7 +25,12 @@ log = logging.getLogger("nextstep")
 
 
 def open_meeting_modal(
-    client: WebClient, deps: Deps, *, team_id: str, trigger_id: str, account: AccountChoice | None,
+    client: WebClient,
+    deps: Deps,
+    *,
+    team_id: str,
+    trigger_id: str,
+    account: AccountChoice | None,
     channel_id: str | None,
 ) -> None:
     """views.open: the trigger expires 3 s after the click, so this runs right after the ack."""
@@ -33,11 +38,10 @@ def open_meeting_modal(
     if account is not None and not account.is_new:
         with deps.session() as session:
             deals = open_deals(session, team_id, account.value)
-    label = account.label if account is None or account.label else f"\u2795 New account: {account.value[4:]}"
     view = meeting_modal(
         MeetingModal(
             now=deps.clock(),
-            account=(account.value, label) if account else None,
+            account=(account.value, account.label) if account else None,
             deals=deals,
             channel_id=channel_id,
         )
@@ -96,7 +100,9 @@ def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str
         session.commit()
 
 
-def send_coaching(client: WebClient, deps: Deps, *, team_id: str, user_id: str, logged: LoggedMeeting) -> None:
+def send_coaching(
+    client: WebClient, deps: Deps, *, team_id: str, user_id: str, logged: LoggedMeeting
+) -> None:
     """The coaching DM for a freshly logged meeting."""
     try:
         refresh_profile(client, deps, team_id=team_id, user_id=user_id)
@@ -112,7 +118,9 @@ def send_coaching(client: WebClient, deps: Deps, *, team_id: str, user_id: str, 
         assert deal is not None and account is not None and rep is not None
         reaction = Reaction(meeting.reaction) if meeting.reaction else None
         replacements = (
-            tuple(replacement_accounts(session, team_id, rep.id, account.id)) if reaction is Reaction.DECLINED else ()
+            tuple(replacement_accounts(session, team_id, rep.id, account.id))
+            if reaction is Reaction.DECLINED
+            else ()
         )
         inp = CoachingInput(
             rep_tz=zone(rep.timezone),

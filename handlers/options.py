@@ -16,7 +16,11 @@ def account_options(ack: Ack, body: dict, context: dict) -> None:
     typed = body.get("value") if isinstance(body.get("value"), str) else ""
     with deps.session() as session:
         choices = search_accounts(session, context["team_id"], body["user"]["id"], typed or "")
-    ack(options=[{"text": {"type": "plain_text", "text": _clip(c.label, 75)}, "value": c.value} for c in choices])
+    ack(
+        options=[
+            {"text": {"type": "plain_text", "text": _clip(c.label, 75)}, "value": c.value} for c in choices
+        ]
+    )
 
 
 def _clip(text: str, limit: int) -> str:

@@ -38,7 +38,9 @@ def _metadata(view: dict[str, Any], version: str) -> dict[str, Any] | None:
 
 
 def _block_ids(view: dict[str, Any]) -> set[str]:
-    return {str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("block_id")}
+    return {
+        str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("block_id")
+    }
 
 
 def _errors_for_view(view: dict[str, Any], errors: dict[str, str], state: ViewState) -> dict[str, str]:
@@ -48,7 +50,9 @@ def _errors_for_view(view: dict[str, Any], errors: dict[str, str], state: ViewSt
     for key, message in errors.items():
         block_id = key if key in present else state.block_id(key, key)
         if block_id not in present:
-            block_id = next((b for b in present if b.startswith(key)), None) or next(iter(sorted(present)), key)
+            block_id = next((b for b in present if b.startswith(key)), None) or next(
+                iter(sorted(present)), key
+            )
         mapped.setdefault(block_id, message)
     return mapped
 
@@ -71,7 +75,13 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
     try:
         with deps.session() as session:
             logged = log_meeting(
-                session, team_id=team_id, user_id=user_id, form=form, view_id=view.get("id"), now=now, block_of=block_of
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                form=form,
+                view_id=view.get("id"),
+                now=now,
+                block_of=block_of,
             )
     except FieldErrors as error:
         ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
@@ -81,7 +91,12 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
         ack()
         return
     except SQLAlchemyError as error:
-        log.error("meeting not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__)
+        log.error(
+            "meeting not saved team=%s request=%s: %s",
+            team_id,
+            context.get("request_id"),
+            type(error).__name__,
+        )
         modal_error(ack, view, SAVE_FAILED, prefer=ids.ACCOUNT)
         return
     ack()
@@ -105,8 +120,13 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
     try:
         with deps.session() as session:
             step = book_next_step(
-                session, team_id=team_id, user_id=user_id, next_step_id=meta["next_step_id"], at=at,
-                description=description, now=deps.clock(),
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                next_step_id=meta["next_step_id"],
+                at=at,
+                description=description,
+                now=deps.clock(),
             )
             deal = session.get(Deal, step.deal_id)
             rep = session.get(Rep, step.rep_id)
@@ -121,7 +141,12 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         modal_error(ack, view, str(error), prefer=ids.NEXT_STEP_AT)
         return
     except SQLAlchemyError as error:
-        log.error("booking not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__)
+        log.error(
+            "booking not saved team=%s request=%s: %s",
+            team_id,
+            context.get("request_id"),
+            type(error).__name__,
+        )
         modal_error(ack, view, SAVE_FAILED, prefer=ids.NEXT_STEP_AT)
         return
     ack()
@@ -150,8 +175,13 @@ def replacement_submitted(ack: Ack, body: dict, client: WebClient, context: dict
     try:
         with deps.session() as session:
             deal = add_replacement_deal(
-                session, team_id=team_id, user_id=user_id, replaces_deal_id=meta["replaces"],
-                account_value=account_value, deal_name=deal_name, now=deps.clock(),
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                replaces_deal_id=meta["replaces"],
+                account_value=account_value,
+                deal_name=deal_name,
+                now=deps.clock(),
             )
             text, blocks = replacement_confirmation(deal.name)
     except FieldErrors as error:
@@ -161,7 +191,9 @@ def replacement_submitted(ack: Ack, body: dict, client: WebClient, context: dict
         modal_error(ack, view, str(error), prefer=ids.ACCOUNT)
         return
     except SQLAlchemyError as error:
-        log.error("deal not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__)
+        log.error(
+            "deal not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__
+        )
         modal_error(ack, view, SAVE_FAILED, prefer=ids.ACCOUNT)
         return
     ack()

@@ -38,8 +38,15 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None,
-           dispatch: bool = False) -> dict[str, Any]:
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
@@ -54,10 +61,19 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     return block
 
 
-def _text_input(action_id: str, max_length: int, placeholder: str | None = None, multiline: bool = False,
-                initial: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "max_length": max_length,
-                               "multiline": multiline}
+def _text_input(
+    action_id: str,
+    max_length: int,
+    placeholder: str | None = None,
+    multiline: bool = False,
+    initial: str | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "max_length": max_length,
+        "multiline": multiline,
+    }
     if placeholder:
         element["placeholder"] = _text(placeholder)
     if initial:
@@ -85,44 +101,101 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
     if m.account:
         account_select["initial_option"] = _option(*m.account)
     blocks: list[dict[str, Any]] = [
-        _input(ids.ACCOUNT, "Account", account_select, dispatch=True,
-               hint="A name that matches nothing is offered as a new account."),
+        _input(
+            ids.ACCOUNT,
+            "Account",
+            account_select,
+            dispatch=True,
+            hint="A name that matches nothing is offered as a new account.",
+        ),
     ]
     blocks += _deal_blocks(m)
     blocks += [
-        _input(ids.HELD_AT, "When was it held?",
-               {"type": "datetimepicker", "action_id": ids.HELD_AT, "initial_date_time": int(m.now.timestamp())}),
-        _input(ids.ASK, "What did you ask for at the end?",
-               _text_input(ids.ASK, MAX_ASK, "e.g. Can we meet Thursday at 10 with your CFO to go through pricing?",
-                           multiline=True),
-               optional=True, hint="Your own words. The coaching reply grades them."),
-        _input(ids.ASK_TYPE, "What kind of ask was it?",
-               {"type": "radio_buttons", "action_id": ids.ASK_TYPE,
-                "options": [_option(t.value, t.label) for t in AskType]}),
-        _input(ids.REACTION, "How did they react?",
-               {"type": "radio_buttons", "action_id": ids.REACTION,
-                "options": [_option(r.value, r.label) for r in Reaction]},
-               optional=True, dispatch=True,
-               hint="Needed unless you asked for no next step."),
-        _input(ids.NEXT_STEP, "What's the next step?",
-               _text_input(ids.NEXT_STEP, MAX_NEXT_STEP, "e.g. Proposal review with Dana and their CFO"),
-               optional=True),
-        _input(ids.NEXT_STEP_AT, "When is it booked for?",
-               {"type": "datetimepicker", "action_id": ids.NEXT_STEP_AT}, optional=True,
-               hint="Needed for \u201cAgreed and booked\u201d: the date and time on their calendar."),
+        _input(
+            ids.HELD_AT,
+            "When was it held?",
+            {"type": "datetimepicker", "action_id": ids.HELD_AT, "initial_date_time": int(m.now.timestamp())},
+        ),
+        _input(
+            ids.ASK,
+            "What did you ask for at the end?",
+            _text_input(
+                ids.ASK,
+                MAX_ASK,
+                "e.g. Can we meet Thursday at 10 with your CFO to go through pricing?",
+                multiline=True,
+            ),
+            optional=True,
+            hint="Your own words. The coaching reply grades them.",
+        ),
+        _input(
+            ids.ASK_TYPE,
+            "What kind of ask was it?",
+            {
+                "type": "radio_buttons",
+                "action_id": ids.ASK_TYPE,
+                "options": [_option(t.value, t.label) for t in AskType],
+            },
+        ),
+        _input(
+            ids.REACTION,
+            "How did they react?",
+            {
+                "type": "radio_buttons",
+                "action_id": ids.REACTION,
+                "options": [_option(r.value, r.label) for r in Reaction],
+            },
+            optional=True,
+            dispatch=True,
+            hint="Needed unless you asked for no next step.",
+        ),
+        _input(
+            ids.NEXT_STEP,
+            "What's the next step?",
+            _text_input(ids.NEXT_STEP, MAX_NEXT_STEP, "e.g. Proposal review with Dana and their CFO"),
+            optional=True,
+        ),
+        _input(
+            ids.NEXT_STEP_AT,
+            "When is it booked for?",
+            {"type": "datetimepicker", "action_id": ids.NEXT_STEP_AT},
+            optional=True,
+            hint="Needed for \u201cAgreed and booked\u201d: the date and time on their calendar.",
+        ),
     ]
     if m.booked:
-        blocks.append({"type": "section", "block_id": "prep_intro",
-                       "text": {"type": "mrkdwn", "text": "*Prep for that meeting* \u2014 all optional. "
-                                "I'll hand your answers back on the day."}})
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "prep_intro",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Prep for that meeting* \u2014 all optional. "
+                    "I'll hand your answers back on the day.",
+                },
+            }
+        )
         for name, question in PREP_QUESTIONS:
-            blocks.append(_input(ids.PREP_PREFIX + name, question,
-                                 _text_input(ids.PREP_PREFIX + name, MAX_PREP, multiline=name == "agenda"),
-                                 optional=True))
+            blocks.append(
+                _input(
+                    ids.PREP_PREFIX + name,
+                    question,
+                    _text_input(ids.PREP_PREFIX + name, MAX_PREP, multiline=name == "agenda"),
+                    optional=True,
+                )
+            )
     blocks += [
-        _input(ids.KIND, "Kind of meeting",
-               {"type": "static_select", "action_id": ids.KIND, "placeholder": _text("Choose"),
-                "options": [_option(k.value, k.label) for k in MeetingKind]}, optional=True),
+        _input(
+            ids.KIND,
+            "Kind of meeting",
+            {
+                "type": "static_select",
+                "action_id": ids.KIND,
+                "placeholder": _text("Choose"),
+                "options": [_option(k.value, k.label) for k in MeetingKind],
+            },
+            optional=True,
+        ),
         _input(ids.NOTES, "Notes", _text_input(ids.NOTES, MAX_NOTES, multiline=True), optional=True),
     ]
     return {
@@ -138,8 +211,13 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
 
 def _deal_blocks(m: MeetingModal) -> list[dict[str, Any]]:
     if m.account is None:
-        return [{"type": "context", "block_id": "deal_hint",
-                 "elements": [{"type": "mrkdwn", "text": "Pick the account to see its open deals."}]}]
+        return [
+            {
+                "type": "context",
+                "block_id": "deal_hint",
+                "elements": [{"type": "mrkdwn", "text": "Pick the account to see its open deals."}],
+            }
+        ]
     account_value = m.account[0]
     blocks: list[dict[str, Any]] = []
     if m.deals:
@@ -154,7 +232,13 @@ def _deal_blocks(m: MeetingModal) -> list[dict[str, Any]]:
             select["initial_option"] = _option(str(m.deals[0][0]), m.deals[0][1])
         blocks.append(_input(deal_block_id(account_value), "Deal", select, dispatch=True))
     if not m.deals or m.deal == ids.NEW_DEAL:
-        blocks.append(_input(ids.NEW_DEAL_NAME, "New deal's name",
-                             _text_input(ids.NEW_DEAL_NAME, MAX_NAME, "e.g. 2027 renewal, or Platform expansion"),
-                             optional=True, hint="Leave it empty to name it after the account."))
+        blocks.append(
+            _input(
+                ids.NEW_DEAL_NAME,
+                "New deal's name",
+                _text_input(ids.NEW_DEAL_NAME, MAX_NAME, "e.g. 2027 renewal, or Platform expansion"),
+                optional=True,
+                hint="Leave it empty to name it after the account.",
+            )
+        )
     return blocks

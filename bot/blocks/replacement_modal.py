@@ -39,14 +39,21 @@ def replacement_modal(replaces_deal_id: int, replaces_name: str, territory: str 
                     "min_query_length": 0,
                     "placeholder": {"type": "plain_text", "text": "Type the company's name"},
                 },
-                "hint": {"type": "plain_text", "text": f"New names up to {MAX_NEW_NAME} characters become new accounts."},
+                "hint": {
+                    "type": "plain_text",
+                    "text": f"New names up to {MAX_NEW_NAME} characters become new accounts.",
+                },
             },
             {
                 "type": "input",
                 "block_id": ids.NEW_DEAL_NAME,
                 "optional": True,
                 "label": {"type": "plain_text", "text": "Deal name"},
-                "element": {"type": "plain_text_input", "action_id": ids.NEW_DEAL_NAME, "max_length": MAX_NAME},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.NEW_DEAL_NAME,
+                    "max_length": MAX_NAME,
+                },
             },
         ],
     }

@@ -34,9 +34,17 @@ def test_sqlite_is_refused_on_heroku():
 
 
 def test_each_problem_is_one_line_naming_the_setting():
-    lines = problems({"SLACK_BOT_TOKEN": "abc", "PORT": "eighty", "SLACK_API_URL": "nope", "SLACK_CLIENT_ID": "1"})
+    lines = problems(
+        {"SLACK_BOT_TOKEN": "abc", "PORT": "eighty", "SLACK_API_URL": "nope", "SLACK_CLIENT_ID": "1"}
+    )
     names = [line.split(":")[0] for line in lines]
-    assert names == ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_CLIENT_SECRET", "SLACK_API_URL", "PORT"]
+    assert names == [
+        "SLACK_SIGNING_SECRET",
+        "SLACK_BOT_TOKEN",
+        "SLACK_CLIENT_SECRET",
+        "SLACK_API_URL",
+        "PORT",
+    ]
     assert all("\n" not in line for line in lines)
 
 
@@ -56,7 +64,10 @@ def test_socket_mode_needs_the_bot_token():
 
 
 def test_api_url_gets_its_trailing_slash():
-    assert load_config({**BASE, "SLACK_API_URL": "http://127.0.0.1:9/api"}).slack_api_url == "http://127.0.0.1:9/api/"
+    assert (
+        load_config({**BASE, "SLACK_API_URL": "http://127.0.0.1:9/api"}).slack_api_url
+        == "http://127.0.0.1:9/api/"
+    )
 
 
 def test_unsupported_database_is_named():

@@ -1,0 +1,285 @@
+"""`/meeting` end to end: real signed HTTP to the real app, the sandbox fake as Slack."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import ids
+from bot.blocks.meeting_modal import deal_block_id
+from bot.sandbox.render import render_message
+from bot.vocabulary import AskType, NextStepStatus, Reaction
+from models import Account, Deal, Meeting, NextStep, Rep, Workspace
+
+HOUR = timedelta(hours=1)
+
+
+def block_ids(view: dict[str, Any]) -> list[str]:
+    return [b.get("block_id", "") for b in view["blocks"]]
+
+
+def open_modal(user, fake, text: str = "") -> dict[str, Any]:
+    response = user.slash("/meeting", text)
+    assert response.status == 200
+    return fake.wait_until(lambda: user.view)
+
+
+def wait_for_block(user, fake, block_id: str) -> dict[str, Any]:
+    return fake.wait_until(lambda: user.view if user.view and block_id in block_ids(user.view) else None)
+
+
+def count(engine, model) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def fill_booked_meeting(user, fake, account: str = "Acme Corp", at: datetime | None = None) -> datetime:
+    open_modal(user, fake)
+    options = user.suggest(ids.ACCOUNT, account)
+    new = next(o for o in options if o["value"] == f"{ids.NEW_ACCOUNT_PREFIX}{account}")
+    user.fill(ids.ACCOUNT, new["value"])
+    wait_for_block(user, fake, ids.NEW_DEAL_NAME)
+    user.fill(ids.ASK, "Can we meet Thursday at 10 with your CFO to walk through the proposal?")
+    user.fill(ids.ASK_TYPE, AskType.SCHEDULED_MEETING.value)
+    user.fill(ids.REACTION, Reaction.BOOKED.value)
+    wait_for_block(user, fake, ids.PREP_PREFIX + "attendees")
+    at = at or (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
+    user.fill(ids.NEXT_STEP, "Proposal walkthrough")
+    user.fill(ids.NEXT_STEP_AT, at)
+    user.fill(ids.PREP_PREFIX + "attendees", "Dana (VP Ops), Lee (CFO)")
+    return at
+
+
+def test_slash_command_opens_the_short_modal(fake, running, maria):
+    view = open_modal(maria, fake)
+    assert view["title"]["text"] == "Log a meeting"
+    present = block_ids(view)
+    assert ids.ACCOUNT in present and ids.ASK in present and ids.REACTION in present
+    assert not any(b.startswith(ids.PREP_PREFIX) for b in present), "prep questions stay hidden until booked"
+    (call,) = fake.calls_to("views.open")
+    assert call.token == "xoxb-T1"
+
+
+def test_typeahead_offers_a_new_account_then_the_workspaces_matches(fake, running, maria, person):
+    with Session(running.engine) as session:
+        session.add_all(
+            [
+                Workspace(team_id="T1", created_at=datetime.now(UTC)),
+                Workspace(team_id="T2", created_at=datetime.now(UTC)),
+            ]
+        )
+        session.flush()
+        session.add_all(
+            [
+                Account(
+                    team_id="T1",
+                    name="Acme Logistics",
+                    name_key="acme logistics",
+                    created_at=datetime.now(UTC),
+                ),
+                Account(
+                    team_id="T2",
+                    name="Acme Elsewhere",
+                    name_key="acme elsewhere",
+                    created_at=datetime.now(UTC),
+                ),
+            ]
+        )
+        session.commit()
+    open_modal(maria, fake)
+    labels = [o["text"]["text"] for o in maria.suggest(ids.ACCOUNT, "acme")]
+    assert labels == ["\u2795 New account: acme", "Acme Logistics"]
+    assert [o["text"]["text"] for o in maria.suggest(ids.ACCOUNT, "Acme Logistics")] == ["Acme Logistics"]
+
+
+def test_booked_meeting_end_to_end(fake, running, maria):
+    at = fill_booked_meeting(maria, fake)
+    response = maria.submit()
+    assert response.status == 200 and maria.errors == {}
+    assert maria.view is None, "a valid submission closes the modal"
+
+    with Session(running.engine) as session:
+        meeting = session.scalars(select(Meeting)).one()
+        step = session.scalars(select(NextStep)).one()
+        rep = session.scalars(select(Rep)).one()
+        assert meeting.reaction == Reaction.BOOKED and meeting.graded_ask_type == AskType.SCHEDULED_MEETING
+        assert step.status == NextStepStatus.BOOKED and step.scheduled_at == at
+        assert step.prep_attendees == "Dana (VP Ops), Lee (CFO)"
+        assert session.get(Deal, meeting.deal_id).name == "Acme Corp opportunity"
+        assert (rep.user_id, rep.timezone, rep.display_name) == ("U1", "Europe/Berlin", "maria")
+
+    dm = fake.wait_until(maria.last_dm)
+    text = render_message(dm)
+    berlin = at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    assert f"{berlin:%H:%M}" in text and "Europe/Berlin" in text
+    assert "Google Calendar" in text and "Outlook" in text
+    assert "evaluat" in text.lower(), "the missing evaluation criteria are pointed out"
+
+
+def test_command_text_preselects_the_account_and_its_only_deal(fake, running, maria):
+    fill_booked_meeting(maria, fake, account="Globex")
+    maria.submit()
+    fake.wait_until(maria.last_dm)
+    with Session(running.engine) as session:
+        account = session.scalars(select(Account)).one()
+        deal = session.scalars(select(Deal)).one()
+    view = open_modal(maria, fake, "globex")
+    account_block = next(b for b in view["blocks"] if b.get("block_id") == ids.ACCOUNT)
+    assert account_block["element"]["initial_option"]["value"] == f"acct:{account.id}"
+    deal_block = next(b for b in view["blocks"] if b.get("block_id") == deal_block_id(f"acct:{account.id}"))
+    assert deal_block["element"]["initial_option"]["value"] == str(deal.id)
+
+
+def test_choosing_an_account_keeps_what_was_typed(fake, running, maria):
+    open_modal(maria, fake)
+    maria.fill(ids.ASK, "Would you mind if I came back tomorrow with the contract for you to sign?")
+    maria.suggest(ids.ACCOUNT, "Initech")
+    maria.fill(ids.ACCOUNT, "new:Initech")
+    view = wait_for_block(maria, fake, ids.NEW_DEAL_NAME)
+    assert view["state"]["values"][ids.ASK][ids.ASK]["value"].startswith("Would you mind")
+    update = fake.calls_to("views.update")[-1]
+    assert update.params.get("hash"), "views.update carries the view's hash"
+
+
+def submit_with(maria, fake, **changes: Any) -> dict[str, str]:
+    open_modal(maria, fake)
+    maria.suggest(ids.ACCOUNT, "Umbrella")
+    maria.fill(ids.ACCOUNT, "new:Umbrella")
+    wait_for_block(maria, fake, ids.NEW_DEAL_NAME)
+    values = {
+        ids.ASK: "Can we book Tuesday at 2pm for the demo?",
+        ids.ASK_TYPE: AskType.SCHEDULED_MEETING.value,
+        ids.REACTION: Reaction.AGREED_UNSCHEDULED.value,
+    } | changes
+    for block_id, value in values.items():
+        if value is not None:
+            maria.fill(block_id, value)
+    response = maria.submit()
+    assert response.status == 200
+    return maria.errors
+
+
+def test_each_invalid_submission_gets_its_error_next_to_the_field_and_stores_nothing(fake, running, maria):
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    cases = [
+        ({ids.REACTION: Reaction.BOOKED.value}, ids.NEXT_STEP_AT, "date and time"),
+        ({ids.REACTION: Reaction.BOOKED.value, ids.NEXT_STEP_AT: now - 3 * HOUR}, ids.NEXT_STEP_AT, "passed"),
+        (
+            {ids.REACTION: Reaction.BOOKED.value, ids.NEXT_STEP_AT: now + timedelta(days=400)},
+            ids.NEXT_STEP_AT,
+            "year",
+        ),
+        ({ids.HELD_AT: now + 5 * HOUR}, ids.HELD_AT, "future"),
+        ({ids.REACTION: None}, ids.REACTION, "react"),
+        ({ids.NOTES: "x" * 3001}, ids.NOTES, "3000"),
+    ]
+    for changes, field, words in cases:
+        errors = submit_with(maria, fake, **changes)
+        assert words in errors.get(field, ""), (changes, errors)
+        maria.close()
+    assert count(running.engine, Meeting) == 0 and count(running.engine, Account) == 0
+
+
+def submission(user, view: dict[str, Any]) -> bytes:
+    """The form body Slack posts when the person presses Save on ``view``."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": user.team_id, "domain": user.team_domain},
+        "user": {"id": user.user_id, "username": user.name, "name": user.name, "team_id": user.team_id},
+        "api_app_id": user.app_id,
+        "token": "fake-verification-token",
+        "trigger_id": user.fake.issue_trigger(user.team_id, user.user_id),
+        "view": view,
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_double_click_on_save_stores_one_meeting_and_sends_one_dm(fake, running, maria):
+    fill_booked_meeting(maria, fake)
+    body = submission(maria, maria.view)
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def click_save() -> None:
+        barrier.wait()
+        statuses.append(maria.post_raw(body, "application/x-www-form-urlencoded").status)
+
+    threads = [threading.Thread(target=click_save) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    fake.wait_until(maria.last_dm)
+    fake.wait_idle(quiet=0.3)
+    assert statuses == [200, 200]
+    assert count(running.engine, Meeting) == 1 and count(running.engine, NextStep) == 1
+    assert len(maria.dms()) == 1
+    # Pressing Save again after a slow answer: still one meeting, one DM.
+    assert maria.post_raw(body, "application/x-www-form-urlencoded").status == 200
+    fake.wait_idle(quiet=0.3)
+    assert count(running.engine, Meeting) == 1 and len(maria.dms()) == 1
+
+
+def test_unscheduled_step_is_booked_from_the_coaching_dm(fake, running, maria):
+    submit_with(maria, fake)
+    dm = fake.wait_until(maria.last_dm)
+    assert "phone tag" in render_message(dm).lower()
+    maria.click(ids.BOOKED_IT, in_message=dm)
+    fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.BOOKED_IT_MODAL)
+    at = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
+    maria.fill(ids.NEXT_STEP_AT, at)
+    assert maria.submit().status == 200 and maria.errors == {}
+    updated = fake.wait_until(
+        lambda: (
+            "Booked" in render_message(fake.message(dm["channel"], dm["ts"]) or {})
+            and fake.message(dm["channel"], dm["ts"])
+        )
+    )
+    assert "Google Calendar" in render_message(updated)
+    with Session(running.engine) as session:
+        step = session.scalars(select(NextStep)).one()
+        assert step.status == NextStepStatus.BOOKED and step.scheduled_at == at
+
+
+def test_declined_prompts_a_replacement_deal(fake, running, maria):
+    errors = submit_with(maria, fake, **{ids.REACTION: Reaction.DECLINED.value})
+    assert errors == {}
+    dm = fake.wait_until(maria.last_dm)
+    assert "replace" in render_message(dm).lower()
+    maria.click(ids.ADD_REPLACEMENT_DEAL, in_message=dm)
+    fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.REPLACEMENT_MODAL)
+    maria.suggest(ids.ACCOUNT, "Wayne Enterprises")
+    maria.fill(ids.ACCOUNT, "new:Wayne Enterprises")
+    assert maria.submit().status == 200 and maria.errors == {}
+    fake.wait_until(lambda: len(maria.dms()) == 2)
+    with Session(running.engine) as session:
+        lost, replacement = session.scalars(select(Deal).order_by(Deal.id)).all()
+        assert replacement.replaces_deal_id == lost.id and lost.at_risk_since is not None
+
+
+def test_someone_elses_booked_it_button_is_refused(fake, running, maria, person):
+    submit_with(maria, fake)
+    dm = fake.wait_until(maria.last_dm)
+    sam = person("U2")
+    sam.click(ids.BOOKED_IT, in_message=dm)
+    fake.wait_until(sam.ephemerals)
+    assert "isn't one of yours" in sam.ephemerals()[-1]["text"]
+    assert sam.view is None
+
+
+def test_nextsteps_help_lists_the_commands(fake, running, maria):
+    response = maria.slash("/nextsteps", "help")
+    body = response.json()
+    assert response.status == 200 and "/meeting" in body["text"]
+    from slack_sdk.models.blocks import Block
+
+    for block in body["blocks"]:
+        Block.parse(block).to_dict()
