@@ -51,7 +51,6 @@ def tokens_gone(ack: Ack, body: dict, context: dict) -> None:
     ack()
     deps: Deps = context["deps"]
     team_id = context["team_id"]
-    deps.tokens.revoke(team_id)
     now = deps.clock()
     with deps.session() as session:
         workspace = ensure_workspace(session, team_id, now)
@@ -59,6 +58,8 @@ def tokens_gone(ack: Ack, body: dict, context: dict) -> None:
         if body.get("event", {}).get("type") == "app_uninstalled":
             workspace.uninstalled_at = now
         session.commit()
+    # After the flag: whoever finds the tokens gone also finds why.
+    deps.tokens.revoke(team_id)
     log.info("tokens removed team=%s event=%s", team_id, body.get("event", {}).get("type"))
 
 

@@ -1,0 +1,155 @@
+"""The processes operators run: `nextstep serve` (gunicorn), `nextstep db upgrade`, `python app.py`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import inspect
+
+from bot.sandbox.user import SlackUser
+from models import make_engine
+from tests.e2e.conftest import SECRET
+
+ROOT = Path(__file__).parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env(**values: str) -> dict[str, str]:
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "DYNO", "PORT"))
+    }
+    return base | values
+
+
+def test_nextstep_serve_runs_gunicorn_that_answers_slack(fake, databases, tmp_path):
+    url = databases.create()
+    subprocess.run(
+        ["nextstep", "db", "upgrade"],
+        env=env(DATABASE_URL=url),
+        check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        ["nextstep", "serve"],
+        env=env(
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_BOT_TOKEN="xoxb-T1",
+            SLACK_API_URL=fake.api_url,
+            DATABASE_URL=url,
+            PORT=str(port),
+            WEB_CONCURRENCY="1",
+        ),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = requests.get(f"{base}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        assert health.status_code == 200 and health.json()["database"] == "ok"
+        maria = SlackUser(fake, f"{base}/slack/events", SECRET, "T1", "U1")
+        assert maria.slash("/meeting").status == 200
+        assert fake.wait_until(lambda: maria.view)["title"]["text"] == "Log a meeting"
+        assert maria.slash("/meeting", signature="v0=forged").status == 401
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert "xoxb-T1" not in output and SECRET not in output
+
+
+def test_a_missing_setting_stops_start_up_with_one_line_naming_it(tmp_path):
+    result = subprocess.run(
+        ["nextstep", "serve"],
+        env=env(SLACK_BOT_TOKEN="xoxb-1"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "nextstep: SLACK_SIGNING_SECRET: missing; copy it from your Slack app's Basic Information page"
+    ]
+
+
+def test_sqlite_on_heroku_is_refused_at_start_up(tmp_path):
+    result = subprocess.run(
+        ["nextstep", "serve"],
+        env=env(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", DYNO="web.1"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stderr.startswith(
+        "nextstep: DATABASE_URL: SQLite cannot be shared"
+    )
+
+
+def test_db_upgrade_builds_the_schema_in_the_working_directory_by_default(tmp_path):
+    subprocess.run(
+        ["nextstep", "db", "upgrade"], env=env(), cwd=tmp_path, check=True, capture_output=True, timeout=60
+    )
+    engine = make_engine(f"sqlite:///{tmp_path}/nextstep.sqlite")
+    assert {"meetings", "next_steps", "slack_installations"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_app_py_uses_socket_mode_when_the_app_token_is_set(fake, monkeypatch, tmp_path):
+    import slack_bolt.adapter.socket_mode as socket_mode
+
+    import app as entry
+
+    started: list[str] = []
+
+    class RecordingHandler:
+        def __init__(self, bolt_app, app_token):
+            started.append(app_token)
+            self.bolt_app = bolt_app
+
+        def start(self):
+            assert self.bolt_app is not None
+
+    monkeypatch.setattr(socket_mode, "SocketModeHandler", RecordingHandler)
+    for key, value in env(
+        SLACK_SIGNING_SECRET="s",
+        SLACK_BOT_TOKEN="xoxb-T1",
+        SLACK_APP_TOKEN="xapp-1",
+        SLACK_API_URL=fake.api_url,
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite",
+    ).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SLACK_CLIENT_ID", raising=False)
+    assert entry.main() == 0
+    assert started == ["xapp-1"]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["db", "--help"]])
+def test_cli_help(argv):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *argv], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.returncode == 0 and "usage: nextstep" in result.stdout
