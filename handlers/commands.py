@@ -20,7 +20,7 @@ log = logging.getLogger("nextstep")
 def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = body["team_id"], body["user_id"]
+    team_id, user_id = context["team_id"], body["user_id"]
     text = (body.get("text") or "").strip()
     account = None
     if text:
