@@ -6,6 +6,7 @@ from slack_bolt import Ack, App
 
 from bot import ids
 from bot.accounts import search_accounts
+from bot.blocks.common import clip
 from handlers import Deps
 from handlers.guard import guarded
 
@@ -18,13 +19,9 @@ def account_options(ack: Ack, body: dict, context: dict) -> None:
         choices = search_accounts(session, context["team_id"], body["user"]["id"], typed or "")
     ack(
         options=[
-            {"text": {"type": "plain_text", "text": _clip(c.label, 75)}, "value": c.value} for c in choices
+            {"text": {"type": "plain_text", "text": clip(c.label, 75)}, "value": c.value} for c in choices
         ]
     )
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def register(app: App) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.common import user_text
+
 COMMANDS = (
     (
         "/meeting [account]",
@@ -17,7 +19,7 @@ COMMANDS = (
 def help_blocks(unknown: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     lines = "\n".join(f"\u2022 `{cmd}`  {what}" for cmd, what in COMMANDS)
     intro = (
-        f"I don't know `{unknown[:50]}` yet. Here's what I can do:"
+        f"I don't know `{user_text(unknown, 50)}` yet. Here's what I can do:"
         if unknown
         else "End every meeting with a *scheduled* next step. Here's how I help:"
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import ids
+from bot.blocks.common import clip, plain
 from bot.meetings import MAX_ASK, MAX_NAME, MAX_NEXT_STEP, MAX_NOTES, MAX_PREP
 from bot.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
 
@@ -26,16 +27,8 @@ class MeetingModal:
     channel_id: str | None = None
 
 
-def _text(text: str, emoji: bool = True) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": emoji}
-
-
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": _text(_clip(label, 75)), "value": value}
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    return {"text": plain(clip(label, 75)), "value": value}
 
 
 def _input(
@@ -50,12 +43,12 @@ def _input(
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
-        "label": _text(label),
+        "label": plain(label),
         "element": element,
         "optional": optional,
     }
     if hint:
-        block["hint"] = _text(hint)
+        block["hint"] = plain(hint)
     if dispatch:
         block["dispatch_action"] = True
     return block
@@ -75,7 +68,7 @@ def _text_input(
         "multiline": multiline,
     }
     if placeholder:
-        element["placeholder"] = _text(placeholder)
+        element["placeholder"] = plain(placeholder)
     if initial:
         element["initial_value"] = initial
     return element
@@ -95,7 +88,7 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
     account_select: dict[str, Any] = {
         "type": "external_select",
         "action_id": ids.ACCOUNT,
-        "placeholder": _text("Type the company's name"),
+        "placeholder": plain("Type the company's name"),
         "min_query_length": 0,
     }
     if m.account:
@@ -191,7 +184,7 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
             {
                 "type": "static_select",
                 "action_id": ids.KIND,
-                "placeholder": _text("Choose"),
+                "placeholder": plain("Choose"),
                 "options": [_option(k.value, k.label) for k in MeetingKind],
             },
             optional=True,
@@ -201,9 +194,9 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.MEETING_MODAL,
-        "title": _text(TITLE),
-        "submit": _text("Save"),
-        "close": _text("Cancel"),
+        "title": plain(TITLE),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
         "private_metadata": private_metadata(m.channel_id),
         "blocks": blocks,
     }
@@ -224,7 +217,7 @@ def _deal_blocks(m: MeetingModal) -> list[dict[str, Any]]:
         select: dict[str, Any] = {
             "type": "static_select",
             "action_id": ids.DEAL,
-            "placeholder": _text("Choose the deal"),
+            "placeholder": plain("Choose the deal"),
             "options": [_option(str(deal_id), name) for deal_id, name in m.deals]
             + [_option(ids.NEW_DEAL, "\u2795 A new deal on this account")],
         }

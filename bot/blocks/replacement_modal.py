@@ -7,37 +7,34 @@ from typing import Any
 
 from bot import ids
 from bot.accounts import MAX_NEW_NAME
+from bot.blocks.common import plain, section, user_text
 from bot.meetings import MAX_NAME
 
 
 def replacement_modal(replaces_deal_id: int, replaces_name: str, territory: str | None) -> dict[str, Any]:
-    where = f" in *{_escape(territory)}*" if territory else ""
+    where = f" in *{user_text(territory, 100)}*" if territory else ""
     return {
         "type": "modal",
         "callback_id": ids.REPLACEMENT_MODAL,
         "private_metadata": json.dumps({"v": ids.REPLACEMENT_MODAL_VERSION, "replaces": replaces_deal_id}),
-        "title": {"type": "plain_text", "text": "Replace the prospect"},
-        "submit": {"type": "plain_text", "text": "Add deal"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": plain("Replace the prospect"),
+        "submit": plain("Add deal"),
+        "close": plain("Cancel"),
         "blocks": [
-            {
-                "type": "section",
-                "block_id": "replaces",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"Replacing *{_escape(replaces_name[:200])}*. The best time to replace a prospect "
-                    f"is before you lose them: pick an account{where} you can put in front of you now.",
-                },
-            },
+            section(
+                f"Replacing *{user_text(replaces_name, 200)}*. The best time to replace a prospect "
+                f"is before you lose them: pick an account{where} you can put in front of you now.",
+                block_id="replaces",
+            ),
             {
                 "type": "input",
                 "block_id": ids.ACCOUNT,
-                "label": {"type": "plain_text", "text": "Account"},
+                "label": plain("Account"),
                 "element": {
                     "type": "external_select",
                     "action_id": ids.ACCOUNT,
                     "min_query_length": 0,
-                    "placeholder": {"type": "plain_text", "text": "Type the company's name"},
+                    "placeholder": plain("Type the company's name"),
                 },
                 "hint": {
                     "type": "plain_text",
@@ -48,7 +45,7 @@ def replacement_modal(replaces_deal_id: int, replaces_name: str, territory: str 
                 "type": "input",
                 "block_id": ids.NEW_DEAL_NAME,
                 "optional": True,
-                "label": {"type": "plain_text", "text": "Deal name"},
+                "label": plain("Deal name"),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.NEW_DEAL_NAME,
@@ -57,7 +54,3 @@ def replacement_modal(replaces_deal_id: int, replaces_name: str, territory: str 
             },
         ],
     }
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
