@@ -627,7 +627,7 @@ def _declined_lines(inp: CoachingInput) -> list[str]:
     ]
     where = f"in {_name(inp.territory)}" if inp.territory else "in your territory"
     if inp.replacement_accounts:
-        lines.append(f"Your accounts {where} with no open deal are below: pick one and book a first meeting.")
+        lines.append("Pick one of the accounts below and book a first meeting there.")
     else:
         lines.append(
             f"You have no accounts {where} without an open deal. Add one: who else {where} "

@@ -24,7 +24,7 @@ log = logging.getLogger("nextstep")
 
 @guarded
 def modal_choice(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    """Account, deal or reaction chosen in the open `/meeting` modal: re-render it."""
+    """Account, deal, ask type or reaction chosen in the open `/meeting` modal: re-render it."""
     ack()
     view = body.get("view") or {}
     if view.get("callback_id") != ids.MEETING_MODAL:
@@ -90,7 +90,9 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
             _refuse(client, body, "That deal isn't one of yours.")
             return
         account = session.get(Account, deal.account_id)
-        view = replacement_modal(deal.id, deal.name, account.territory if account else None)
+        view = replacement_modal(
+            deal.id, account.name if account else "", deal.name, account.territory if account else None
+        )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -117,7 +119,7 @@ def ack_only(ack: Ack) -> None:
 
 
 def register(app: App) -> None:
-    for action_id in (ids.ACCOUNT, ids.DEAL, ids.REACTION):
+    for action_id in (ids.ACCOUNT, ids.DEAL, ids.ASK_TYPE, ids.REACTION):
         app.block_action(action_id)(modal_choice)
     app.block_action(ids.BOOKED_IT)(booked_it)
     app.block_action(ids.ADD_REPLACEMENT_DEAL)(add_replacement_deal)

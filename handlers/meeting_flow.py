@@ -75,6 +75,7 @@ def refresh_meeting_modal(client: WebClient, deps: Deps, *, team_id: str, view: 
             deals=deals,
             deal=chosen(ids.DEAL),
             booked=chosen(ids.REACTION) == Reaction.BOOKED,
+            no_ask=chosen(ids.ASK_TYPE) == AskType.NO_ASK,
             channel_id=channel_id,
         )
     )

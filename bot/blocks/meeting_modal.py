@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import ids
-from bot.blocks.common import clip, plain
+from bot.blocks.common import clip, context, plain, section
 from bot.meetings import MAX_ASK, MAX_NAME, MAX_NEXT_STEP, MAX_NOTES, MAX_PREP
 from bot.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
 
@@ -24,6 +24,7 @@ class MeetingModal:
     deals: list[tuple[int, str]] = field(default_factory=list)  # the chosen account's open deals
     deal: str | None = None  # the chosen deal option's value
     booked: bool = False  # "Agreed and booked" chosen: show the prep questions
+    no_ask: bool = False  # "No next step asked" chosen: the ask and the reaction become optional
     channel_id: str | None = None
 
 
@@ -118,7 +119,7 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
                 "e.g. Can we meet Thursday at 10 with your CFO to go through pricing?",
                 multiline=True,
             ),
-            optional=True,
+            optional=m.no_ask,
             hint="Your own words. The coaching reply grades them.",
         ),
         _input(
@@ -129,6 +130,7 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
                 "action_id": ids.ASK_TYPE,
                 "options": [_option(t.value, t.label) for t in AskType],
             },
+            dispatch=True,
         ),
         _input(
             ids.REACTION,
@@ -138,9 +140,8 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
                 "action_id": ids.REACTION,
                 "options": [_option(r.value, r.label) for r in Reaction],
             },
-            optional=True,
+            optional=m.no_ask,
             dispatch=True,
-            hint="Needed unless you asked for no next step.",
         ),
         _input(
             ids.NEXT_STEP,
@@ -158,15 +159,10 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
     ]
     if m.booked:
         blocks.append(
-            {
-                "type": "section",
-                "block_id": "prep_intro",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": "*Prep for that meeting* \u2014 all optional. "
-                    "I'll hand your answers back on the day.",
-                },
-            }
+            section(
+                "*Prep for that meeting* \u2014 all optional. I'll hand your answers back on the day.",
+                block_id="prep_intro",
+            )
         )
         for name, question in PREP_QUESTIONS:
             blocks.append(
@@ -204,13 +200,7 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
 
 def _deal_blocks(m: MeetingModal) -> list[dict[str, Any]]:
     if m.account is None:
-        return [
-            {
-                "type": "context",
-                "block_id": "deal_hint",
-                "elements": [{"type": "mrkdwn", "text": "Pick the account to see its open deals."}],
-            }
-        ]
+        return [context("Pick the account to see its open deals.", block_id="deal_hint")]
     account_value = m.account[0]
     blocks: list[dict[str, Any]] = []
     if m.deals:

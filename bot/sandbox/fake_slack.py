@@ -276,6 +276,9 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._ids = itertools.count(1)
+        # Slack's ids are unique everywhere; a per-instance salt keeps two fakes (two demo runs
+        # on one persistent database) from handing out the same view id.
+        self._id_salt = secrets.token_hex(2).upper()
         self._last_ts = 0
         self._in_flight = 0
         self._last_activity = time.monotonic()
@@ -927,7 +930,7 @@ class FakeSlack:
         return found
 
     def _new_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids):010d}"
+        return f"{prefix}{self._id_salt}{next(self._ids):06d}"
 
     def _next_ts(self) -> str:
         # Slack's ts is the posting time; strictly increasing even on a frozen clock.

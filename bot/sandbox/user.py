@@ -13,6 +13,7 @@ everything the app did is in the fake when a method returns.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -69,6 +70,7 @@ class SlackUser:
         verification_token: str = "fake-verification-token",
         settle: float = 0.0,
         timeout: float = 10.0,
+        rerender_wait: float = 2.0,
     ) -> None:
         self.fake = fake
         self.events_url = events_url
@@ -82,6 +84,7 @@ class SlackUser:
         self.bot_user_id = workspace["bot_user_id"]
         self.verification_token = verification_token
         self.settle = settle
+        self.rerender_wait = rerender_wait
         self.timeout = timeout
         try:
             self.name = str(fake.user(team_id, user_id)["name"])
@@ -254,7 +257,22 @@ class SlackUser:
         if not dispatches:
             return None
         fresh = self.fake.view(view["id"]) or view
-        return self._view_action(fresh, block, element, {k: v for k, v in entry.items() if k != "type"})
+        response = self._view_action(fresh, block, element, {k: v for k, v in entry.items() if k != "type"})
+        self._await_rerender(view["id"], fresh.get("hash"))
+        return response
+
+    def _await_rerender(self, view_id: str, old_hash: str | None) -> None:
+        """A person sees the modal change before their next choice: wait (bounded) for the app's update.
+
+        Apps answer a dispatched choice by re-rendering after the ack; choosing again before
+        that lands makes the second update fail with hash_conflict, as in real Slack.
+        """
+        if not self.rerender_wait or old_hash is None:
+            return
+        with contextlib.suppress(TimeoutError):  # this choice did not re-render the modal
+            self.fake.wait_until(
+                lambda: (self.fake.view(view_id) or {}).get("hash") != old_hash, timeout=self.rerender_wait
+            )
 
     def suggest(self, block_id: str, typed: str, *, action_id: str | None = None) -> list[dict[str, Any]]:
         """Type ``typed`` in an external select; returns the options the app offered (groups flattened)."""

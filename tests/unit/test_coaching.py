@@ -585,7 +585,7 @@ def test_declined_says_replace_the_prospect_and_lists_accounts() -> None:
     assert c.outcome is Outcome.DECLINED
     text = _read(c)
     assert "replace the prospect" in text
-    assert "Your accounts in DACH with no open deal" in text
+    assert "Pick one of the accounts below" in text  # the DM lists them under a heading naming DACH
     assert c.replacement_accounts == accounts
     assert c.stronger_ask is None and c.calendar is None
 
