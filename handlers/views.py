@@ -183,7 +183,12 @@ def replacement_submitted(ack: Ack, body: dict, client: WebClient, context: dict
                 deal_name=deal_name,
                 now=deps.clock(),
             )
-            text, blocks = replacement_confirmation(deal.name)
+            replaced = session.get(Deal, meta["replaces"])
+            text, blocks = replacement_confirmation(
+                account_name=deal.account.name,
+                deal_name=deal.name,
+                replaces_account=replaced.account.name if replaced else "",
+            )
     except FieldErrors as error:
         ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
         return

@@ -34,9 +34,11 @@ def booked_confirmation(
     return text, blocks
 
 
-def replacement_confirmation(deal_name: str) -> tuple[str, list[dict[str, Any]]]:
+def replacement_confirmation(
+    *, account_name: str, deal_name: str, replaces_account: str
+) -> tuple[str, list[dict[str, Any]]]:
     text = (
-        f"Added *{user_text(deal_name, 200)}* to your pipeline. "
-        "Now get a first meeting on the calendar, then log it with `/meeting`."
+        f"Added *{user_text(deal_name, 200)}* at *{user_text(account_name, 200)}*, replacing "
+        f"{user_text(replaces_account, 200)}. Now get a first meeting on the calendar, then log it with `/meeting`."
     )
     return text, [section(text)]

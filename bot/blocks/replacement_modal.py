@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from bot import ids
-from bot.accounts import MAX_NEW_NAME
 from bot.blocks.common import plain, section, user_text
 from bot.meetings import MAX_NAME
 
 
-def replacement_modal(replaces_deal_id: int, replaces_name: str, territory: str | None) -> dict[str, Any]:
+def replacement_modal(
+    replaces_deal_id: int, account_name: str, deal_name: str, territory: str | None
+) -> dict[str, Any]:
+    """Pick the account (new or existing) and name the deal that replaces a prospect at risk."""
     where = f" in *{user_text(territory, 100)}*" if territory else ""
     return {
         "type": "modal",
@@ -22,7 +24,8 @@ def replacement_modal(replaces_deal_id: int, replaces_name: str, territory: str 
         "close": plain("Cancel"),
         "blocks": [
             section(
-                f"Replacing *{user_text(replaces_name, 200)}*. The best time to replace a prospect "
+                f"Replacing *{user_text(account_name, 200)}* ({user_text(deal_name, 200)}). "
+                "The best time to replace a prospect "
                 f"is before you lose them: pick an account{where} you can put in front of you now.",
                 block_id="replaces",
             ),
@@ -36,10 +39,7 @@ def replacement_modal(replaces_deal_id: int, replaces_name: str, territory: str 
                     "min_query_length": 0,
                     "placeholder": plain("Type the company's name"),
                 },
-                "hint": {
-                    "type": "plain_text",
-                    "text": f"New names up to {MAX_NEW_NAME} characters become new accounts.",
-                },
+                "hint": plain("Type a name that matches nothing to add it as a new account."),
             },
             {
                 "type": "input",

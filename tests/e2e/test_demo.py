@@ -70,7 +70,7 @@ def assert_reads_like_slack(text: str) -> None:
     assert "Your accounts in Karnataka with no open deal" in text
     for account in ("Hampi Stone Co.", "Malnad Coffee Traders", "Mysore Silk Works"):
         assert f"{account}  [Log a meeting]" in text
-    assert re.search(r"Added\W+Estate-to-port logistics\W+to your pipeline", text)
+    assert re.search(r"Added\W+Estate-to-port logistics\W+at\W+\w[^\n]*replacing", text)
 
     # The open-ended ask called a scheduled meeting: graded down, and why.
     assert "names no date — graded" in text and "open-ended." in text
