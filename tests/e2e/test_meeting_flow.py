@@ -283,3 +283,23 @@ def test_nextsteps_help_lists_the_commands(fake, running, maria):
 
     for block in body["blocks"]:
         Block.parse(block).to_dict()
+
+
+def test_no_ask_makes_the_ask_and_reaction_optional_and_coaches_a_scheduled_ask(fake, running, maria):
+    view = open_modal(maria, fake)
+    required = {b["block_id"]: not b.get("optional") for b in view["blocks"] if b["type"] == "input"}
+    assert required[ids.ASK] and required[ids.REACTION], "required until 'No next step asked' is chosen"
+    maria.suggest(ids.ACCOUNT, "Hooli")
+    maria.fill(ids.ACCOUNT, "new:Hooli")
+    maria.fill(ids.ASK_TYPE, AskType.NO_ASK.value)
+    view = maria.view
+    optional = {b["block_id"]: b.get("optional") for b in view["blocks"] if b["type"] == "input"}
+    assert optional[ids.ASK] and optional[ids.REACTION]
+    assert maria.submit().status == 200 and maria.errors == {}
+    text = " ".join(render_message(fake.wait_until(maria.last_dm)).split())
+    assert "Would you mind if I came back tomorrow with the contract" in text
+    assert "A stronger ask, with a date" in text
+    with Session(running.engine) as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert meeting.reaction is None and meeting.ask_type == AskType.NO_ASK
+        assert session.scalar(select(func.count()).select_from(NextStep)) == 0
