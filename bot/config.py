@@ -32,6 +32,8 @@ class Config:
     client_id: str | None = None
     client_secret: str | None = None
     port: int = 3000
+    # The clock paces chat.postMessage per workspace to stay under Slack's limits.
+    workspace_rate: float = 5.0
 
     @property
     def multi_workspace(self) -> bool:
@@ -137,6 +139,15 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     else:
         port = int(port_raw)
 
+    rate_raw = get("SLACK_WORKSPACE_RATE") or "5"
+    workspace_rate = 5.0
+    try:
+        workspace_rate = float(rate_raw)
+        if not 0 < workspace_rate <= 1000:
+            raise ValueError
+    except ValueError:
+        problems.append(f"SLACK_WORKSPACE_RATE: malformed {rate_raw!r}; expected messages per second, e.g. 5")
+
     database_url = _database_url(env, problems)
     if problems:
         raise ConfigError(problems)
@@ -150,4 +161,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         client_id=client_id,
         client_secret=client_secret,
         port=port,
+        workspace_rate=workspace_rate,
     )

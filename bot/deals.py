@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from bot import ids
 from bot.errors import FieldErrors, NotAllowed
 from bot.meetings import MAX_NAME, default_deal_name, name_key
 from bot.reps import ensure_rep
-from models import Account, Deal, Rep
+from models import Account, Deal, Rep, Workspace
 
 
 def add_replacement_deal(
@@ -71,6 +71,9 @@ def add_replacement_deal(
         replaces_deal_id=replaced.id,
         created_at=now,
     )
+    workspace = session.get(Workspace, team_id)
+    if workspace is not None:  # a deal with no meeting yet stalls like any other
+        deal.stall_check_at = now + timedelta(days=workspace.stalled_after_days)
     session.add(deal)
     session.commit()
     return deal

@@ -41,3 +41,18 @@ CALENDAR_OUTLOOK = "calendar_outlook"
 # The "Add a replacement deal" modal.
 REPLACEMENT_MODAL = "replacement_modal"
 REPLACEMENT_MODAL_VERSION = "1"
+
+# Nudge DM buttons (value: the nudge id).
+NUDGE_LOG_MEETING = "nudge_log_meeting"
+NUDGE_BOOKED_IT = "nudge_booked_it"
+NUDGE_RESCHEDULED = "nudge_rescheduled"
+NUDGE_DIDNT_HAPPEN = "nudge_didnt_happen"
+NUDGE_SNOOZE = "nudge_snooze"  # a static select; option value "<nudge id>:<1d|3d|next_week>"
+NUDGE_MARK_LOST = "nudge_mark_lost"
+NUDGE_REPLACE = "nudge_replace"
+NUDGE_BLOCK_PREFIX = "nudge_"  # nudge_<id> / nudge_<id>_actions
+
+# The "Mark lost" modal.
+MARK_LOST_MODAL = "mark_lost_modal"
+MARK_LOST_MODAL_VERSION = "1"
+LOST_REASON = "lost_reason"

@@ -16,8 +16,17 @@ from bot.coaching import grade_ask
 from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed
 from bot.reps import ensure_rep, ensure_workspace
 from bot.view_state import ViewState
-from bot.vocabulary import PREP_QUESTIONS, AskType, DealStatus, MeetingKind, NextStepStatus, Reaction
-from models import Account, Deal, Meeting, NextStep, Rep, Reschedule
+from bot.vocabulary import (
+    PREP_QUESTIONS,
+    AskType,
+    DealStatus,
+    MeetingKind,
+    NextStepStatus,
+    NudgeAnswer,
+    NudgeKind,
+    Reaction,
+)
+from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule
 
 _E = TypeVar("_E", AskType, Reaction, MeetingKind)
 _M = TypeVar("_M", Account, Deal)
@@ -155,6 +164,8 @@ class LoggedMeeting:
     next_step_id: int | None
     new_account: bool
     new_deal: bool
+    # Nudge DMs about this deal that the meeting answered: (channel, ts) to update in place.
+    answered_messages: tuple[tuple[str, str], ...] = ()
 
 
 def log_meeting(
@@ -186,7 +197,7 @@ def log_meeting(
             raise DuplicateSubmission(existing)
 
     try:
-        ensure_workspace(session, team_id, now)
+        workspace = ensure_workspace(session, team_id, now)
         rep = ensure_rep(session, team_id, user_id, now)
         account, new_account = _account(session, team_id, rep, form.account, now, block_of)
         deal, new_deal = _deal(session, team_id, rep, account, form, now, block_of)
@@ -220,6 +231,10 @@ def log_meeting(
         ):
             earlier.status = NextStepStatus.DONE
             earlier.status_changed_at = now
+            earlier.nudge_check_at = None
+        answered = _answer_nudges(session, team_id, deal.id, now)
+        deal.last_meeting_at = max(filter(None, (deal.last_meeting_at, form.held_at)))
+        deal.stall_check_at = deal.last_meeting_at + timedelta(days=workspace.stalled_after_days)
 
         step = _next_step(form, team_id, deal, rep, meeting, now)
         if step is not None:
@@ -238,6 +253,7 @@ def log_meeting(
             next_step_id=step.id if step else None,
             new_account=new_account,
             new_deal=new_deal,
+            answered_messages=answered,
         )
         session.commit()
         return result
@@ -368,8 +384,34 @@ def _next_step(
         prep_materials=prep.get("materials"),
         prep_evaluation=prep.get("evaluation"),
         prep_step_after=prep.get("step_after"),
+        # The clock works out the first nudge (or prep) from here.
+        nudge_check_at=now,
         created_at=now,
     )
+
+
+def _answer_nudges(
+    session: Session, team_id: str, deal_id: int, now: datetime
+) -> tuple[tuple[str, str], ...]:
+    """A meeting on the deal answers its open nudges ("Log meeting"); their DMs are updated after the ack."""
+    step_ids = select(NextStep.id).where(NextStep.deal_id == deal_id).scalar_subquery()
+    nudges = session.scalars(
+        select(Nudge).where(
+            Nudge.team_id == team_id,
+            (Nudge.deal_id == deal_id) | Nudge.next_step_id.in_(step_ids),
+            Nudge.answer.is_(None),
+            Nudge.kind != NudgeKind.PREP,
+        )
+    ).all()
+    messages: set[tuple[str, str]] = set()
+    for nudge in nudges:
+        if nudge.sent_at is None:  # claimed, not yet sent: no longer needed
+            nudge.gave_up_at, nudge.last_error = now, "answered before delivery"
+            continue
+        nudge.answer, nudge.answered_at = NudgeAnswer.LOGGED, now
+        if nudge.channel_id and nudge.message_ts:
+            messages.add((nudge.channel_id, nudge.message_ts))
+    return tuple(sorted(messages))
 
 
 def replacement_accounts(
@@ -443,6 +485,7 @@ def book_next_step(
     step.scheduled_at = at
     step.booked_at = now
     step.status_changed_at = now
+    step.nudge_check_at = now
     if description:
         step.description = description
     session.commit()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from sqlalchemy import Engine
+
+from bot.config import Config
+from models.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE
 
 
 class TokenSource:
@@ -22,3 +27,20 @@ class TokenSource:
         """Forget the workspace's tokens at once (tokens_revoked, app_uninstalled)."""
         if self._store is not None:
             self._store.delete_all(enterprise_id=None, team_id=team_id)
+
+
+def installation_store(config: Config, engine: Engine) -> SQLAlchemyInstallationStore | None:
+    """slack_sdk's store over our own tables (OAuth mode), or None with a static bot token."""
+    if not config.multi_workspace:
+        return None
+    assert config.client_id is not None
+    return SQLAlchemyInstallationStore(
+        client_id=config.client_id,
+        engine=engine,
+        bots_table_name=BOTS_TABLE,
+        installations_table_name=INSTALLATIONS_TABLE,
+    )
+
+
+def token_source(config: Config, engine: Engine) -> TokenSource:
+    return TokenSource(config.bot_token, installation_store(config, engine))

@@ -13,15 +13,14 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config, ConfigError
-from bot.slack_tokens import TokenSource
+from bot.slack_tokens import TokenSource, installation_store
 from models import make_session_factory
-from models.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+from models.slack_tables import OAUTH_STATES_TABLE
 
 log = logging.getLogger("nextstep")
 
@@ -51,21 +50,15 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
     # In single-workspace mode the client's token is the app's token (Bolt reads it from the client).
     client = WebClient(base_url=config.slack_api_url, token=config.bot_token, timeout=10)
     session_factory = make_session_factory(engine)
-    installation_store = None
+    store = installation_store(config, engine)
     kwargs: dict[str, Any] = {}
     if config.multi_workspace:
         assert config.client_id and config.client_secret
-        installation_store = SQLAlchemyInstallationStore(
-            client_id=config.client_id,
-            engine=engine,
-            bots_table_name=BOTS_TABLE,
-            installations_table_name=INSTALLATIONS_TABLE,
-        )
         kwargs["oauth_settings"] = OAuthSettings(
             client_id=config.client_id,
             client_secret=config.client_secret,
             scopes=BOT_SCOPES,
-            installation_store=installation_store,
+            installation_store=store,
             state_store=SQLAlchemyOAuthStateStore(
                 expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE
             ),
@@ -73,7 +66,7 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
                 success=_on_installed(session_factory, clock), failure=_install_failed
             ),
         )
-    tokens = TokenSource(config.bot_token, installation_store)
+    tokens = TokenSource(config.bot_token, store)
     deps = Deps(config=config, session_factory=session_factory, clock=clock, tokens=tokens)
     try:
         app = App(

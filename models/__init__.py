@@ -5,6 +5,7 @@ from models.base import Base, UTCDateTime
 from models.db import make_engine, make_session_factory
 from models.entities import (
     Account,
+    ClockSweep,
     Deal,
     Holiday,
     LeaderboardPost,
@@ -22,6 +23,7 @@ from models.entities import (
 __all__ = [
     "Account",
     "Base",
+    "ClockSweep",
     "Deal",
     "Holiday",
     "LeaderboardPost",

@@ -103,7 +103,9 @@ class Rep(Base):
     timezone_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sales_team_id: Mapped[int | None] = mapped_column(ForeignKey("sales_teams.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default=RepStatus.ACTIVE)
-    paused_until: Mapped[date | None] = mapped_column(Date)
+    paused_until: Mapped[date | None] = mapped_column(Date)  # last paused day, in the rep's zone
+    # When a pause ended: nudges that fell due meanwhile start over from here, not all at once.
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     # Consecutive meetings that ended booked, kept as meetings are logged (never recomputed from history).
@@ -153,6 +155,9 @@ class Deal(Base):
     # A deal added to replace one that stalled or was lost points at it.
     replaces_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
     at_risk_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Earliest moment the deal could count as stalled; the sweep looks only at deals past it.
+    stall_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship()
@@ -161,6 +166,8 @@ class Deal(Base):
     __table_args__ = (
         Index(None, "team_id", "account_id", "status"),
         Index(None, "team_id", "owner_rep_id", "status"),
+        # The sweep's stalled-deal candidates: cost follows the deals due, not all deals.
+        Index(None, "stall_check_at"),
     )
 
 
@@ -238,6 +245,9 @@ class NextStep(Base):
     prep_materials: Mapped[str | None] = mapped_column(Text)
     prep_evaluation: Mapped[str | None] = mapped_column(Text)
     prep_step_after: Mapped[str | None] = mapped_column(Text)
+    # Earliest moment a nudge about this step could be due (a lower bound, recomputed by the
+    # sweep); None when no nudge can come. The sweep's candidates are the rows past it.
+    nudge_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting | None] = relationship(back_populates="next_step")
@@ -248,6 +258,7 @@ class NextStep(Base):
         Index(None, "status", "scheduled_at"),
         Index(None, "team_id", "status", "scheduled_at"),
         Index(None, "deal_id", "status"),
+        Index(None, "nudge_check_at"),
     )
 
 
@@ -285,6 +296,7 @@ class Nudge(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was not (or will not be) delivered: "token_revoked", "rep_left", "paused", …
     last_error: Mapped[str | None] = mapped_column(String(255))
     channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)
     message_ts: Mapped[str | None] = mapped_column(String(32))
@@ -295,8 +307,10 @@ class Nudge(Base):
 
     __table_args__ = (
         UniqueConstraint("team_id", "kind", "subject_key", "window_key"),
-        # Due-and-unsent nudges: the sweep's delivery query.
-        Index(None, "sent_at", "due_at"),
+        # Claimed-but-unsent nudges (a clock killed mid-send, a retry after a fault).
+        Index(None, "sent_at", "gave_up_at", "next_attempt_at"),
+        # The messages a click updates in place.
+        Index(None, "team_id", "channel_id", "message_ts"),
         Index(None, "team_id", "rep_id", "sent_at"),
     )
 
@@ -328,3 +342,18 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ClockSweep(Base):
+    """One finished sweep of the clock: /healthz reports the age of the last one."""
+
+    __tablename__ = "clock_sweeps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    claimed: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)

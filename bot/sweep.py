@@ -1,0 +1,625 @@
+"""The clock's sweep: what is due comes from the database, is claimed there, then delivered.
+
+1. Plan and claim. Candidates are the next steps and deals whose check time has passed
+   (``ix_next_steps_nudge_check_at``, ``ix_deals_stall_check_at``), so the cost follows
+   what is due, not the size of the history. Per rep, under a row lock taken with SKIP
+   LOCKED (a second clock skips that rep), the rules of ``bot.nudges`` decide what is due;
+   each due nudge is inserted under its unique key (team, kind, subject, window): the claim.
+2. Deliver. Claimed, unsent nudges are grouped into one DM per rep and sent, workspaces in
+   parallel, each paced to Slack's limits. The nudge rows are locked (SKIP LOCKED) while
+   their DM is sent and marked sent in the same transaction.
+
+The one window for a duplicate: the process dies after Slack accepted the message and
+before that transaction commits. The rows stay unsent and go out again on the next sweep.
+The commit follows the send directly, so the window is one round trip to the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.nudge_dm import NudgeItem, nudge_message
+from bot.delivery import DeliveryError
+from bot.nudges import NudgeSettings, PastNudge, plan_booked, plan_stalled, plan_unscheduled
+from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
+from bot.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
+from bot.worktime import NoWorkingTime, WorkCalendar, parse_days
+from models import Account, ClockSweep, Deal, Holiday, NextStep, Nudge, Rep, Workspace
+
+log = logging.getLogger("nextstep.sweep")
+
+BATCH = 2000
+MAX_ATTEMPTS = 5
+PRIORITY = {NudgeKind.OVERDUE: 0, NudgeKind.UNSCHEDULED: 1, NudgeKind.STALLED: 2, NudgeKind.PREP: 3}
+
+
+class Outbox(Protocol):
+    def post_dm(
+        self, team_id: str, user_id: str, text: str, blocks: list[dict[str, Any]]
+    ) -> tuple[str, str]: ...
+
+    def profile(self, team_id: str, user_id: str) -> SlackProfile: ...
+
+
+@dataclass
+class SweepReport:
+    claimed: int = 0
+    escalated: int = 0
+    sent: int = 0
+    messages: int = 0
+    failed: int = 0
+    gave_up: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: SweepReport) -> None:
+        for name in ("claimed", "escalated", "sent", "messages", "failed", "gave_up"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.notes += other.notes
+
+
+def settings_of(workspace: Workspace) -> NudgeSettings:
+    return NudgeSettings(
+        first_after=timedelta(minutes=workspace.unscheduled_first_after_minutes),
+        every_working_days=workspace.unscheduled_every_working_days,
+        max_nudges=workspace.unscheduled_max_nudges,
+        overdue_after=timedelta(minutes=workspace.overdue_after_minutes),
+        stalled_after=timedelta(days=workspace.stalled_after_days),
+    )
+
+
+def calendar_of(session: Session, workspace: Workspace, rep: Rep) -> WorkCalendar:
+    holidays = session.scalars(select(Holiday.day).where(Holiday.team_id == workspace.team_id)).all()
+    return WorkCalendar(
+        tz=zone(rep.timezone),
+        start=workspace.work_start,
+        end=workspace.work_end,
+        days=parse_days(workspace.work_days),
+        holidays=frozenset(holidays),
+    )
+
+
+def resume_floor(rep: Rep, cal: WorkCalendar) -> datetime | None:
+    """Nothing is due before the end of the rep's last pause."""
+    floors = [rep.resumed_at] if rep.resumed_at else []
+    if rep.paused_until is not None:
+        floors.append(cal.at_local(rep.paused_until + timedelta(days=1), time(0)))
+    return max(floors) if floors else None
+
+
+def is_paused(rep: Rep, cal: WorkCalendar, now: datetime) -> bool:
+    return rep.paused_until is not None and cal.local_date(now) <= rep.paused_until
+
+
+def sweep(
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    *,
+    now: datetime,
+    worker: str,
+    wall_clock: Callable[[], datetime],
+    max_workers: int = 8,
+) -> SweepReport:
+    """One sweep as of ``now``: claim what is due, deliver what is claimed, record the sweep."""
+    started = wall_clock()
+    report = SweepReport()
+    plan_and_claim(session_factory, now=now, worker=worker, report=report)
+    deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers)
+    with session_factory() as session:
+        session.add(
+            ClockSweep(
+                worker=worker[:64],
+                as_of=now,
+                started_at=started,
+                finished_at=wall_clock(),
+                claimed=report.claimed,
+                sent=report.sent,
+                failed=report.failed,
+            )
+        )
+        session.commit()
+    return report
+
+
+# ---------------------------------------------------------------- plan and claim
+
+
+def plan_and_claim(
+    session_factory: sessionmaker[Session], *, now: datetime, worker: str, report: SweepReport
+) -> None:
+    seen_steps: set[int] = set()
+    seen_deals: set[int] = set()
+    while True:
+        with session_factory() as session:
+            steps = session.execute(
+                select(NextStep.rep_id, NextStep.id)
+                .where(NextStep.nudge_check_at <= now)
+                .order_by(NextStep.nudge_check_at)
+                .limit(BATCH)
+            ).all()
+            deals = session.execute(
+                select(Deal.owner_rep_id, Deal.id)
+                .where(Deal.stall_check_at <= now)
+                .order_by(Deal.stall_check_at)
+                .limit(BATCH)
+            ).all()
+        fresh_steps = [(r, i) for r, i in steps if i not in seen_steps]
+        fresh_deals = [(r, i) for r, i in deals if i not in seen_deals]
+        if not fresh_steps and not fresh_deals:
+            return
+        by_rep: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        for rep_id, step_id in fresh_steps:
+            by_rep[rep_id][0].append(step_id)
+            seen_steps.add(step_id)
+        for rep_id, deal_id in fresh_deals:
+            by_rep[rep_id][1].append(deal_id)
+            seen_deals.add(deal_id)
+        for rep_id, (step_ids, deal_ids) in by_rep.items():
+            try:
+                _claim_for_rep(
+                    session_factory, rep_id, step_ids, deal_ids, now=now, worker=worker, report=report
+                )
+            except Exception:
+                # One rep's bad data must not stop the sweep for the others.
+                log.exception("planning failed for rep %s", rep_id)
+        if len(steps) < BATCH and len(deals) < BATCH:
+            return
+
+
+def _history(session: Session, team_id: str, subjects: list[str]) -> dict[str, list[tuple[str, PastNudge]]]:
+    rows = session.scalars(
+        select(Nudge).where(Nudge.team_id == team_id, Nudge.subject_key.in_(subjects))
+    ).all()
+    found: dict[str, list[tuple[str, PastNudge]]] = defaultdict(list)
+    for n in rows:
+        found[n.subject_key].append(
+            (
+                n.kind,
+                PastNudge(
+                    window_key=n.window_key
+                    if n.kind == NudgeKind.UNSCHEDULED
+                    else f"{n.kind}:{n.window_key}",
+                    claimed_at=n.claimed_at or n.due_at,
+                    sent_at=n.sent_at,
+                    snoozed_until=n.snoozed_until,
+                    escalated_at=n.escalated_at,
+                    gave_up=n.gave_up_at is not None,
+                ),
+            )
+        )
+    return found
+
+
+def _claim_for_rep(
+    session_factory: sessionmaker[Session],
+    rep_id: int,
+    step_ids: list[int],
+    deal_ids: list[int],
+    *,
+    now: datetime,
+    worker: str,
+    report: SweepReport,
+) -> None:
+    with session_factory() as session:
+        rep = session.scalar(select(Rep).where(Rep.id == rep_id).with_for_update(skip_locked=True))
+        if rep is None:
+            return  # another clock holds this rep; it plans for them
+        steps = session.scalars(
+            select(NextStep).where(NextStep.id.in_(step_ids), NextStep.nudge_check_at <= now)
+        ).all()
+        deals = session.scalars(select(Deal).where(Deal.id.in_(deal_ids), Deal.stall_check_at <= now)).all()
+        workspace = session.get(Workspace, rep.team_id)
+        assert workspace is not None
+
+        def push(at: datetime | None) -> None:
+            for step in steps:
+                step.nudge_check_at = at
+            for deal in deals:
+                deal.stall_check_at = at
+
+        if workspace.tokens_revoked_at is not None or workspace.uninstalled_at is not None:
+            push(now + timedelta(days=1))  # no token: look again tomorrow (a reinstall resets this)
+            session.commit()
+            return
+        if rep.status == RepStatus.LEFT:
+            push(None)
+            session.commit()
+            return
+        cal = calendar_of(session, workspace, rep)
+        if is_paused(rep, cal, now):
+            assert rep.paused_until is not None
+            push(cal.at_local(rep.paused_until + timedelta(days=1), time(0)))
+            session.commit()
+            return
+        settings = settings_of(workspace)
+        floor = resume_floor(rep, cal)
+        subjects = [f"step:{s.id}" for s in steps] + [f"deal:{d.id}" for d in deals]
+        history = _history(session, rep.team_id, subjects)
+        try:
+            for step in steps:
+                _plan_step(
+                    session,
+                    step,
+                    rep,
+                    history.get(f"step:{step.id}", []),
+                    cal,
+                    settings,
+                    floor,
+                    now,
+                    worker,
+                    report,
+                )
+            for deal in deals:
+                _plan_deal(
+                    session,
+                    deal,
+                    rep,
+                    history.get(f"deal:{deal.id}", []),
+                    cal,
+                    settings,
+                    floor,
+                    now,
+                    worker,
+                    report,
+                )
+        except NoWorkingTime:
+            log.warning("workspace %s has no working time configured; no nudges", rep.team_id)
+            push(now + timedelta(days=1))
+        session.commit()
+
+
+def _claim(
+    session: Session,
+    *,
+    kind: NudgeKind,
+    window: str,
+    due_at: datetime,
+    rep: Rep,
+    subject: str,
+    next_step_id: int | None,
+    deal_id: int | None,
+    now: datetime,
+    worker: str,
+) -> None:
+    session.add(
+        Nudge(
+            team_id=rep.team_id,
+            kind=kind,
+            rep_id=rep.id,
+            next_step_id=next_step_id,
+            deal_id=deal_id,
+            subject_key=subject,
+            window_key=window,
+            due_at=due_at,
+            claimed_at=now,
+            claimed_by=worker[:64],
+        )
+    )
+
+
+def _plan_step(
+    session: Session,
+    step: NextStep,
+    rep: Rep,
+    history: list[tuple[str, PastNudge]],
+    cal: WorkCalendar,
+    settings: NudgeSettings,
+    floor: datetime | None,
+    now: datetime,
+    worker: str,
+    report: SweepReport,
+) -> None:
+    subject = f"step:{step.id}"
+    if step.status == NextStepStatus.UNSCHEDULED:
+        past = [p for kind, p in history if kind == NudgeKind.UNSCHEDULED]
+        plan = plan_unscheduled(
+            episode_start=step.status_changed_at,
+            history=past,
+            cal=cal,
+            settings=settings,
+            now=now,
+            resumed_at=floor,
+        )
+    elif step.status == NextStepStatus.BOOKED and step.scheduled_at is not None:
+        past = [p for kind, p in history if kind in (NudgeKind.PREP, NudgeKind.OVERDUE)]
+        plan = plan_booked(
+            scheduled_at=step.scheduled_at,
+            booked_at=step.booked_at or step.created_at,
+            history=past,
+            cal=cal,
+            settings=settings,
+            now=now,
+            resumed_at=floor,
+        )
+    else:
+        step.nudge_check_at = None
+        return
+    for due in plan.due:
+        if due.escalate:
+            session.execute(
+                update(Nudge)
+                .where(
+                    Nudge.team_id == rep.team_id,
+                    Nudge.kind == NudgeKind.UNSCHEDULED,
+                    Nudge.subject_key == subject,
+                    Nudge.window_key == due.window_key,
+                )
+                .values(escalated_at=now)
+            )
+            report.escalated += 1
+            continue
+        window = due.window_key if due.kind is NudgeKind.UNSCHEDULED else due.window_key.split(":", 1)[1]
+        _claim(
+            session,
+            kind=due.kind,
+            window=window,
+            due_at=due.due_at,
+            rep=rep,
+            subject=subject,
+            next_step_id=step.id,
+            deal_id=step.deal_id,
+            now=now,
+            worker=worker,
+        )
+        report.claimed += 1
+    step.nudge_check_at = plan.next_check
+
+
+def _plan_deal(
+    session: Session,
+    deal: Deal,
+    rep: Rep,
+    history: list[tuple[str, PastNudge]],
+    cal: WorkCalendar,
+    settings: NudgeSettings,
+    floor: datetime | None,
+    now: datetime,
+    worker: str,
+    report: SweepReport,
+) -> None:
+    if deal.status != DealStatus.OPEN:
+        deal.stall_check_at = None
+        return
+    booked_ahead = session.scalar(
+        select(func.min(NextStep.scheduled_at)).where(
+            NextStep.deal_id == deal.id, NextStep.status == NextStepStatus.BOOKED, NextStep.scheduled_at > now
+        )
+    )
+    past = [p for kind, p in history if kind == NudgeKind.STALLED]
+    plan = plan_stalled(
+        last_activity=deal.last_meeting_at or deal.created_at,
+        booked_ahead=booked_ahead,
+        history=past,
+        cal=cal,
+        settings=settings,
+        now=now,
+        resumed_at=floor,
+    )
+    for due in plan.due:
+        _claim(
+            session,
+            kind=due.kind,
+            window=due.window_key.split(":", 1)[1],
+            due_at=due.due_at,
+            rep=rep,
+            subject=f"deal:{deal.id}",
+            next_step_id=None,
+            deal_id=deal.id,
+            now=now,
+            worker=worker,
+        )
+        report.claimed += 1
+    deal.stall_check_at = plan.next_check
+
+
+# ---------------------------------------------------------------- deliver
+
+
+def _pending(now: datetime) -> Any:
+    return (
+        Nudge.sent_at.is_(None),
+        Nudge.gave_up_at.is_(None),
+        or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= now),
+    )
+
+
+def deliver(
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    *,
+    now: datetime,
+    report: SweepReport,
+    max_workers: int = 8,
+) -> None:
+    with session_factory() as session:
+        groups = session.execute(select(Nudge.team_id, Nudge.rep_id).where(*_pending(now)).distinct()).all()
+    by_team: dict[str, list[int]] = defaultdict(list)
+    for team_id, rep_id in groups:
+        by_team[team_id].append(rep_id)
+    if not by_team:
+        return
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(by_team))) as pool:
+        futures = [
+            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now)
+            for team_id, reps in by_team.items()
+        ]
+        for future in futures:
+            try:
+                report.add(future.result())
+            except Exception:
+                log.exception("delivery failed for a workspace")
+
+
+def _deliver_team(
+    session_factory: sessionmaker[Session], outbox: Outbox, team_id: str, rep_ids: list[int], now: datetime
+) -> SweepReport:
+    report = SweepReport()
+    for rep_id in rep_ids:
+        try:
+            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report)
+        except DeliveryError as error:
+            if error.kind != "dead_token":
+                raise
+            _workspace_dead(session_factory, team_id, error.reason, now, report)
+            break
+        except Exception:
+            log.exception("delivery failed team=%s rep=%s", team_id, rep_id)
+    return report
+
+
+def _workspace_dead(
+    session_factory: sessionmaker[Session], team_id: str, reason: str, now: datetime, report: SweepReport
+) -> None:
+    with session_factory() as session:
+        workspace = session.get(Workspace, team_id)
+        if workspace is not None and workspace.tokens_revoked_at is None:
+            workspace.tokens_revoked_at = now
+            log.warning(
+                "workspace %s: Slack says %s; its nudges stop until it is reinstalled", team_id, reason
+            )
+        result = session.execute(
+            update(Nudge)
+            .where(Nudge.team_id == team_id, *_pending(now))
+            .values(gave_up_at=now, last_error=reason)
+        )
+        report.gave_up += result.rowcount or 0  # type: ignore[attr-defined]
+        session.commit()
+
+
+def _rep_left(
+    session: Session, rep: Rep, nudges: list[Nudge], reason: str, now: datetime, report: SweepReport
+) -> None:
+    """users.info says they are gone: no more nudges; their open deals show up for their manager."""
+    rep.status = RepStatus.LEFT
+    rep.left_at = rep.left_at or now
+    for nudge in nudges:
+        nudge.gave_up_at, nudge.last_error = now, f"rep_left: {reason}"[:255]
+    report.gave_up += len(nudges)
+    log.info("rep %s of %s left the workspace (%s)", rep.user_id, rep.team_id, reason)
+
+
+def _deliver_rep(
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    team_id: str,
+    rep_id: int,
+    now: datetime,
+    report: SweepReport,
+) -> None:
+    with session_factory() as session:
+        nudges = list(
+            session.scalars(
+                select(Nudge)
+                .where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
+                .order_by(Nudge.due_at, Nudge.id)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not nudges:
+            return  # delivered meanwhile, or another clock is sending them now
+        rep = session.get(Rep, rep_id)
+        workspace = session.get(Workspace, team_id)
+        assert rep is not None and workspace is not None
+        if rep.status == RepStatus.LEFT:
+            _rep_left(session, rep, nudges, "already left", now, report)
+            session.commit()
+            return
+        if profile_is_stale(rep, now):
+            try:
+                profile = outbox.profile(team_id, rep.user_id)
+            except DeliveryError as error:
+                if error.kind == "user_gone":
+                    _rep_left(session, rep, nudges, error.reason, now, report)
+                    session.commit()
+                    return
+                raise
+            if profile.deleted:
+                _rep_left(session, rep, nudges, "deactivated", now, report)
+                session.commit()
+                return
+            apply_profile(session, team_id, profile, now)
+        cal = calendar_of(session, workspace, rep)
+        if is_paused(rep, cal, now):
+            assert rep.paused_until is not None
+            resume = cal.at_local(rep.paused_until + timedelta(days=1), time(0))
+            for nudge in nudges:
+                nudge.next_attempt_at = resume
+            session.commit()
+            return
+        items = [_item(session, nudge, workspace, now) for nudge in nudges]
+        order = sorted(range(len(items)), key=lambda i: (PRIORITY[items[i].kind], nudges[i].due_at))
+        text, blocks = nudge_message([items[i] for i in order], cal.tz)
+        try:
+            channel, ts = outbox.post_dm(team_id, rep.user_id, text, blocks)
+        except DeliveryError as error:
+            if error.kind == "user_gone":
+                _rep_left(session, rep, nudges, error.reason, now, report)
+                session.commit()
+                return
+            if error.kind == "dead_token":
+                session.rollback()
+                raise
+            for nudge in nudges:
+                nudge.attempts += 1
+                nudge.last_error = error.reason[:255]
+                if nudge.attempts >= MAX_ATTEMPTS:
+                    nudge.gave_up_at = now
+                    report.gave_up += 1
+                else:
+                    nudge.next_attempt_at = now + timedelta(minutes=2**nudge.attempts)
+            report.failed += len(nudges)
+            log.warning(
+                "nudge DM to %s/%s failed (%s); attempt %d",
+                team_id,
+                rep.user_id,
+                error.reason,
+                nudges[0].attempts,
+            )
+            session.commit()
+            return
+        for nudge in nudges:
+            nudge.sent_at, nudge.channel_id, nudge.message_ts = now, channel, ts
+            nudge.attempts += 1
+            nudge.last_error = None
+        session.commit()
+        report.sent += len(nudges)
+        report.messages += 1
+
+
+def _item(session: Session, nudge: Nudge, workspace: Workspace, now: datetime) -> NudgeItem:
+    kind = NudgeKind(nudge.kind)
+    step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
+    deal = session.get(Deal, nudge.deal_id or (step.deal_id if step else 0))
+    account = session.get(Account, deal.account_id) if deal else None
+    ordinal = int(nudge.window_key.rsplit(":", 1)[-1]) if kind is NudgeKind.UNSCHEDULED else 1
+    last = (deal.last_meeting_at or deal.created_at) if deal else now
+    return NudgeItem(
+        nudge_id=nudge.id,
+        kind=kind,
+        account_name=account.name if account else "",
+        deal_name=deal.name if deal else "",
+        description=step.description if step else None,
+        scheduled_at=step.scheduled_at if step else None,
+        ordinal=ordinal,
+        max_nudges=workspace.unscheduled_max_nudges,
+        days_quiet=max(0, (now - last).days),
+        prep=(
+            (
+                ("attendees", step.prep_attendees),
+                ("agenda", step.prep_agenda),
+                ("materials", step.prep_materials),
+                ("evaluation", step.prep_evaluation),
+                ("step_after", step.prep_step_after),
+            )
+            if step
+            else ()
+        ),
+    )
