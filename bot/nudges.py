@@ -87,6 +87,9 @@ def _snoozed(moment: datetime, last: PastNudge | None, cal: WorkCalendar) -> dat
 def _plan(candidates: list[Due], now: datetime, later: list[datetime]) -> Plan:
     due = tuple(d for d in candidates if d.due_at <= now)
     upcoming = [d.due_at for d in candidates if d.due_at > now] + [t for t in later if t > now]
+    if due:
+        # What follows a claimed nudge depends on when it is sent (or snoozed): look again then.
+        upcoming.append(now + RECHECK)
     return Plan(due, min(upcoming) if upcoming else None)
 
 

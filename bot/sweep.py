@@ -17,19 +17,21 @@ The commit follows the send directly, so the window is one round trip to the dat
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.nudge_dm import NudgeItem, nudge_message
 from bot.delivery import DeliveryError
-from bot.nudges import NudgeSettings, PastNudge, plan_booked, plan_stalled, plan_unscheduled
+from bot.nudges import NudgeSettings, PastNudge, Plan, plan_booked, plan_stalled, plan_unscheduled
 from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
 from bot.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
 from bot.worktime import NoWorkingTime, WorkCalendar, parse_days
@@ -38,6 +40,8 @@ from models import Account, ClockSweep, Deal, Holiday, NextStep, Nudge, Rep, Wor
 log = logging.getLogger("nextstep.sweep")
 
 BATCH = 2000
+# When something is due for a rep, what falls due in the next few minutes joins the same DM.
+GROUP_WINDOW = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 PRIORITY = {NudgeKind.OVERDUE: 0, NudgeKind.UNSCHEDULED: 1, NudgeKind.STALLED: 2, NudgeKind.PREP: 3}
 
@@ -111,8 +115,8 @@ def sweep(
     """One sweep as of ``now``: claim what is due, deliver what is claimed, record the sweep."""
     started = wall_clock()
     report = SweepReport()
-    plan_and_claim(session_factory, now=now, worker=worker, report=report)
-    deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers)
+    plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox)
+    deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker)
     with session_factory() as session:
         session.add(
             ClockSweep(
@@ -133,21 +137,27 @@ def sweep(
 
 
 def plan_and_claim(
-    session_factory: sessionmaker[Session], *, now: datetime, worker: str, report: SweepReport
+    session_factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    worker: str,
+    report: SweepReport,
+    outbox: Outbox | None = None,
 ) -> None:
+    """Claim every nudge due as of ``now``; with an outbox, stale rep profiles are refreshed first."""
     seen_steps: set[int] = set()
     seen_deals: set[int] = set()
     while True:
         with session_factory() as session:
             steps = session.execute(
                 select(NextStep.rep_id, NextStep.id)
-                .where(NextStep.nudge_check_at <= now)
+                .where(NextStep.nudge_check_at <= now + GROUP_WINDOW)
                 .order_by(NextStep.nudge_check_at)
                 .limit(BATCH)
             ).all()
             deals = session.execute(
                 select(Deal.owner_rep_id, Deal.id)
-                .where(Deal.stall_check_at <= now)
+                .where(Deal.stall_check_at <= now + GROUP_WINDOW)
                 .order_by(Deal.stall_check_at)
                 .limit(BATCH)
             ).all()
@@ -164,14 +174,49 @@ def plan_and_claim(
             seen_deals.add(deal_id)
         for rep_id, (step_ids, deal_ids) in by_rep.items():
             try:
+                if outbox is not None:
+                    _refresh_profile(session_factory, outbox, rep_id, now, report)
                 _claim_for_rep(
                     session_factory, rep_id, step_ids, deal_ids, now=now, worker=worker, report=report
                 )
+            except (IntegrityError, OperationalError) as error:
+                # Another clock claimed this rep's nudges first (their unique key), or held the
+                # database (SQLite): nothing was written here; the next sweep looks again.
+                log.info("rep %s planned by another clock (%s)", rep_id, type(error).__name__)
             except Exception:
                 # One rep's bad data must not stop the sweep for the others.
                 log.exception("planning failed for rep %s", rep_id)
         if len(steps) < BATCH and len(deals) < BATCH:
             return
+
+
+def _refresh_profile(
+    session_factory: sessionmaker[Session], outbox: Outbox, rep_id: int, now: datetime, report: SweepReport
+) -> None:
+    """Working hours are the rep's own: know their Slack timezone (refreshed daily) before planning."""
+    with session_factory() as session:
+        rep = session.get(Rep, rep_id)
+        if rep is None or rep.status == RepStatus.LEFT or not profile_is_stale(rep, now):
+            return
+        workspace = session.get(Workspace, rep.team_id)
+        if workspace is None or workspace.tokens_revoked_at is not None:
+            return
+        try:
+            profile = outbox.profile(rep.team_id, rep.user_id)
+        except DeliveryError as error:
+            if error.kind == "user_gone":
+                _rep_left(session, rep, [], error.reason, now, report)
+                session.commit()
+            elif error.kind == "dead_token":
+                session.rollback()
+                _workspace_dead(session_factory, rep.team_id, error.reason, now, report)
+            # other faults: plan in the zone we last knew; delivery refreshes again
+            return
+        if profile.deleted:
+            _rep_left(session, rep, [], "deactivated", now, report)
+        else:
+            apply_profile(session, rep.team_id, profile, now)
+        session.commit()
 
 
 def _history(session: Session, team_id: str, subjects: list[str]) -> dict[str, list[tuple[str, PastNudge]]]:
@@ -213,9 +258,11 @@ def _claim_for_rep(
         if rep is None:
             return  # another clock holds this rep; it plans for them
         steps = session.scalars(
-            select(NextStep).where(NextStep.id.in_(step_ids), NextStep.nudge_check_at <= now)
+            select(NextStep).where(NextStep.id.in_(step_ids), NextStep.nudge_check_at <= now + GROUP_WINDOW)
         ).all()
-        deals = session.scalars(select(Deal).where(Deal.id.in_(deal_ids), Deal.stall_check_at <= now)).all()
+        deals = session.scalars(
+            select(Deal).where(Deal.id.in_(deal_ids), Deal.stall_check_at <= now + GROUP_WINDOW)
+        ).all()
         workspace = session.get(Workspace, rep.team_id)
         assert workspace is not None
 
@@ -244,180 +291,166 @@ def _claim_for_rep(
         subjects = [f"step:{s.id}" for s in steps] + [f"deal:{d.id}" for d in deals]
         history = _history(session, rep.team_id, subjects)
         try:
-            for step in steps:
-                _plan_step(
-                    session,
-                    step,
-                    rep,
-                    history.get(f"step:{step.id}", []),
-                    cal,
-                    settings,
-                    floor,
-                    now,
-                    worker,
-                    report,
-                )
-            for deal in deals:
-                _plan_deal(
-                    session,
-                    deal,
-                    rep,
-                    history.get(f"deal:{deal.id}", []),
-                    cal,
-                    settings,
-                    floor,
-                    now,
-                    worker,
-                    report,
-                )
+            booked_ahead = _booked_ahead(session, deals, now)
+
+            def plans(at: datetime) -> list[tuple[NextStep | Deal, Plan | None]]:
+                return [
+                    (step, _step_plan(step, history.get(f"step:{step.id}", []), cal, settings, floor, at))
+                    for step in steps
+                ] + [
+                    (
+                        deal,
+                        _deal_plan(
+                            deal,
+                            booked_ahead.get(deal.id),
+                            history.get(f"deal:{deal.id}", []),
+                            cal,
+                            settings,
+                            floor,
+                            at,
+                        ),
+                    )
+                    for deal in deals
+                ]
+
+            planned = plans(now)
+            if any(plan is not None and plan.due for _, plan in planned):
+                # Something is due: what falls due in the next minutes joins the same DM.
+                for subject, plan in plans(now + GROUP_WINDOW):
+                    _apply(session, subject, plan, rep, now, worker, report)
+            else:
+                for subject, plan in planned:
+                    check = (
+                        subject.nudge_check_at if isinstance(subject, NextStep) else subject.stall_check_at
+                    )
+                    if check is not None and check <= now:
+                        _apply(session, subject, plan, rep, now, worker, report)
         except NoWorkingTime:
             log.warning("workspace %s has no working time configured; no nudges", rep.team_id)
             push(now + timedelta(days=1))
         session.commit()
 
 
-def _claim(
-    session: Session,
-    *,
-    kind: NudgeKind,
-    window: str,
-    due_at: datetime,
-    rep: Rep,
-    subject: str,
-    next_step_id: int | None,
-    deal_id: int | None,
-    now: datetime,
-    worker: str,
-) -> None:
-    session.add(
-        Nudge(
-            team_id=rep.team_id,
-            kind=kind,
-            rep_id=rep.id,
-            next_step_id=next_step_id,
-            deal_id=deal_id,
-            subject_key=subject,
-            window_key=window,
-            due_at=due_at,
-            claimed_at=now,
-            claimed_by=worker[:64],
-        )
-    )
-
-
-def _plan_step(
-    session: Session,
+def _step_plan(
     step: NextStep,
-    rep: Rep,
     history: list[tuple[str, PastNudge]],
     cal: WorkCalendar,
     settings: NudgeSettings,
     floor: datetime | None,
-    now: datetime,
-    worker: str,
-    report: SweepReport,
-) -> None:
-    subject = f"step:{step.id}"
+    at: datetime,
+) -> Plan | None:
+    """The rules for one next step as of ``at``; None when it can no longer be nudged."""
     if step.status == NextStepStatus.UNSCHEDULED:
         past = [p for kind, p in history if kind == NudgeKind.UNSCHEDULED]
-        plan = plan_unscheduled(
+        return plan_unscheduled(
             episode_start=step.status_changed_at,
             history=past,
             cal=cal,
             settings=settings,
-            now=now,
+            now=at,
             resumed_at=floor,
         )
-    elif step.status == NextStepStatus.BOOKED and step.scheduled_at is not None:
+    if step.status == NextStepStatus.BOOKED and step.scheduled_at is not None:
         past = [p for kind, p in history if kind in (NudgeKind.PREP, NudgeKind.OVERDUE)]
-        plan = plan_booked(
+        return plan_booked(
             scheduled_at=step.scheduled_at,
             booked_at=step.booked_at or step.created_at,
             history=past,
             cal=cal,
             settings=settings,
-            now=now,
+            now=at,
             resumed_at=floor,
         )
-    else:
-        step.nudge_check_at = None
-        return
-    for due in plan.due:
+    return None
+
+
+def _booked_ahead(session: Session, deals: Sequence[Deal], now: datetime) -> dict[int, datetime]:
+    """Each deal's earliest booked next step still ahead (a deal with one is not stalled)."""
+    if not deals:
+        return {}
+    rows = session.execute(
+        select(NextStep.deal_id, func.min(NextStep.scheduled_at))
+        .where(
+            NextStep.deal_id.in_([d.id for d in deals]),
+            NextStep.status == NextStepStatus.BOOKED,
+            NextStep.scheduled_at > now,
+        )
+        .group_by(NextStep.deal_id)
+    ).all()
+    return {deal_id: at for deal_id, at in rows if at is not None}
+
+
+def _deal_plan(
+    deal: Deal,
+    booked_ahead: datetime | None,
+    history: list[tuple[str, PastNudge]],
+    cal: WorkCalendar,
+    settings: NudgeSettings,
+    floor: datetime | None,
+    at: datetime,
+) -> Plan | None:
+    if deal.status != DealStatus.OPEN:
+        return None
+    past = [p for kind, p in history if kind == NudgeKind.STALLED]
+    return plan_stalled(
+        last_activity=deal.last_meeting_at or deal.created_at,
+        booked_ahead=booked_ahead,
+        history=past,
+        cal=cal,
+        settings=settings,
+        now=at,
+        resumed_at=floor,
+    )
+
+
+def _apply(
+    session: Session,
+    subject: NextStep | Deal,
+    plan: Plan | None,
+    rep: Rep,
+    now: datetime,
+    worker: str,
+    report: SweepReport,
+) -> None:
+    """Claim (or escalate) what the plan says is due, and set when to look at the subject next."""
+    is_step = isinstance(subject, NextStep)
+    key = f"{'step' if is_step else 'deal'}:{subject.id}"
+    for due in plan.due if plan else ():
         if due.escalate:
             session.execute(
                 update(Nudge)
                 .where(
                     Nudge.team_id == rep.team_id,
                     Nudge.kind == NudgeKind.UNSCHEDULED,
-                    Nudge.subject_key == subject,
+                    Nudge.subject_key == key,
                     Nudge.window_key == due.window_key,
                 )
                 .values(escalated_at=now)
             )
             report.escalated += 1
             continue
+        # Stored windows carry no kind prefix; the rules' keys for one-shot kinds do.
         window = due.window_key if due.kind is NudgeKind.UNSCHEDULED else due.window_key.split(":", 1)[1]
-        _claim(
-            session,
-            kind=due.kind,
-            window=window,
-            due_at=due.due_at,
-            rep=rep,
-            subject=subject,
-            next_step_id=step.id,
-            deal_id=step.deal_id,
-            now=now,
-            worker=worker,
+        session.add(
+            Nudge(
+                team_id=rep.team_id,
+                kind=due.kind,
+                rep_id=rep.id,
+                next_step_id=subject.id if is_step else None,
+                deal_id=subject.deal_id if isinstance(subject, NextStep) else subject.id,
+                subject_key=key,
+                window_key=window,
+                due_at=due.due_at,
+                claimed_at=now,
+                claimed_by=worker[:64],
+            )
         )
         report.claimed += 1
-    step.nudge_check_at = plan.next_check
-
-
-def _plan_deal(
-    session: Session,
-    deal: Deal,
-    rep: Rep,
-    history: list[tuple[str, PastNudge]],
-    cal: WorkCalendar,
-    settings: NudgeSettings,
-    floor: datetime | None,
-    now: datetime,
-    worker: str,
-    report: SweepReport,
-) -> None:
-    if deal.status != DealStatus.OPEN:
-        deal.stall_check_at = None
-        return
-    booked_ahead = session.scalar(
-        select(func.min(NextStep.scheduled_at)).where(
-            NextStep.deal_id == deal.id, NextStep.status == NextStepStatus.BOOKED, NextStep.scheduled_at > now
-        )
-    )
-    past = [p for kind, p in history if kind == NudgeKind.STALLED]
-    plan = plan_stalled(
-        last_activity=deal.last_meeting_at or deal.created_at,
-        booked_ahead=booked_ahead,
-        history=past,
-        cal=cal,
-        settings=settings,
-        now=now,
-        resumed_at=floor,
-    )
-    for due in plan.due:
-        _claim(
-            session,
-            kind=due.kind,
-            window=due.window_key.split(":", 1)[1],
-            due_at=due.due_at,
-            rep=rep,
-            subject=f"deal:{deal.id}",
-            next_step_id=None,
-            deal_id=deal.id,
-            now=now,
-            worker=worker,
-        )
-        report.claimed += 1
-    deal.stall_check_at = plan.next_check
+    next_check = plan.next_check if plan else None
+    if isinstance(subject, NextStep):
+        subject.nudge_check_at = next_check
+    else:
+        subject.stall_check_at = next_check
 
 
 # ---------------------------------------------------------------- deliver
@@ -438,6 +471,7 @@ def deliver(
     now: datetime,
     report: SweepReport,
     max_workers: int = 8,
+    worker: str = "clock",
 ) -> None:
     with session_factory() as session:
         groups = session.execute(select(Nudge.team_id, Nudge.rep_id).where(*_pending(now)).distinct()).all()
@@ -448,7 +482,7 @@ def deliver(
         return
     with ThreadPoolExecutor(max_workers=min(max_workers, len(by_team))) as pool:
         futures = [
-            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now)
+            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker)
             for team_id, reps in by_team.items()
         ]
         for future in futures:
@@ -459,12 +493,17 @@ def deliver(
 
 
 def _deliver_team(
-    session_factory: sessionmaker[Session], outbox: Outbox, team_id: str, rep_ids: list[int], now: datetime
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    team_id: str,
+    rep_ids: list[int],
+    now: datetime,
+    worker: str,
 ) -> SweepReport:
     report = SweepReport()
     for rep_id in rep_ids:
         try:
-            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report)
+            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report, worker)
         except DeliveryError as error:
             if error.kind != "dead_token":
                 raise
@@ -513,17 +552,30 @@ def _deliver_rep(
     rep_id: int,
     now: datetime,
     report: SweepReport,
+    worker: str = "clock",
 ) -> None:
+    token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
     with session_factory() as session:
+        # Take the rows with an UPDATE as this transaction's first statement, and hold them until
+        # the commit after the send. PostgreSQL: their row locks (the sub-select skips rows
+        # another clock holds). SQLite in WAL mode: the database's write lock, so a second clock
+        # waits and then finds them sent. A process that dies rolls the take back at once.
+        mine = select(Nudge.id).where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
+        session.execute(
+            update(Nudge)
+            .where(Nudge.id.in_(mine.with_for_update(skip_locked=True).scalar_subquery()))
+            .values(claimed_by=token)
+            .execution_options(synchronize_session=False)
+        )
         nudges = list(
             session.scalars(
                 select(Nudge)
-                .where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
+                .where(Nudge.claimed_by == token, *_pending(now))
                 .order_by(Nudge.due_at, Nudge.id)
-                .with_for_update(skip_locked=True)
             )
         )
         if not nudges:
+            session.rollback()
             return  # delivered meanwhile, or another clock is sending them now
         rep = session.get(Rep, rep_id)
         workspace = session.get(Workspace, team_id)
@@ -547,14 +599,20 @@ def _deliver_rep(
                 return
             apply_profile(session, team_id, profile, now)
         cal = calendar_of(session, workspace, rep)
+        later = None
         if is_paused(rep, cal, now):
             assert rep.paused_until is not None
-            resume = cal.at_local(rep.paused_until + timedelta(days=1), time(0))
+            later = cal.next_working_moment(cal.at_local(rep.paused_until + timedelta(days=1), time(0)))
+        elif not cal.is_working(now):
+            # Never outside the rep's working hours, whatever was planned (a zone that changed,
+            # a clock catching up at night): hold the DM until their next working moment.
+            later = cal.next_working_moment(now)
+        if later is not None:
             for nudge in nudges:
-                nudge.next_attempt_at = resume
+                nudge.next_attempt_at = later
             session.commit()
             return
-        items = [_item(session, nudge, workspace, now) for nudge in nudges]
+        items = [nudge_item(session, nudge, workspace, now) for nudge in nudges]
         order = sorted(range(len(items)), key=lambda i: (PRIORITY[items[i].kind], nudges[i].due_at))
         text, blocks = nudge_message([items[i] for i in order], cal.tz)
         try:
@@ -594,7 +652,8 @@ def _deliver_rep(
         report.messages += 1
 
 
-def _item(session: Session, nudge: Nudge, workspace: Workspace, now: datetime) -> NudgeItem:
+def nudge_item(session: Session, nudge: Nudge, workspace: Workspace, now: datetime) -> NudgeItem:
+    """The DM item for one claimed nudge, as the sweep sends it (answer not filled in)."""
     kind = NudgeKind(nudge.kind)
     step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
     deal = session.get(Deal, nudge.deal_id or (step.deal_id if step else 0))
