@@ -6,12 +6,17 @@ import logging
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from sqlalchemy import select
 
 from bot.accounts import find_account
-from bot.blocks.help import help_blocks
+from bot.blocks.help import NOT_PAUSED, RESUMED, help_blocks, paused_text
+from bot.errors import UserFacingError
+from bot.pauses import parse_day, pause, resume
+from bot.reps import zone
 from handlers import Deps
 from handlers.guard import guarded
 from handlers.meeting_flow import open_meeting_modal, refresh_profile
+from models import Rep
 
 log = logging.getLogger("nextstep")
 
@@ -39,14 +44,31 @@ def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
 
 
 @guarded
-def nextsteps(ack: Ack, body: dict) -> None:
+def nextsteps(ack: Ack, body: dict, context: dict) -> None:
     words = (body.get("text") or "").split()
     sub = words[0].lower() if words else "help"
-    if sub == "help":
-        text, blocks = help_blocks()
-        ack(text=text, blocks=blocks)
+    deps: Deps = context["deps"]
+    team_id, user_id = context["team_id"], body["user_id"]
+    if sub == "pause":
+        now = deps.clock()
+        try:
+            with deps.session() as session:
+                rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+                tz = zone(rep.timezone if rep else None)
+                today = now.astimezone(tz).date()
+                until = parse_day(" ".join(words[1:]), today)
+                pause(session, team_id=team_id, user_id=user_id, until=until, today=today, now=now)
+        except UserFacingError as error:
+            ack(text=str(error))
+            return
+        ack(text=paused_text(until))
         return
-    text, blocks = help_blocks(unknown=sub)
+    if sub == "resume":
+        with deps.session() as session:
+            rep = resume(session, team_id=team_id, user_id=user_id, now=deps.clock())
+        ack(text=RESUMED if rep else NOT_PAUSED)
+        return
+    text, blocks = help_blocks(unknown=None if sub == "help" else sub)
     ack(text=text, blocks=blocks)
 
 

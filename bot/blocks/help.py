@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.blocks.common import user_text
@@ -12,8 +13,24 @@ COMMANDS = (
         "Log a meeting you just held: what you asked for and how they reacted. "
         "I'll coach you on the ask and keep the next step from slipping.",
     ),
+    (
+        "/nextsteps pause until <day>",
+        "No nudges through that day (a holiday, a conference). "
+        "What falls due meanwhile starts again afterwards, one nudge at a time.",
+    ),
+    ("/nextsteps resume", "End a pause early."),
     ("/nextsteps help", "This list."),
 )
+
+RESUMED = "Welcome back. Nudges start again from now, one at a time, not everything at once."
+NOT_PAUSED = "You weren't paused, so there's nothing to resume."
+
+
+def paused_text(until: date) -> str:
+    return (
+        f"Paused through {until:%A} {until.day} {until:%B %Y}. No nudges until then, and nothing goes to "
+        "your manager meanwhile. `/nextsteps resume` to come back early."
+    )
 
 
 def help_blocks(unknown: str | None = None) -> tuple[str, list[dict[str, Any]]]:
