@@ -465,12 +465,47 @@ class Demo:
             session.commit()
         return names
 
+    def clock_week(self, token: str) -> None:
+        """The clock over the following week (simulated), each nudge shown when it arrives, in the rep's time."""
+        from bot.delivery import Limits, SlackOutbox
+        from bot.slack_tokens import TokenSource
+        from bot.sweep import sweep
+        from models import make_session_factory
+
+        s = self.story
+        s.chapter(6, "The week that follows: the clock nudges")
+        s.say(
+            "The clock sweeps every minute. Here it runs over the next seven days in 15-minute steps of "
+            "simulated time, and each DM is shown when it arrives, in that rep's own working hours."
+        )
+        outbox = SlackOutbox(
+            self.fake.api_url, TokenSource(token, None), Limits(per_workspace_per_second=100)
+        )
+        sessions = make_session_factory(self.engine)
+        by_user = {rep.user_id: rep for rep in (self.maria, self.sam, self.priya)}
+        real_now = s.now
+        start = real_now().replace(second=0, microsecond=0) + timedelta(minutes=15 - real_now().minute % 15)
+        at = start
+        try:
+            s.now = lambda: at
+            while at <= start + timedelta(days=7):
+                seen = len(self.fake.calls_to("chat.postMessage"))
+                sweep(sessions, outbox, now=at, worker="demo", wall_clock=real_now)
+                for call in self.fake.calls_to("chat.postMessage")[seen:]:
+                    rep = by_user.get(str(call.params.get("channel")))
+                    if rep is not None:
+                        message = {"text": call.params.get("text"), "blocks": call.params.get("blocks")}
+                        s.dm(rep, message, surface="nudge")
+                at += timedelta(minutes=15)
+        finally:
+            s.now = real_now
+
     def summary(self, database: str) -> None:
         from models import Meeting, NextStep, Workspace
         from models import Rep as RepRow
 
         s = self.story
-        s.chapter(6, "What the database now holds")
+        s.chapter(7, "What the database now holds")
         with Session(self.engine) as session:
             s.line()
             s.line(f"  Workspace {self.team_id} ({WORKSPACE_NAME}), this run:")
@@ -588,6 +623,8 @@ def run_demo(database_url: str | None, out: TextIO) -> int:
         demo.declined(seeded)
         demo.open_ended()
         fake.wait_idle(quiet=0.1)
+        story.step = "running the clock over a simulated week"
+        demo.clock_week(token)
         if fake.internal_errors:
             raise DemoFailed("the Slack sandbox hit an internal error")
         demo.summary(_shown_url(url))

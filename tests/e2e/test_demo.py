@@ -83,11 +83,27 @@ def assert_reads_like_slack(text: str) -> None:
     assert 150 <= text.count("\n") <= 400
 
 
+NUDGE_FRAME = re.compile(r"· nudge · ([\w/]+), (\w{3}) (\d\d):(\d\d)")
+
+
+def assert_the_clock_week_reads_right(text: str) -> None:
+    """The simulated week: reminders, prep and "how did it go", each inside the rep's working hours."""
+    week = text[text.index("The week that follows") :]
+    assert "Reminder 1 of 3" in week and "Reminder 2 of 3" in week
+    assert "Coming up:" in week and "How did it go?" in week
+    frames = NUDGE_FRAME.findall(week)
+    assert len(frames) >= 5
+    for zone, day, hour, minute in frames:
+        assert day not in ("Sat", "Sun"), (zone, day)
+        assert 9 <= int(hour) < 18, (zone, day, hour, minute)
+
+
 def test_demo_tells_each_rep_story_and_runs_again_on_the_same_database(databases):
     url = databases.create()
     first, second = demo(url), demo(url)
     for text in (first, second):
         assert_reads_like_slack(text)
+    assert_the_clock_week_reads_right(first)
     first_team, second_team = TEAM_ID.search(first), TEAM_ID.search(second)
     assert first_team and second_team and first_team.group(1) != second_team.group(1)
     assert "It holds 10 meetings in 2 workspace(s)" in second
