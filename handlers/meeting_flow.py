@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -16,6 +17,7 @@ from bot.blocks.coaching_dm import coaching_message
 from bot.blocks.meeting_modal import MeetingModal, meeting_modal
 from bot.coaching import CoachingInput, Prep, coach
 from bot.meetings import LoggedMeeting, replacement_accounts
+from bot.nudge_answers import nudge_message_for
 from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
 from bot.vocabulary import AskType, MeetingKind, Reaction
 from handlers import Deps
@@ -32,8 +34,12 @@ def open_meeting_modal(
     trigger_id: str,
     account: AccountChoice | None,
     channel_id: str | None,
+    deal_id: int | None = None,
 ) -> None:
-    """views.open: the trigger expires 3 s after the click, so this runs right after the ack."""
+    """views.open: the trigger expires 3 s after the click, so this runs right after the ack.
+
+    ``deal_id`` preselects that deal when it is one of the account's open deals.
+    """
     deals: list[tuple[int, str]] = []
     if account is not None and not account.is_new:
         with deps.session() as session:
@@ -43,6 +49,7 @@ def open_meeting_modal(
             now=deps.clock(),
             account=(account.value, account.label) if account else None,
             deals=deals,
+            deal=str(deal_id) if deal_id is not None else None,
             channel_id=channel_id,
         )
     )
@@ -148,3 +155,22 @@ def send_coaching(
         )
     text, blocks = coaching_message(coach(inp))
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def refresh_nudge_messages(
+    client: WebClient, deps: Deps, *, team_id: str, messages: Iterable[tuple[str, str]]
+) -> None:
+    """chat.update each nudge DM in place so it says what was answered; one failure skips only that DM."""
+    now = deps.clock()
+    for channel, ts in dict.fromkeys(messages):
+        with deps.session() as session:
+            rendered = nudge_message_for(session, team_id, channel, ts, now)
+        if rendered is None:
+            continue  # not a nudge DM we know (an older copy of one, say)
+        text, blocks = rendered
+        try:
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as error:
+            log.warning(
+                "nudge DM not updated team=%s channel=%s: %s", team_id, channel, error.response.get("error")
+            )

@@ -13,15 +13,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
 from bot.blocks.confirmations import booked_confirmation, replacement_confirmation
+from bot.blocks.mark_lost_modal import replacement_offer
 from bot.deals import add_replacement_deal
-from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed
-from bot.meetings import book_next_step, log_meeting, read_meeting_form
+from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed, UserFacingError
+from bot.meetings import book_next_step, log_meeting, read_meeting_form, replacement_accounts
+from bot.nudge_answers import Answered, answer_booked, mark_lost
 from bot.reps import zone
 from bot.view_state import ViewState
+from bot.vocabulary import LostReason
 from handlers import Deps
 from handlers.guard import SAVE_FAILED, guarded, modal_error
-from handlers.meeting_flow import send_coaching
-from models import Deal, Rep
+from handlers.meeting_flow import refresh_nudge_messages, send_coaching
+from models import Account, Deal, Rep
 
 log = logging.getLogger("nextstep")
 
@@ -100,7 +103,11 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
         modal_error(ack, view, SAVE_FAILED, prefer=ids.ACCOUNT)
         return
     ack()
-    send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
+    try:
+        send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
+    finally:
+        # The meeting answered the deal's open nudges: their DMs say so, in place.
+        refresh_nudge_messages(client, deps, team_id=team_id, messages=logged.answered_messages)
 
 
 @guarded
@@ -116,6 +123,9 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
     at, description = state.instant(ids.NEXT_STEP_AT), state.text(ids.NEXT_STEP)
     if state.errors:
         ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        return
+    if isinstance(meta.get("nudge_id"), int):
+        _booked_from_nudge(ack, client, context, view=view, meta=meta, state=state, user_id=user_id)
         return
     try:
         with deps.session() as session:
@@ -156,6 +166,127 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         client.chat_update(channel=message["channel"], ts=message["ts"], text=text, blocks=blocks)
     else:
         client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def _message_of(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """The message a modal was opened from, as carried in its private metadata."""
+    message = meta.get("message")
+    if not isinstance(message, dict):
+        return []
+    channel, ts = message.get("channel"), message.get("ts")
+    return [(channel, ts)] if isinstance(channel, str) and isinstance(ts, str) and channel and ts else []
+
+
+def _booked_from_nudge(
+    ack: Ack,
+    client: WebClient,
+    context: dict,
+    *,
+    view: dict[str, Any],
+    meta: dict[str, Any],
+    state: ViewState,
+    user_id: str,
+) -> None:
+    """The booked-it modal opened from a nudge: book (or move) the step, answer the nudge, update its DM."""
+    deps: Deps = context["deps"]
+    team_id = context["team_id"]
+    try:
+        with deps.session() as session:
+            done = answer_booked(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                nudge_id=meta["nudge_id"],
+                at=state.instant(ids.NEXT_STEP_AT),
+                description=state.text(ids.NEXT_STEP),
+                rescheduled=meta.get("rescheduled") is True,
+                now=deps.clock(),
+            )
+    except FieldErrors as error:
+        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
+        return
+    except UserFacingError as error:
+        modal_error(ack, view, str(error), prefer=ids.NEXT_STEP_AT)
+        return
+    except SQLAlchemyError as error:
+        log.error(
+            "booking not saved team=%s request=%s: %s",
+            team_id,
+            context.get("request_id"),
+            type(error).__name__,
+        )
+        modal_error(ack, view, SAVE_FAILED, prefer=ids.NEXT_STEP_AT)
+        return
+    ack()
+    refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *_message_of(meta)])
+
+
+@guarded
+def mark_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """Why the deal was lost: close it, update its nudge DMs in place, offer to replace the prospect."""
+    deps: Deps = context["deps"]
+    view = body["view"]
+    team_id, user_id = context["team_id"], body["user"]["id"]
+    meta = _metadata(view, ids.MARK_LOST_MODAL_VERSION)
+    if meta is None or not isinstance(meta.get("nudge_id"), int):
+        modal_error(ack, view, REOPEN, prefer=ids.LOST_REASON)
+        return
+    state = ViewState.parse(view.get("state"))
+    raw = state.option(ids.LOST_REASON)
+    if state.errors:
+        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        return
+    try:
+        reason = LostReason(raw or "")
+    except ValueError:
+        message = (
+            "Pick why the deal was lost." if not raw else "That reason isn't offered any more. Pick again."
+        )
+        ack(response_action="errors", errors=_errors_for_view(view, {ids.LOST_REASON: message}, state))
+        return
+    try:
+        with deps.session() as session:
+            done = mark_lost(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                nudge_id=meta["nudge_id"],
+                reason=reason,
+                now=deps.clock(),
+            )
+    except UserFacingError as error:
+        modal_error(ack, view, str(error), prefer=ids.LOST_REASON)
+        return
+    except SQLAlchemyError as error:
+        log.error(
+            "deal not marked lost team=%s request=%s: %s",
+            team_id,
+            context.get("request_id"),
+            type(error).__name__,
+        )
+        modal_error(ack, view, SAVE_FAILED, prefer=ids.LOST_REASON)
+        return
+    ack()
+    refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *_message_of(meta)])
+    if not done.repeat:
+        _offer_replacement(client, deps, team_id=team_id, user_id=user_id, done=done)
+
+
+def _offer_replacement(client: WebClient, deps: Deps, *, team_id: str, user_id: str, done: Answered) -> None:
+    """The lost deal's DM: replace the prospect, with the rep's accounts in that territory."""
+    with deps.session() as session:
+        deal = session.get(Deal, done.deal_id) if done.deal_id else None
+        account = session.get(Account, deal.account_id) if deal else None
+        if deal is None or account is None:
+            return
+        text, blocks = replacement_offer(
+            deal_id=deal.id,
+            account_name=account.name,
+            deal_name=deal.name,
+            territory=account.territory,
+            accounts=replacement_accounts(session, team_id, deal.owner_rep_id, account.id),
+        )
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
 @guarded
@@ -216,5 +347,6 @@ def register(app: App) -> None:
     app.view(ids.MEETING_MODAL)(meeting_submitted)
     app.view(ids.BOOKED_IT_MODAL)(booked_it_submitted)
     app.view(ids.REPLACEMENT_MODAL)(replacement_submitted)
+    app.view(ids.MARK_LOST_MODAL)(mark_lost_submitted)
     # Registered last: Bolt runs the first listener that matches.
     app.view(re.compile(".*"))(unknown_view)

@@ -12,9 +12,19 @@ MAX_DESCRIPTION = 1000  # the next step's description, as the /meeting modal all
 
 
 def booked_it_modal(
-    next_step_id: int, description: str | None, deal_name: str, initial_at: datetime | None
+    next_step_id: int,
+    description: str | None,
+    deal_name: str,
+    initial_at: datetime | None,
+    *,
+    nudge_id: int | None = None,
+    rescheduled: bool = False,
 ) -> Block:
-    """The modal view; `initial_at` (aware) pre-fills the picker, e.g. with a date already proposed."""
+    """The modal view; `initial_at` (aware) pre-fills the picker, e.g. with a date already proposed.
+
+    From a nudge, `nudge_id` travels in the metadata so the submission answers it; `rescheduled`
+    titles it for an overdue step moved to a new date.
+    """
     picker: Block = {"type": "datetimepicker", "action_id": ids.NEXT_STEP_AT}
     if initial_at is not None:
         if initial_at.tzinfo is None or initial_at.utcoffset() is None:
@@ -30,12 +40,15 @@ def booked_it_modal(
     if description and description.strip():
         description_input["initial_value"] = clip(description.strip(), MAX_DESCRIPTION)
 
+    meta: dict[str, object] = {"v": ids.BOOKED_IT_MODAL_VERSION, "next_step_id": next_step_id}
+    if nudge_id is not None:
+        meta |= {"nudge_id": nudge_id, "rescheduled": rescheduled}
     return {
         "type": "modal",
         "callback_id": ids.BOOKED_IT_MODAL,
-        "private_metadata": json.dumps({"v": ids.BOOKED_IT_MODAL_VERSION, "next_step_id": next_step_id}),
-        "title": plain("Book the next step"),
-        "submit": plain("Book it"),
+        "private_metadata": json.dumps(meta),
+        "title": plain("Rescheduled" if rescheduled else "Book the next step"),
+        "submit": plain("Save the new time" if rescheduled else "Book it"),
         "close": plain("Cancel"),
         "blocks": [
             context(f"Deal: *{user_text(deal_name, 200)}*"),

@@ -22,7 +22,7 @@ class MeetingModal:
     now: datetime
     account: tuple[str, str] | None = None  # (option value, label) of the chosen account
     deals: list[tuple[int, str]] = field(default_factory=list)  # the chosen account's open deals
-    deal: str | None = None  # the chosen deal option's value
+    deal: str | None = None  # the chosen (or given) deal option's value: preselected when open
     booked: bool = False  # "Agreed and booked" chosen: show the prep questions
     no_ask: bool = False  # "No next step asked" chosen: the ask and the reaction become optional
     channel_id: str | None = None
@@ -211,7 +211,10 @@ def _deal_blocks(m: MeetingModal) -> list[dict[str, Any]]:
             "options": [_option(str(deal_id), name) for deal_id, name in m.deals]
             + [_option(ids.NEW_DEAL, "\u2795 A new deal on this account")],
         }
-        if len(m.deals) == 1 and m.deal is None:
+        given = next(((i, name) for i, name in m.deals if str(i) == m.deal), None)
+        if given is not None:  # e.g. a nudge's "Log meeting": that deal
+            select["initial_option"] = _option(str(given[0]), given[1])
+        elif len(m.deals) == 1 and m.deal is None:
             select["initial_option"] = _option(str(m.deals[0][0]), m.deals[0][1])
         blocks.append(_input(deal_block_id(account_value), "Deal", select, dispatch=True))
     if not m.deals or m.deal == ids.NEW_DEAL:

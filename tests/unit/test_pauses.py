@@ -47,9 +47,18 @@ def test_a_pause_in_the_past_or_over_a_year_is_refused(session, now):
 
 def test_resume_ends_the_pause_and_has_the_clock_look_again_now(session, now):
     logged = log_meeting(
-        session, team_id="T1", user_id="U1", view_id="V1", now=now,
-        form=MeetingForm(account="new:Acme", held_at=now - timedelta(hours=1), ask_text="Call me Tuesday at 10?",
-                         ask_type=AskType.SCHEDULED_MEETING, reaction=Reaction.AGREED_UNSCHEDULED),
+        session,
+        team_id="T1",
+        user_id="U1",
+        view_id="V1",
+        now=now,
+        form=MeetingForm(
+            account="new:Acme",
+            held_at=now - timedelta(hours=1),
+            ask_text="Call me Tuesday at 10?",
+            ask_type=AskType.SCHEDULED_MEETING,
+            reaction=Reaction.AGREED_UNSCHEDULED,
+        ),
     )
     pause(session, team_id="T1", user_id="U1", until=TODAY + timedelta(days=7), today=TODAY, now=now)
     step = session.get(NextStep, logged.next_step_id)
