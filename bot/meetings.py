@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed
 from bot.reps import ensure_rep, ensure_workspace
 from bot.view_state import ViewState
 from bot.vocabulary import (
+    OPEN_NEXT_STEP_STATUSES,
     PREP_QUESTIONS,
     AskType,
     DealStatus,
@@ -189,16 +190,13 @@ def log_meeting(
     assert form.account is not None and form.held_at is not None and form.ask_type is not None
     block_of = block_of or {}
 
-    if view_id:
-        existing = session.scalar(
-            select(Meeting.id).where(Meeting.team_id == team_id, Meeting.source_view_id == view_id)
-        )
-        if existing is not None:
-            raise DuplicateSubmission(existing)
-
+    # A second submission of the same view fails on uq_meetings_team_id_source_view_id at the
+    # meeting's insert and is reported below: no look-up first, every submission pays for it.
     try:
-        workspace = ensure_workspace(session, team_id, now)
-        rep = ensure_rep(session, team_id, user_id, now)
+        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        if rep is None:  # first use: the workspace may be new too
+            ensure_workspace(session, team_id, now)
+            rep = ensure_rep(session, team_id, user_id, now)
         account, new_account = _account(session, team_id, rep, form.account, now, block_of)
         deal, new_deal = _deal(session, team_id, rep, account, form, now, block_of)
 
@@ -222,19 +220,19 @@ def log_meeting(
         session.add(meeting)
         session.flush()
 
-        # A meeting on the deal is what the open next steps were waiting for.
-        for earlier in session.scalars(
-            select(NextStep).where(
-                NextStep.deal_id == deal.id,
-                NextStep.status.in_([NextStepStatus.BOOKED, NextStepStatus.UNSCHEDULED]),
+        answered: tuple[tuple[str, str], ...] = ()
+        if not new_deal:
+            # A meeting on the deal is what its open next steps and nudges were waiting for.
+            session.execute(
+                update(NextStep)
+                .where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+                .values(status=NextStepStatus.DONE, status_changed_at=now, nudge_check_at=None)
+                .execution_options(synchronize_session=False)
             )
-        ):
-            earlier.status = NextStepStatus.DONE
-            earlier.status_changed_at = now
-            earlier.nudge_check_at = None
-        answered = _answer_nudges(session, team_id, deal.id, now)
+            answered = _answer_nudges(session, team_id, deal.id, now)
         deal.last_meeting_at = max(filter(None, (deal.last_meeting_at, form.held_at)))
-        deal.stall_check_at = deal.last_meeting_at + timedelta(days=workspace.stalled_after_days)
+        # A lower bound on when it could stall; the clock works out the real moment from the settings.
+        deal.stall_check_at = deal.last_meeting_at
 
         step = _next_step(form, team_id, deal, rep, meeting, now)
         if step is not None:
@@ -394,11 +392,11 @@ def _answer_nudges(
     session: Session, team_id: str, deal_id: int, now: datetime
 ) -> tuple[tuple[str, str], ...]:
     """A meeting on the deal answers its open nudges ("Log meeting"); their DMs are updated after the ack."""
-    step_ids = select(NextStep.id).where(NextStep.deal_id == deal_id).scalar_subquery()
+    # Every nudge carries its deal (a step's nudge too): ix_nudges_deal_id serves this.
     nudges = session.scalars(
         select(Nudge).where(
+            Nudge.deal_id == deal_id,
             Nudge.team_id == team_id,
-            (Nudge.deal_id == deal_id) | Nudge.next_step_id.in_(step_ids),
             Nudge.answer.is_(None),
             Nudge.kind != NudgeKind.PREP,
         )

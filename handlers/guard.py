@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack
@@ -34,19 +36,46 @@ def modal_error(ack: Ack, view: dict[str, Any] | None, message: str, prefer: str
     ack(response_action="errors", errors={block_id: message})
 
 
-def guarded(listener: Callable[..., None]) -> Callable[..., None]:
-    """Log any failure with the workspace and request id; if Slack is still waiting, answer it.
+# Work after the ack (views.open, the coaching DM, chat.update) runs here, not in the request thread.
+AFTER_ACK = ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
+# Slack's own deadline for an answer; a listener that has not acked by then is answered for.
+ACK_DEADLINE = 2.5
 
+
+class _SignallingAck:
+    """Bolt's ack, which also wakes the request thread the moment it is called."""
+
+    def __init__(self, ack: Ack, acked: threading.Event):
+        self._ack = ack
+        self._acked = acked
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._ack(*args, **kwargs)
+        finally:
+            self._acked.set()
+
+    @property
+    def response(self) -> Any:
+        return self._ack.response
+
+
+def guarded(listener: Callable[..., None]) -> Callable[..., None]:
+    """Answer Slack the moment the listener acks; finish its work after; never leave Slack hanging.
+
+    The listener runs on ``AFTER_ACK``; the request thread waits on an Event that its ack()
+    sets, so the HTTP answer leaves as soon as the ack is decided (the app runs Bolt with
+    process_before_response=True: Bolt itself neither polls nor spawns). A failure is
+    logged with the workspace and request id, and answered if Slack is still waiting.
     The listener must take ``ack`` and ``body``; Bolt injects by parameter name through
     ``functools.wraps``.
     """
 
-    @functools.wraps(listener)
-    def wrapper(**kwargs: Any) -> None:
+    def run(kwargs: dict[str, Any], acked: threading.Event) -> None:
         try:
             listener(**kwargs)
         except Exception as error:
-            ack: Ack = kwargs["ack"]
+            ack: _SignallingAck = kwargs["ack"]
             body: dict[str, Any] = kwargs.get("body") or {}
             context = kwargs.get("context") or {}
             log.exception(
@@ -58,10 +87,21 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
             )
             if ack.response is None:
                 if body.get("type") == "view_submission":
-                    modal_error(ack, body.get("view"), SAVE_FAILED, prefer=ids.ACCOUNT)
+                    modal_error(ack, body.get("view"), SAVE_FAILED, prefer=ids.ACCOUNT)  # type: ignore[arg-type]
                 elif body.get("type") == "block_suggestion":
                     ack(options=[])
                 else:
                     ack()
+        finally:
+            acked.set()
+
+    @functools.wraps(listener)
+    def wrapper(**kwargs: Any) -> None:
+        acked = threading.Event()
+        kwargs["ack"] = _SignallingAck(kwargs["ack"], acked)
+        AFTER_ACK.submit(run, kwargs, acked)
+        if not acked.wait(ACK_DEADLINE):
+            log.warning("%s did not ack within %.1fs; answering empty", listener.__name__, ACK_DEADLINE)
+            kwargs["ack"]()
 
     return wrapper

@@ -311,6 +311,8 @@ class Nudge(Base):
         Index(None, "sent_at", "gave_up_at", "next_attempt_at"),
         # The messages a click updates in place.
         Index(None, "team_id", "channel_id", "message_ts"),
+        # A logged meeting answers its deal's open nudges.
+        Index(None, "deal_id"),
         Index(None, "team_id", "rep_id", "sent_at"),
     )
 

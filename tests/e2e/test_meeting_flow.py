@@ -237,13 +237,16 @@ def test_unscheduled_step_is_booked_from_the_coaching_dm(fake, running, maria):
     at = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
     maria.fill(ids.NEXT_STEP_AT, at)
     assert maria.submit().status == 200 and maria.errors == {}
-    updated = fake.wait_until(
+    # The DM is edited in place: wait for its second version.
+    versions = fake.wait_until(
         lambda: (
-            "Booked" in render_message(fake.message(dm["channel"], dm["ts"]) or {})
-            and fake.message(dm["channel"], dm["ts"])
+            len(fake.message_history(dm["channel"], dm["ts"])) >= 2
+            and fake.message_history(dm["channel"], dm["ts"])
         )
     )
-    assert "Google Calendar" in render_message(updated)
+    updated = render_message(versions[-1])
+    assert "\u2705 *Booked:*" in updated and "[Booked it]" not in updated
+    assert "Google Calendar" in updated
     with Session(running.engine) as session:
         step = session.scalars(select(NextStep)).one()
         assert step.status == NextStepStatus.BOOKED and step.scheduled_at == at
