@@ -7,7 +7,8 @@ person would see (DMs, ephemerals, modals, the Home tab) and every call made.
 
 Two clocks, both replaceable:
 - ``fake.clock`` (default ``time.monotonic``) ages trigger ids, so a test can
-  expire one without sleeping;
+  expire one without sleeping, and paces the opt-in rate limits
+  (``enforce_rate_limits``);
 - ``fake.wall_clock`` (default ``time.time``) stamps calls, message ts, view
   hashes and users' timezone offsets.
 """
@@ -21,11 +22,13 @@ import email.policy
 import itertools
 import json
 import logging
+import math
 import re
 import secrets
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -205,6 +208,16 @@ class _Fault:
 
 
 @dataclass
+class _RateLimits:
+    """chat.postMessage limits (opt-in): accepted messages per channel and per workspace."""
+
+    per_channel_interval: float | None
+    per_workspace_per_second: float | None
+    last_to_channel: dict[tuple[str, str], float] = field(default_factory=dict)
+    recent_in_workspace: dict[str, deque[float]] = field(default_factory=dict)
+
+
+@dataclass
 class _OAuthCode:
     code: str
     team_id: str
@@ -285,6 +298,8 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._response_posts: list[ResponsePost] = []
         self._faults: dict[str, list[_Fault]] = {}
+        self._rate_limits: _RateLimits | None = None
+        self._rate_limited_count = 0
         self._workspaces: dict[str, _Workspace] = {}
         self._tokens: dict[str, _Token] = {}
         self._users: dict[tuple[str, str], _User] = {}
@@ -313,7 +328,11 @@ class FakeSlack:
             "views.push": self._views_push,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
+        # Slack's v2 upload: a URL per file, the bytes POSTed there, then the completion call.
+        self._uploads: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -518,6 +537,30 @@ class FakeSlack:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def enforce_rate_limits(
+        self, per_channel_interval: float | None = 1.0, per_workspace_per_second: float | None = None
+    ) -> None:
+        """Answer chat.postMessage with HTTP 429 and ``Retry-After`` when it goes over Slack's limits.
+
+        Off by default. A message to a channel sooner than ``per_channel_interval`` seconds after
+        the last one accepted there, or one that would make more than ``per_workspace_per_second``
+        accepted in the workspace within any 1 s (a sliding window), is refused; ``Retry-After``
+        is the whole seconds (at least 1) until it would be accepted. A user id as the channel
+        counts as the app's DM with them. ``None`` leaves that limit off; times are ``fake.clock``'s.
+        """
+        with self._lock:
+            self._rate_limits = _RateLimits(per_channel_interval, per_workspace_per_second)
+
+    def stop_enforcing_rate_limits(self) -> None:
+        with self._lock:
+            self._rate_limits = None
+
+    @property
+    def rate_limited_count(self) -> int:
+        """How many calls ``enforce_rate_limits`` has refused with a 429."""
+        with self._lock:
+            return self._rate_limited_count
 
     def post_message(
         self,
@@ -738,6 +781,8 @@ class FakeSlack:
                 status, headers, body = self._api(url.path[len("/api/") :], raw, request, url.query)
             elif url.path.startswith("/response/") and request.command == "POST":
                 status, headers, body = self._response_url(url.path[len("/response/") :], raw)
+            elif url.path.startswith("/upload/") and request.command == "POST":
+                status, headers, body = self._receive_upload(url.path[len("/upload/") :], raw)
             else:
                 status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
             request.send_response(status)
@@ -796,9 +841,62 @@ class FakeSlack:
             response = {"ok": False, "error": bad_body}
         else:
             with self._lock:
-                response = self._dispatch(method, params, token, basic)
+                retry_after = self._over_rate_limit(method, params, token)
+                if retry_after is None:
+                    response = self._dispatch(method, params, token, basic)
+                    self._note_rate(method, params, token, response)
+            if retry_after is not None:
+                status, response = 429, {"ok": False, "error": "ratelimited"}
+                headers["Retry-After"] = str(retry_after)
         call.status, call.response = status, response
         return status, headers, json.dumps(response).encode("utf-8")
+
+    def _rate_key(self, method: str, params: dict[str, Any], token: str | None) -> tuple[str, str] | None:
+        """(team, channel) of a chat.postMessage the limits apply to; None lets Slack's own errors answer."""
+        if self._rate_limits is None or method != "chat.postMessage":
+            return None
+        auth = self._tokens.get(token or "")
+        if auth is None or auth.revoked:
+            return None
+        try:
+            return auth.team_id, self._resolve_channel(auth.team_id, params.get("channel")).id
+        except FakeSlackError:
+            return None
+
+    def _over_rate_limit(self, method: str, params: dict[str, Any], token: str | None) -> int | None:
+        """Retry-After in whole seconds when this call goes over the enforced limits, else None."""
+        key = self._rate_key(method, params, token)
+        if key is None:
+            return None
+        limits = self._rate_limits
+        assert limits is not None
+        now = self.clock()
+        wait = 0.0
+        last = limits.last_to_channel.get(key)
+        if limits.per_channel_interval is not None and last is not None:
+            wait = max(wait, last + limits.per_channel_interval - now)
+        cap = limits.per_workspace_per_second
+        recent = limits.recent_in_workspace.setdefault(key[0], deque())
+        while recent and recent[0] <= now - 1.0:
+            recent.popleft()
+        if cap is not None and len(recent) >= cap:
+            # The oldest messages must leave the window until one more fits under the cap.
+            wait = max(wait, recent[len(recent) - math.ceil(cap)] + 1.0 - now)
+        if wait <= 0:
+            return None
+        self._rate_limited_count += 1
+        return max(1, math.ceil(wait))
+
+    def _note_rate(
+        self, method: str, params: dict[str, Any], token: str | None, response: dict[str, Any]
+    ) -> None:
+        key = self._rate_key(method, params, token)
+        if key is None or not response.get("ok"):
+            return
+        assert self._rate_limits is not None
+        now = self.clock()
+        self._rate_limits.last_to_channel[key] = now
+        self._rate_limits.recent_in_workspace.setdefault(key[0], deque()).append(now)
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)
@@ -1261,6 +1359,87 @@ class FakeSlack:
         )
         body = copy.deepcopy(message.body)
         return {"channel": channel.id, "ts": message.ts, "message": body}
+
+    def _files_get_upload_url(self, auth: _Token, params: dict[str, Any]) -> dict[str, Any]:
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(params.get("length") or 0)
+        except (TypeError, ValueError):
+            length = 0
+        if not filename:
+            raise FakeSlackError("invalid_arguments")
+        if length <= 0:
+            raise FakeSlackError(
+                "invalid_arguments", response_metadata={"messages": ["[ERROR] length must be > 0"]}
+            )
+        file_id = self._new_id("F")
+        self._uploads[file_id] = {
+            "id": file_id,
+            "team_id": auth.team_id,
+            "filename": filename,
+            "length": length,
+            "alt_txt": params.get("alt_txt"),
+            "content": None,
+            "completed": False,
+        }
+        return {"upload_url": f"{self.base_url}upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is None or upload["completed"]:
+                return 404, {"Content-Type": "text/plain"}, b"not found"
+            upload["content"] = raw
+        return 200, {"Content-Type": "text/plain"}, f"OK - {len(raw)}".encode()
+
+    def _files_complete_upload(self, auth: _Token, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise FakeSlackError("invalid_arguments") from None
+        if not isinstance(files, list) or not files:
+            raise FakeSlackError("invalid_arguments")
+        uploads = []
+        for entry in files:
+            upload = self._uploads.get(str((entry or {}).get("id")))
+            if upload is None or upload["team_id"] != auth.team_id or upload["completed"]:
+                raise FakeSlackError("file_not_found")
+            if upload["content"] is None or len(upload["content"]) != upload["length"]:
+                raise FakeSlackError("file_upload_size_mismatch" if upload["content"] else "file_not_found")
+            uploads.append((upload, entry.get("title") or upload["filename"]))
+        channel_id = params.get("channel_id")
+        channel = self._postable(auth.team_id, channel_id) if channel_id else None
+        shared = []
+        for upload, title in uploads:
+            upload.update(
+                completed=True,
+                title=title,
+                channel=channel.id if channel else None,
+                thread_ts=params.get("thread_ts"),
+                initial_comment=params.get("initial_comment"),
+            )
+            shared.append({"id": upload["id"], "title": title, "name": upload["filename"]})
+        if channel is not None:
+            self._store_message(
+                auth.team_id,
+                channel.id,
+                params.get("initial_comment") or "",
+                None,
+                params.get("thread_ts"),
+                {"files": shared},
+            )
+        return {"files": shared}
+
+    def files(self, team_id: str | None = None) -> list[dict[str, Any]]:
+        """Every completed upload: id, filename, title, content (bytes), channel, thread_ts, initial_comment."""
+        with self._lock:
+            return [
+                copy.deepcopy(u)
+                for u in self._uploads.values()
+                if u["completed"] and (team_id is None or u["team_id"] == team_id)
+            ]
 
     def _chat_post_ephemeral(self, auth: _Token, params: dict[str, Any]) -> dict[str, Any]:
         user = self._users.get((auth.team_id, params.get("user") or ""))
