@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, update
 
 from bot.vocabulary import NextStepStatus, NudgeKind
 from models import Account, Deal, NextStep, Nudge, Rep, Workspace
@@ -139,10 +139,16 @@ def add_claimed_nudges(
 ) -> None:
     """The first nudge of each rep's step, claimed and not yet sent: what delivery starts from.
 
-    The rows ``bot.sweep.plan_and_claim`` would insert for steps seeded by
-    ``add_reps_with_due_unscheduled_steps`` with the same ``now`` and ``unscheduled_for``.
+    What ``bot.sweep.plan_and_claim`` leaves for steps seeded by
+    ``add_reps_with_due_unscheduled_steps`` with the same ``now`` and ``unscheduled_for``:
+    the claimed rows, and the steps' next check two days on (the second nudge).
     """
     since = now - unscheduled_for
+    conn.execute(
+        update(NextStep)
+        .where(NextStep.id.in_([r.step_id for r in reps]))
+        .values(nudge_check_at=now + timedelta(days=2))
+    )
     conn.execute(
         insert(Nudge),
         [

@@ -29,7 +29,13 @@ from sqlalchemy import Engine, select
 from bot.migrate import upgrade
 from bot.sandbox.fake_slack import Call, FakeSlack
 from models import ClockSweep, Nudge, Rep, make_engine
-from tests.seed import SWEEP_AT, SeededRep, add_reps_with_due_unscheduled_steps, add_workspaces
+from tests.seed import (
+    SWEEP_AT,
+    SeededRep,
+    add_claimed_nudges,
+    add_reps_with_due_unscheduled_steps,
+    add_workspaces,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM = "T1"
@@ -39,7 +45,7 @@ DUE = 1000
 # Kill the clock once this share of the DMs reached Slack.
 KILL_AT = 0.3
 # How long Slack holds the DM that is in flight when the clock is killed.
-IN_FLIGHT_DELAY = 0.5
+IN_FLIGHT_DELAY = 1.0
 TICK_TIMEOUT = 120
 
 
@@ -57,13 +63,21 @@ class World:
 
 
 @pytest.fixture
-def world(databases, tmp_path: Path) -> Iterator[World]:
+def world(request: pytest.FixtureRequest, databases, tmp_path: Path) -> Iterator[World]:
+    """``due`` reps (default DUE) owed a nudge; with ``claimed``, already claimed and unsent.
+
+    Both are indirect parameters (``@pytest.mark.parametrize("world", [{...}], indirect=True)``).
+    """
+    options = getattr(request, "param", {})
+    claimed = options.get("claimed", False)
     url = databases.create()
     upgrade(url)
     engine = make_engine(url)
     with engine.begin() as conn:
         add_workspaces(conn, [TEAM])
-        reps = add_reps_with_due_unscheduled_steps(conn, TEAM, DUE)
+        reps = add_reps_with_due_unscheduled_steps(conn, TEAM, options.get("due", DUE))
+        if claimed:
+            add_claimed_nudges(conn, reps)
     with FakeSlack() as fake:
         fake.add_workspace(TEAM, "Acme Sales", bot_token=TOKEN)
         for rep in reps:
@@ -155,7 +169,8 @@ def assert_every_nudge_sent_once(world: World, figures: str) -> None:
     assert not wrong, f"rows marked sent with a message Slack never took: {len(wrong)}; {figures}"
 
 
-def test_two_clocks_sweeping_at_once_send_each_nudge_exactly_once(world: World) -> None:
+def two_clocks_at_once(world: World) -> str:
+    """Two ``tick`` processes as of the same instant; asserts every nudge went out once."""
     a = start_tick(world, SWEEP_AT, "clock-a")
     b = start_tick(world, SWEEP_AT, "clock-b")
     summary_a, summary_b = finish(world, a, "clock-a"), finish(world, b, "clock-b")
@@ -164,7 +179,7 @@ def test_two_clocks_sweeping_at_once_send_each_nudge_exactly_once(world: World) 
     recipients = Counter(c.params["channel"] for c in posted(world.fake))
     doubled = {u: n for u, n in recipients.items() if n > 1}
     figures = (
-        f"{world.engine.dialect.name}: {DUE} due; Slack took {sum(recipients.values())} DMs for "
+        f"{world.engine.dialect.name}: {len(world.reps)} due; Slack took {sum(recipients.values())} DMs for "
         f"{len(recipients)} reps, {len(doubled)} reps got more than one; "
         f"clock A: {summary_a!r}; clock B: {summary_b!r}"
     )
@@ -177,25 +192,41 @@ def test_two_clocks_sweeping_at_once_send_each_nudge_exactly_once(world: World) 
     assert set(recipients) == world.users, (
         f"reps without a DM: {len(world.users - set(recipients))}; {figures}"
     )
-    assert sum(recipients.values()) == DUE, figures
+    assert sum(recipients.values()) == len(world.reps), figures
     assert_every_nudge_sent_once(world, figures)
     for rows in rows_by_user(world).values():
         assert rows[0].attempts == 1, figures
-    print(figures)
+    return figures
 
 
+def test_two_clocks_sweeping_at_once_send_each_nudge_exactly_once(world: World) -> None:
+    print(two_clocks_at_once(world))
+
+
+@pytest.mark.parametrize("world", [{"claimed": True, "due": 500}], indirect=True, ids=["claimed"])
+def test_two_clocks_delivering_the_same_claims_send_each_once(world: World) -> None:
+    # Nothing left to plan: both clocks go straight to delivering the same rows, side by side.
+    print(two_clocks_at_once(world))
+
+
+@pytest.mark.parametrize("world", [{"due": 500}], indirect=True, ids=["500"])
 def test_a_clock_killed_mid_sweep_leaves_only_the_documented_duplicates(world: World) -> None:
     fake = world.fake
     clock = start_tick(world, SWEEP_AT, "killed")
     deadline = time.monotonic() + TICK_TIMEOUT
-    while len(posted(fake)) < KILL_AT * DUE:
+    while len(posted(fake)) < KILL_AT * len(world.reps):
         assert clock.poll() is None, f"the clock ended before it was killed: {clock.returncode}"
         assert time.monotonic() < deadline, "the clock did not get to 30% of the DMs in time"
         time.sleep(0.005)
     # Hold the next DM in Slack for a moment and kill the clock while it waits for the answer:
     # Slack takes the message, the clock never marks it sent. The documented window, for sure.
     fake.inject("chat.postMessage", delay=IN_FLIGHT_DELAY)
-    fake.wait_until(lambda: any(c.status == 0 for c in fake.calls_to("chat.postMessage")))
+    fake.wait_until(
+        lambda: any(
+            c.status == 0 and fake.wall_clock() - c.at > IN_FLIGHT_DELAY / 5
+            for c in fake.calls_to("chat.postMessage")
+        )
+    )
     os.kill(clock.pid, signal.SIGKILL)
     clock.wait()
     assert fake.wait_idle(quiet=0.2)
@@ -212,7 +243,7 @@ def test_a_clock_killed_mid_sweep_leaves_only_the_documented_duplicates(world: W
     recipients = Counter(c.params["channel"] for c in posted(fake))
     doubled = {u for u, n in recipients.items() if n > 1}
     figures = (
-        f"{world.engine.dialect.name}: {DUE} due; killed after Slack took {sum(before_kill.values())} DMs, "
+        f"{world.engine.dialect.name}: {len(world.reps)} due; killed after Slack took {sum(before_kill.values())} DMs, "
         f"{len(marked)} rows marked sent, {len(in_flight)} in flight; the rerun ({summary!r}) brought "
         f"Slack to {sum(recipients.values())} DMs for {len(recipients)} reps, {len(doubled)} reps twice"
     )
@@ -224,7 +255,7 @@ def test_a_clock_killed_mid_sweep_leaves_only_the_documented_duplicates(world: W
     assert doubled == in_flight, figures
     assert len(in_flight) == 1, figures
     assert max(recipients.values()) <= 2, figures
-    assert sum(recipients.values()) == DUE + len(in_flight), figures
+    assert sum(recipients.values()) == len(world.reps) + len(in_flight), figures
     assert_every_nudge_sent_once(world, figures)
     rerun_sent = {
         u for u, (n,) in rows_by_user(world).items() if n.sent_at == SWEEP_AT + timedelta(minutes=1)
