@@ -19,7 +19,9 @@ def is_admin(profile: SlackProfile, workspace: Workspace | None) -> bool:
 def managed_teams(session: Session, team_id: str, manager_user_id: str) -> list[SalesTeam]:
     return list(
         session.scalars(
-            select(SalesTeam).where(SalesTeam.team_id == team_id, SalesTeam.manager_user_id == manager_user_id)
+            select(SalesTeam).where(
+                SalesTeam.team_id == team_id, SalesTeam.manager_user_id == manager_user_id
+            )
         )
     )
 
@@ -32,7 +34,9 @@ def manager_of(session: Session, rep: Rep) -> str | None:
     return team.manager_user_id if team is not None and team.team_id == rep.team_id else None
 
 
-def reps_managed_by(session: Session, team_id: str, manager_user_id: str, include_left: bool = True) -> list[Rep]:
+def reps_managed_by(
+    session: Session, team_id: str, manager_user_id: str, include_left: bool = True
+) -> list[Rep]:
     """The reps of every team this person manages."""
     team_ids = [t.id for t in managed_teams(session, team_id, manager_user_id)]
     if not team_ids:

@@ -9,9 +9,12 @@
    parallel, each paced to Slack's limits. The nudge rows are locked (SKIP LOCKED) while
    their DM is sent and marked sent in the same transaction.
 
-The one window for a duplicate: the process dies after Slack accepted the message and
-before that transaction commits. The rows stay unsent and go out again on the next sweep.
-The commit follows the send directly, so the window is one round trip to the database.
+Two windows for a duplicate, both kept as small as the design allows:
+- the process dies after Slack accepted the message and before that transaction commits:
+  the rows stay unsent and go out again on the next sweep (the commit follows the send
+  directly, so the window is one round trip to the database);
+- a post times out after Slack accepted it: it is not retried on the spot (a timeout is
+  only retried for reads), but the sweep retries it after its backoff.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bot.delivery import DeliveryError
 from bot.nudges import NudgeSettings, PastNudge, Plan, plan_booked, plan_stalled, plan_unscheduled
 from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
 from bot.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
+from bot.weekly import post_due_leaderboards
 from bot.worktime import NoWorkingTime, WorkCalendar, parse_days
 from models import Account, ClockSweep, Deal, Holiday, NextStep, Nudge, Rep, Workspace
 
@@ -42,6 +46,8 @@ log = logging.getLogger("nextstep.sweep")
 BATCH = 2000
 # When something is due for a rep, what falls due in the next few minutes joins the same DM.
 GROUP_WINDOW = timedelta(minutes=15)
+# SQLite only: how long a clock's take of a rep's nudges keeps other clocks off them.
+DELIVERY_LEASE = timedelta(minutes=1)
 MAX_ATTEMPTS = 5
 PRIORITY = {NudgeKind.OVERDUE: 0, NudgeKind.UNSCHEDULED: 1, NudgeKind.STALLED: 2, NudgeKind.PREP: 3}
 
@@ -117,6 +123,8 @@ def sweep(
     report = SweepReport()
     plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox)
     deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker)
+    # The weekly leaderboards and digests that are due (claimed once, like nudges).
+    post_due_leaderboards(session_factory, outbox, now=now)
     with session_factory() as session:
         session.add(
             ClockSweep(
@@ -253,6 +261,7 @@ def _claim_for_rep(
     worker: str,
     report: SweepReport,
 ) -> None:
+    claimed = SweepReport()  # counted once committed: another clock may win the claim
     with session_factory() as session:
         rep = session.scalar(select(Rep).where(Rep.id == rep_id).with_for_update(skip_locked=True))
         if rep is None:
@@ -260,9 +269,13 @@ def _claim_for_rep(
         steps = session.scalars(
             select(NextStep).where(NextStep.id.in_(step_ids), NextStep.nudge_check_at <= now + GROUP_WINDOW)
         ).all()
-        deals = session.scalars(
-            select(Deal).where(Deal.id.in_(deal_ids), Deal.stall_check_at <= now + GROUP_WINDOW)
-        ).all()
+        deals = (
+            []
+            if not deal_ids
+            else session.scalars(
+                select(Deal).where(Deal.id.in_(deal_ids), Deal.stall_check_at <= now + GROUP_WINDOW)
+            ).all()
+        )
         workspace = session.get(Workspace, rep.team_id)
         assert workspace is not None
 
@@ -317,18 +330,19 @@ def _claim_for_rep(
             if any(plan is not None and plan.due for _, plan in planned):
                 # Something is due: what falls due in the next minutes joins the same DM.
                 for subject, plan in plans(now + GROUP_WINDOW):
-                    _apply(session, subject, plan, rep, now, worker, report)
+                    _apply(session, subject, plan, rep, now, worker, claimed)
             else:
                 for subject, plan in planned:
                     check = (
                         subject.nudge_check_at if isinstance(subject, NextStep) else subject.stall_check_at
                     )
                     if check is not None and check <= now:
-                        _apply(session, subject, plan, rep, now, worker, report)
+                        _apply(session, subject, plan, rep, now, worker, claimed)
         except NoWorkingTime:
             log.warning("workspace %s has no working time configured; no nudges", rep.team_id)
             push(now + timedelta(days=1))
         session.commit()
+        report.add(claimed)
 
 
 def _step_plan(
@@ -526,7 +540,7 @@ def _workspace_dead(
             )
         result = session.execute(
             update(Nudge)
-            .where(Nudge.team_id == team_id, *_pending(now))
+            .where(Nudge.team_id == team_id, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
             .values(gave_up_at=now, last_error=reason)
         )
         report.gave_up += result.rowcount or 0  # type: ignore[attr-defined]
@@ -556,21 +570,28 @@ def _deliver_rep(
 ) -> None:
     token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
     with session_factory() as session:
-        # Take the rows with an UPDATE as this transaction's first statement, and hold them until
-        # the commit after the send. PostgreSQL: their row locks (the sub-select skips rows
-        # another clock holds). SQLite in WAL mode: the database's write lock, so a second clock
-        # waits and then finds them sent. A process that dies rolls the take back at once.
+        # Take the rows with an UPDATE as this transaction's first statement.
+        # PostgreSQL: hold their row locks until the commit after the send (the sub-select skips
+        # rows another clock holds); a process that dies rolls the take back at once.
+        # SQLite has one writer for the whole database: holding it through a Slack call would
+        # stall the web app's writes, so there the take is a one-minute lease, committed at once
+        # (next_attempt_at hides the rows from other clocks; a dead clock's rows come back after).
+        sqlite = session.get_bind().dialect.name == "sqlite"
         mine = select(Nudge.id).where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
         session.execute(
             update(Nudge)
             .where(Nudge.id.in_(mine.with_for_update(skip_locked=True).scalar_subquery()))
-            .values(claimed_by=token)
+            .values(
+                claimed_by=token, next_attempt_at=now + DELIVERY_LEASE if sqlite else Nudge.next_attempt_at
+            )
             .execution_options(synchronize_session=False)
         )
+        if sqlite:
+            session.commit()
         nudges = list(
             session.scalars(
                 select(Nudge)
-                .where(Nudge.claimed_by == token, *_pending(now))
+                .where(Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
                 .order_by(Nudge.due_at, Nudge.id)
             )
         )
@@ -645,6 +666,7 @@ def _deliver_rep(
             return
         for nudge in nudges:
             nudge.sent_at, nudge.channel_id, nudge.message_ts = now, channel, ts
+            nudge.next_attempt_at = None
             nudge.attempts += 1
             nudge.last_error = None
         session.commit()

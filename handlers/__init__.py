@@ -25,7 +25,7 @@ from models.slack_tables import OAUTH_STATES_TABLE
 log = logging.getLogger("nextstep")
 
 # The fewest bot scopes that serve what the app does (manifest.yml lists the same).
-BOT_SCOPES = ["commands", "chat:write", "users:read"]
+BOT_SCOPES = ["commands", "chat:write", "users:read", "files:write", "channels:join"]
 
 
 def utcnow() -> datetime:
@@ -63,7 +63,7 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
                 expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE
             ),
             callback_options=CallbackOptions(
-                success=_on_installed(session_factory, clock), failure=_install_failed
+                success=_on_installed(session_factory, clock, config.slack_api_url), failure=_install_failed
             ),
         )
     tokens = TokenSource(config.bot_token, store)
@@ -85,7 +85,7 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
 
 
 def register_all(app: App, deps: Deps) -> None:
-    from handlers import actions, commands, events, options, views
+    from handlers import actions, commands, events, options, pipeline, views, weekly
 
     @app.middleware
     def inject_deps(context: dict, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
@@ -97,6 +97,8 @@ def register_all(app: App, deps: Deps) -> None:
     commands.register(app)
     options.register(app)
     actions.register(app)
+    pipeline.register(app)  # before views: its catch-all for unknown modals comes last
+    weekly.register(app)  # the settings modal; before views too
     views.register(app)
 
     @app.error
@@ -110,7 +112,11 @@ def register_all(app: App, deps: Deps) -> None:
         )
 
 
-def _on_installed(session_factory: sessionmaker[Session], clock: Callable[[], datetime]):
+def _on_installed(
+    session_factory: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    api_url: str = "https://slack.com/api/",
+):
     """After the OAuth install: the workspace row, with the installer and their timezone."""
     from bot.reps import ensure_workspace
 
@@ -124,9 +130,34 @@ def _on_installed(session_factory: sessionmaker[Session], clock: Callable[[], da
                 workspace.installer_user_id = installation.user_id
                 workspace.tokens_revoked_at = None
                 session.commit()
+            _welcome(session_factory, clock, api_url, installation.team_id, installation.bot_token)
         return args.default.success(args)
 
     return success
+
+
+def _welcome(
+    session_factory: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    api_url: str,
+    team_id: str,
+    token: str | None,
+) -> None:
+    """The installer's welcome DM with the three things to set up; once per workspace."""
+    from bot.weekly import welcome_installer
+
+    if not token:
+        return
+    client = WebClient(token=token, base_url=api_url, timeout=10)
+    try:
+        welcome_installer(
+            session_factory,
+            lambda user, text, blocks: client.chat_postMessage(channel=user, text=text, blocks=blocks),
+            team_id,
+            clock(),
+        )
+    except Exception as error:  # the install itself succeeded; say so whatever the DM did
+        log.warning("welcome DM not sent team=%s: %s", team_id, type(error).__name__)
 
 
 def _install_failed(args: Any) -> BoltResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from bot.blocks.help import NOT_PAUSED, RESUMED, help_blocks, paused_text
 from bot.errors import UserFacingError
 from bot.pauses import parse_day, pause, resume
 from bot.reps import zone
-from handlers import Deps
+from handlers import Deps, pipeline, weekly
 from handlers.guard import guarded
 from handlers.meeting_flow import open_meeting_modal, refresh_profile
 from models import Rep
@@ -44,11 +44,30 @@ def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
 
 
 @guarded
-def nextsteps(ack: Ack, body: dict, context: dict) -> None:
+def nextsteps(ack: Ack, body: dict, client: WebClient, respond: Respond, context: dict) -> None:
     words = (body.get("text") or "").split()
     sub = words[0].lower() if words else "help"
     deps: Deps = context["deps"]
     team_id, user_id = context["team_id"], body["user_id"]
+    weekly.welcome_on_first_use(client, deps, team_id, user_id)
+    if sub == "settings":
+        weekly.settings_command(ack, body, client, context)
+        return
+    if sub == "privacy":
+        weekly.privacy_command(ack, body, context, words[1:])
+        return
+    if sub == "leaderboard":
+        weekly.leaderboard_command(ack, body, context, words[1:])
+        return
+    if sub == "deal":
+        pipeline.deal_command(ack, body, client, respond, context, " ".join(words[1:]))
+        return
+    if sub == "team":
+        pipeline.team_command(ack, body, client, context)
+        return
+    if sub == "export":
+        pipeline.export_command(ack, body, client, respond, context, words[1:])
+        return
     if sub == "pause":
         now = deps.clock()
         try:

@@ -153,7 +153,7 @@ def send_coaching(
             territory=account.territory,
             streak=rep.streak,
         )
-    text, blocks = coaching_message(coach(inp))
+    text, blocks = coaching_message(coach(inp), meeting_id=logged.meeting_id)
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 

@@ -23,6 +23,7 @@ from bot.view_state import ViewState
 from bot.vocabulary import LostReason
 from handlers import Deps
 from handlers.guard import SAVE_FAILED, guarded, modal_error
+from handlers.home import publish_home
 from handlers.meeting_flow import refresh_nudge_messages, send_coaching
 from models import Account, Deal, Rep
 
@@ -105,6 +106,7 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
     ack()
     try:
         send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
+        publish_home(client, deps, team_id=team_id, user_id=user_id)  # the deal moved in their pipeline
     finally:
         # The meeting answered the deal's open nudges: their DMs say so, in place.
         refresh_nudge_messages(client, deps, team_id=team_id, messages=logged.answered_messages)

@@ -44,6 +44,8 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     installer_user_id: Mapped[str | None] = mapped_column(USER_ID)
     leaderboard_channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)
+    # The admin who chose that channel: told when the bot cannot post there.
+    leaderboard_channel_chosen_by: Mapped[str | None] = mapped_column(USER_ID)
     leaderboard_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday = 0
     leaderboard_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
     min_meetings_to_rank: Mapped[int] = mapped_column(Integer, default=3)
@@ -59,6 +61,8 @@ class Workspace(Base):
     tokens_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by app_uninstalled; the data is purged 30 days later unless the app is reinstalled.
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the installer got the welcome DM (claimed before it is sent, so it goes once).
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     holidays: Mapped[list[Holiday]] = relationship(back_populates="workspace", cascade="all, delete-orphan")
 
@@ -85,6 +89,7 @@ class SalesTeam(Base):
     name: Mapped[str] = mapped_column(String(100))
     manager_user_id: Mapped[str | None] = mapped_column(USER_ID)
     channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)  # None: the workspace's leaderboard channel
+    channel_chosen_by: Mapped[str | None] = mapped_column(USER_ID)  # the admin told of posting faults
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "name"),)
@@ -313,6 +318,8 @@ class Nudge(Base):
         Index(None, "team_id", "channel_id", "message_ts"),
         # A logged meeting answers its deal's open nudges.
         Index(None, "deal_id"),
+        # The sweep reads each due subject's past nudges (the unique key puts kind first).
+        Index(None, "team_id", "subject_key"),
         Index(None, "team_id", "rep_id", "sent_at"),
     )
 

@@ -17,6 +17,24 @@ from bot.blocks.common import (
 )
 from bot.coaching import Coaching, Outcome
 
+
+def edit_meeting_buttons(meeting_id: int) -> Block:
+    """ "Edit it" / "Withdraw it" for the rep's last meeting (allowed within 7 days of logging it)."""
+    withdraw = button("Withdraw it", ids.WITHDRAW_MEETING, value=str(meeting_id), style="danger")
+    withdraw["confirm"] = {
+        "title": {"type": "plain_text", "text": "Withdraw this meeting?"},
+        "text": {
+            "type": "plain_text",
+            "text": "It leaves every metric and stays in the deal's history, marked withdrawn.",
+        },
+        "confirm": {"type": "plain_text", "text": "Withdraw"},
+        "deny": {"type": "plain_text", "text": "Keep it"},
+    }
+    return actions(
+        [button("Edit it", ids.EDIT_MEETING, value=str(meeting_id)), withdraw], block_id="coaching_edit"
+    )
+
+
 MAX_REPLACEMENTS_SHOWN = 5
 REPLACEMENT_BLOCK_PREFIX = "replacement_account_"  # + position in the list, so block_ids stay unique
 _NAME_LIMIT = 200  # an account or deal name as shown
@@ -121,8 +139,8 @@ def _footer(c: Coaching) -> Block:
     return context(*parts)
 
 
-def coaching_message(c: Coaching) -> tuple[str, list[Block]]:
-    """(notification fallback text, Block Kit blocks) for the coaching DM."""
+def coaching_message(c: Coaching, meeting_id: int | None = None) -> tuple[str, list[Block]]:
+    """(notification fallback text, Block Kit blocks) for the coaching DM; ``meeting_id`` adds Edit / Withdraw."""
     blocks: list[Block] = [header(c.headline), section(_lines(c.lines))]
     blocks += _ask_blocks(c)
     if c.outcome is Outcome.BOOKED:
@@ -131,6 +149,8 @@ def coaching_message(c: Coaching) -> tuple[str, list[Block]]:
         blocks += _booked_it_blocks(c)
     elif c.outcome is Outcome.DECLINED:
         blocks += _replacement_blocks(c)
+    if meeting_id is not None:
+        blocks.append(edit_meeting_buttons(meeting_id))
     blocks.append(_footer(c))
     if len(blocks) > MAX_BLOCKS:  # cannot happen with today's layout; keep the footer if it ever does
         blocks = blocks[: MAX_BLOCKS - 1] + [blocks[-1]]

@@ -19,6 +19,27 @@ COMMANDS = (
         "What falls due meanwhile starts again afterwards, one nudge at a time.",
     ),
     ("/nextsteps resume", "End a pause early."),
+    ("/nextsteps deal <name>", "A deal's history: every meeting, ask, reaction and next step."),
+    ("/nextsteps team", "For managers: your reps' pipelines and hygiene."),
+    (
+        "/nextsteps export [mine|team] [from] [to]",
+        "Your meetings (or your team's) as a CSV file, in your DM with me.",
+    ),
+    (
+        "/nextsteps leaderboard [this|last]",
+        "Your team's board, just for you: last week's (as posted) or this week's so far. "
+        "Ranked by booked rate: meetings that ended with a date on their calendar.",
+    ),
+    (
+        "/nextsteps privacy",
+        "Opt out of being named on the leaderboard (your meetings still count in the team's totals); "
+        "again to opt back in.",
+    ),
+    (
+        "/nextsteps settings",
+        "For admins: timezone, the leaderboard's channel and schedule, who gets ranked, working hours "
+        "and days, holidays, nudge timings, and teams (manager, reps, channel).",
+    ),
     ("/nextsteps help", "This list."),
 )
 

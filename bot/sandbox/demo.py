@@ -628,6 +628,13 @@ def run_demo(database_url: str | None, out: TextIO) -> int:
         if fake.internal_errors:
             raise DemoFailed("the Slack sandbox hit an internal error")
         demo.summary(_shown_url(url))
+        from bot.sandbox.demo_pipeline import pipeline_chapter
+
+        pipeline_chapter(demo, 8)
+        from bot.sandbox.demo_leaderboard import leaderboard_chapter
+
+        story.step = "posting the weekly leaderboard"
+        leaderboard_chapter(demo, 9, token)
         story.line()
         return 0
     except Exception as error:  # the demo must end with one clear line, whatever broke

@@ -320,6 +320,7 @@ class FakeSlack:
             "team.info": self._team_info,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.join": self._conversations_join,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -464,6 +465,11 @@ class FakeSlack:
     def archive_channel(self, team_id: str, channel_id: str) -> None:
         with self._lock:
             self._channels[(team_id, channel_id)].is_archived = True
+
+    def delete_channel(self, team_id: str, channel_id: str) -> None:
+        """The channel is gone, as after an admin deletes it: calls about it answer channel_not_found."""
+        with self._lock:
+            self._channels.pop((team_id, channel_id), None)
 
     def revoke_token(self, token: str) -> None:
         """The token now answers ``token_revoked`` (as after an uninstall)."""
@@ -1321,6 +1327,22 @@ class FakeSlack:
         if channel is None:
             raise FakeSlackError("channel_not_found")
         return {"channel": self._channel_dict(channel)}
+
+    def _conversations_join(self, auth: _Token, params: dict[str, Any]) -> dict[str, Any]:
+        """The bot joins a public channel; private ones and DMs need an invitation, as in Slack."""
+        channel = self._channels.get((auth.team_id, params.get("channel") or ""))
+        if channel is None:
+            raise FakeSlackError("channel_not_found")
+        if channel.is_private or channel.im_user is not None:
+            raise FakeSlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise FakeSlackError("is_archived")
+        already = channel.bot_is_member
+        channel.bot_is_member = True
+        return {
+            "channel": self._channel_dict(channel),
+            **({"warning": "already_in_channel"} if already else {}),
+        }
 
     def _channel_dict(self, channel: _Channel) -> dict[str, Any]:
         return {

@@ -80,7 +80,12 @@ def assert_reads_like_slack(text: str) -> None:
     assert re.search(r"Maria Lopez\s+Europe/Berlin\s+1\s+1\s+100%", text)
     assert "Database:" in text
     assert '{"' not in text and '"type"' not in text and "Traceback" not in text
-    assert 150 <= text.count("\n") <= 400
+    # The weekly chapter: the team's board in #sales, its chart saved where the demo says, Sam's digest.
+    assert "Next-step leaderboard: Field sales, week of" in text
+    chart = re.search(r"saved to\s+(\S+\.png)", text)
+    assert chart and Path(chart.group(1)).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Your team's pipeline, week of" in text
+    assert 150 <= text.count("\n") <= 560
 
 
 NUDGE_FRAME = re.compile(r"· nudge · ([\w/]+), (\w{3}) (\d\d):(\d\d)")

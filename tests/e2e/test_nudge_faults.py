@@ -183,3 +183,15 @@ def test_a_rep_slack_no_longer_knows_is_marked_left(fake, engine, owed):
         assert len(left) == 1
         gone = session.scalars(select(Nudge).where(Nudge.rep_id == left[0].id)).one()
         assert gone.last_error.startswith("rep_left: user_not_found")
+
+
+def test_a_post_that_timed_out_is_not_resent_on_the_spot(fake, engine, owed):
+    """Slack may have posted it: no immediate retry; the sweep tries again later, with backoff."""
+    run(fake, engine, DUE - timedelta(hours=1))  # profiles refreshed, so the first call is the post
+    fake.inject("chat.postMessage", delay=2.0)  # the first DM: Slack posts it, the client stops waiting
+    report = run(fake, engine, DUE, timeout=1)
+    fake.wait_idle(quiet=2.5)
+    assert report.sent == 3 and report.failed == 1
+    assert sum(len(dms_to(fake, t, u)) for t, u in owed) == 4, "four DMs, none posted twice"
+    failed = [n for n in nudges(engine).values() if n.sent_at is None]
+    assert len(failed) == 1 and failed[0].next_attempt_at == DUE + timedelta(minutes=2)

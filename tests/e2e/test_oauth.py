@@ -59,6 +59,9 @@ def test_install_stores_the_token_and_the_workspace_then_serves_it(fake, oauth_a
     with Session(oauth_app.engine) as session:
         workspace = session.get(Workspace, "T9")
         assert workspace.installer_user_id == "U9" and workspace.name == "Team T9"
+    # The installer is welcomed at once, with the three things to set up.
+    (welcome,) = fake.dm_messages("T9", "U9")
+    assert welcome["text"].startswith("Thanks for installing Next Step. Three things to set up")
     installed_token = fake.calls_to("oauth.v2.access")[-1].response["access_token"]
 
     hank = SlackUser(fake, oauth_app.events_url, SECRET, "T9", "U9")
@@ -83,7 +86,7 @@ def test_revoking_or_uninstalling_removes_the_tokens_at_once_and_keeps_the_data(
     install(fake, oauth_app, "T9", "U9")
     hank = SlackUser(fake, oauth_app.events_url, SECRET, "T9", "U9")
     submit_with(hank, fake)
-    fake.wait_until(hank.last_dm)
+    fake.wait_until(lambda: len(hank.dms()) == 2)  # the welcome, then the coaching DM
 
     event = {"type": event_type}
     if event_type == "tokens_revoked":

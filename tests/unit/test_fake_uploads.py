@@ -21,17 +21,28 @@ def fake():
 def test_upload_lands_in_the_channel_thread_with_its_bytes(fake):
     client = WebClient(base_url=fake.api_url, token="xoxb-T1")
     posted = client.chat_postMessage(channel="C1", text="Leaderboard")
-    client.files_upload_v2(channel="C1", thread_ts=posted["ts"], content=b"\x89PNG fake", filename="chart.png",
-                           title="Booked rate, last 8 weeks", initial_comment="The trend")
+    client.files_upload_v2(
+        channel="C1",
+        thread_ts=posted["ts"],
+        content=b"\x89PNG fake",
+        filename="chart.png",
+        title="Booked rate, last 8 weeks",
+        initial_comment="The trend",
+    )
     (upload,) = fake.files("T1")
     assert upload["content"] == b"\x89PNG fake" and upload["filename"] == "chart.png"
     assert (upload["channel"], upload["thread_ts"]) == ("C1", posted["ts"])
-    assert [c.method for c in fake.calls][-2:] == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+    assert [c.method for c in fake.calls][-2:] == [
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
 
 
 def test_upload_to_a_dm_by_user_id(fake):
     client = WebClient(base_url=fake.api_url, token="xoxb-T1")
-    client.files_upload_v2(channel=fake.dm_channel_id("T1", "U1"), content="a,b\n1,2\n", filename="export.csv")
+    client.files_upload_v2(
+        channel=fake.dm_channel_id("T1", "U1"), content="a,b\n1,2\n", filename="export.csv"
+    )
     assert fake.files("T1")[0]["content"] == b"a,b\n1,2\n"
 
 

@@ -1,0 +1,213 @@
+"""The pipeline over real signed requests: App Home, deal history, edits, team view, export, and refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import ids
+from bot.sandbox.render import render_message, render_view
+from bot.sandbox.user import SlackUser
+from bot.vocabulary import Reaction
+from handlers.pipeline import DEAL_REFUSED, TEAM_EXPORT_REFUSED
+from models import Meeting, SalesTeam
+from tests import pipeline_seed as seed
+from tests.e2e.conftest import SECRET
+from tests.e2e.test_meeting_flow import submit_with
+from tests.e2e.test_oauth import install
+
+DAY = timedelta(days=1)
+
+
+def _text(view) -> str:
+    return render_view(view, width=200).replace("*", "")
+
+
+def _seed_sams_deal(engine) -> int:
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        sam = seed.rep(session, "T1", "U2", now, "Sam Park")
+        deal = seed.deal(session, sam, "Secret Corp", now - 20 * DAY, amount="90000")
+        seed.meeting(
+            session, deal, now - 3 * DAY, Reaction.HESITANT, ask="Budget talk with their CFO next week?"
+        )
+        session.commit()
+        return deal.id
+
+
+def _forged_click(user: SlackUser, action_id: str, value: str):
+    """A block_actions payload naming a value the person was never shown."""
+    surface = {
+        "id": (user.home or {}).get("id", "V0FORGED"),
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": "forged",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "value": value,
+                        "text": {"type": "plain_text", "text": "x"},
+                    }
+                ],
+            }
+        ],
+    }
+    return user.click(action_id, in_view=surface)
+
+
+def test_logging_a_meeting_fills_the_home_and_the_history_reads_as_a_timeline(fake, running, maria):
+    assert submit_with(maria, fake) == {}
+    home = fake.wait_until(lambda: maria.home)
+    text = _text(home)
+    assert "Your pipeline" in text and "1 open deal: 0 overdue · 1 not scheduled" in text
+    assert "Umbrella · Umbrella opportunity" in text and "Not scheduled since today" in text
+    assert "1 meeting held" in text and "Last reaction: Agreed, not yet scheduled" in text
+    assert "Your last meeting: Umbrella" in text
+
+    maria.open_home()  # app_home_opened publishes it again, from the store
+    maria.click(ids.OPEN_DEAL)
+    history = fake.wait_until(
+        lambda: maria.view if maria.view and maria.view["callback_id"] == ids.DEAL_HISTORY_MODAL else None
+    )
+    text = _text(history)
+    assert "Ask: “Can we book Tuesday at 2pm for the demo?”" in text
+    assert "Reaction: Agreed, not yet scheduled" in text and "agreed, no date yet" in text
+
+
+def test_withdrawing_from_the_coaching_dm_keeps_the_meeting_in_history_only(fake, running, maria):
+    assert submit_with(maria, fake) == {}
+    dm = fake.wait_until(
+        lambda: maria.last_dm() if "Edit it" in render_message(maria.last_dm() or {}) else None
+    )
+    maria.click(ids.WITHDRAW_MEETING, in_message=dm)
+    fake.wait_until(lambda: any("Withdrawn." in e.get("text", "") for e in maria.ephemerals()))
+    with Session(running.engine) as session:
+        (meeting,) = session.query(Meeting).all()
+        assert meeting.withdrawn_at is not None
+    home = fake.wait_until(
+        lambda: maria.home if "0 meetings held" in _text(maria.home or {"blocks": []}) else None
+    )
+    assert "Your last meeting" not in _text(home)
+    # a second withdrawal of the same meeting is refused politely
+    maria.click(ids.WITHDRAW_MEETING, in_message=dm)
+    fake.wait_until(lambda: any("only your last meeting" in e.get("text", "") for e in maria.ephemerals()))
+
+
+def test_a_rep_asking_for_another_reps_deal_learns_nothing(fake, running, maria, caplog):
+    caplog.set_level(logging.DEBUG)
+    deal_id = _seed_sams_deal(running.engine)
+    maria.open_home()
+    _forged_click(maria, ids.OPEN_DEAL, str(deal_id))
+    fake.wait_until(lambda: any(e.get("text") == DEAL_REFUSED for e in maria.ephemerals()))
+    assert fake.calls_to("views.open") == []
+
+    response = maria.slash("/nextsteps", "deal Secret")
+    assert response.status == 200
+    fake.wait_idle(quiet=0.2)
+    replies = " ".join(str(e) for e in maria.ephemerals()) + " ".join(
+        str(p.body) for p in fake.response_posts
+    )
+    assert "Secret Corp" not in replies and "90000" not in replies and "Sam" not in replies
+    assert "among the deals you can see" in replies
+    assert fake.calls_to("views.open") == []
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Secret Corp" not in logged and "90000" not in logged and "Budget talk" not in logged
+
+
+def test_the_owner_finds_their_deal_by_name(fake, running, person):
+    _seed_sams_deal(running.engine)
+    sam = person("U2")
+    assert sam.slash("/nextsteps", "deal secret").status == 200
+    view = fake.wait_until(lambda: sam.view)
+    assert "Secret Corp · Secret Corp opportunity" in _text(view)
+    assert "Budget talk with their CFO next week?" in _text(view)
+
+
+def test_team_is_for_managers_and_shows_their_reps_hygiene(fake, running, maria, person):
+    _seed_sams_deal(running.engine)
+    response = maria.slash("/nextsteps", "team")
+    assert "is for managers" in response.text and "Sam" not in response.text
+
+    with Session(running.engine) as session:
+        team = SalesTeam(team_id="T1", name="West", manager_user_id="U1", created_at=datetime.now(UTC))
+        session.add(team)
+        session.flush()
+        sam = session.query(seed.Rep).filter_by(user_id="U2").one()
+        sam.sales_team_id = team.id
+        session.commit()
+    body = maria.slash("/nextsteps", "team").json()
+    text = " ".join(render_message(body, width=300).replace("*", "").split())
+    assert "Sam Park: 1 open · 1 without a booked next step · 0 overdue · 0 stalled · 0 time sinks" in text
+    # now Sam's manager, Maria may read the deal's history
+    deal_id = _seed_deal_id(running.engine, "Secret Corp")
+    _forged_click(maria, ids.OPEN_DEAL, str(deal_id))
+    view = fake.wait_until(lambda: maria.view)
+    assert "Owner: Sam Park" in _text(view) and "Reassign the deal" in _text(view)
+
+
+def _seed_deal_id(engine, account: str) -> int:
+    with Session(engine) as session:
+        return next(d.id for d in session.query(seed.Deal).all() if d.account.name == account)
+
+
+def test_a_rep_exporting_team_is_refused_and_their_own_export_arrives_as_csv(fake, running, maria):
+    _seed_sams_deal(running.engine)
+    response = maria.slash("/nextsteps", "export team")
+    assert response.text == TEAM_EXPORT_REFUSED
+    fake.wait_idle(quiet=0.2)
+    assert fake.files("T1") == []
+
+    assert submit_with(maria, fake) == {}
+    fake.wait_until(lambda: maria.home)
+    maria.slash("/nextsteps", "export")
+    (upload,) = fake.wait_until(lambda: fake.files("T1"))
+    assert upload["channel"] == fake.dm_channel_id("T1", "U1")
+    rows = list(csv.DictReader(io.StringIO(upload["content"].decode("utf-8"))))
+    assert [(r["account"], r["reaction"], r["ask"]) for r in rows] == [
+        ("Umbrella", "agreed_unscheduled", "Can we book Tuesday at 2pm for the demo?")
+    ]
+    assert "Secret Corp" not in upload["content"].decode()
+
+
+def test_a_user_of_workspace_b_naming_a_deal_of_workspace_a_is_refused(fake, engine, caplog):
+    from tests.e2e.conftest import assert_everything_sent_is_valid, start_app
+
+    caplog.set_level(logging.DEBUG)
+    running, server = start_app(
+        fake, engine, bot_token=None, client_id=fake.oauth_client_id, client_secret=fake.oauth_client_secret
+    )
+    try:
+        fake.add_workspace(team_id="TA", name="Alpha", bot_token="xoxb-a", bot_user_id="UBOTA")
+        fake.add_workspace(team_id="TB", name="Beta", bot_token="xoxb-b", bot_user_id="UBOTB")
+        fake.add_user("TA", "UA1", "ann", is_admin=True)
+        fake.add_user("TB", "UB1", "bob", is_admin=True)
+        fake.add_user("TB", "UB2", "bea")
+        assert install(fake, running, "TA", "UA1").status_code == 200
+        assert install(fake, running, "TB", "UB1").status_code == 200
+        with Session(engine) as session:
+            ann = seed.rep(session, "TA", "UA1", datetime.now(UTC), "Ann")
+            deal = seed.deal(session, ann, "Alpha Secret", datetime.now(UTC) - DAY)
+            session.commit()
+            deal_id = deal.id
+        for user_id in ("UB1", "UB2"):  # an admin of B is no admin of A
+            person = SlackUser(fake, running.events_url, SECRET, "TB", user_id)
+            _forged_click(person, ids.OPEN_DEAL, str(deal_id))
+            fake.wait_until(lambda p=person: any(e.get("text") == DEAL_REFUSED for e in p.ephemerals()))
+            person.slash("/nextsteps", "deal Alpha")
+            fake.wait_idle(quiet=0.2)
+        assert fake.calls_to("views.open") == []
+        everything = " ".join(str(c.params) for c in fake.calls) + " ".join(
+            str(p.body) for p in fake.response_posts
+        )
+        assert "Alpha Secret" not in everything
+        assert "Alpha Secret" not in "\n".join(r.getMessage() for r in caplog.records)
+    finally:
+        fake.wait_idle(quiet=0.2)
+        server.stop()
+    assert_everything_sent_is_valid(fake)
