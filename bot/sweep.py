@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.nudge_dm import NudgeItem, nudge_message
 from bot.delivery import DeliveryError
 from bot.nudges import NudgeSettings, PastNudge, Plan, plan_booked, plan_stalled, plan_unscheduled
+from bot.purge import purge_uninstalled
 from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
 from bot.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
 from bot.weekly import post_due_leaderboards
@@ -125,6 +126,7 @@ def sweep(
     deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker)
     # The weekly leaderboards and digests that are due (claimed once, like nudges).
     post_due_leaderboards(session_factory, outbox, now=now)
+    purge_uninstalled(session_factory, now)
     with session_factory() as session:
         session.add(
             ClockSweep(
@@ -633,9 +635,23 @@ def _deliver_rep(
                 nudge.next_attempt_at = later
             session.commit()
             return
-        items = [nudge_item(session, nudge, workspace, now) for nudge in nudges]
-        order = sorted(range(len(items)), key=lambda i: (PRIORITY[items[i].kind], nudges[i].due_at))
-        text, blocks = nudge_message([items[i] for i in order], cal.tz)
+        stale = [n for n in nudges if not _still_wanted(session, n)]
+        for nudge in stale:  # booked, rescheduled, logged or closed since it was claimed
+            nudge.gave_up_at, nudge.last_error = now, "no longer needed"
+        nudges = [n for n in nudges if n not in stale]
+        if not nudges:
+            session.commit()
+            return
+        try:
+            items = [nudge_item(session, nudge, workspace, now) for nudge in nudges]
+            order = sorted(range(len(items)), key=lambda i: (PRIORITY[items[i].kind], nudges[i].due_at))
+            text, blocks = nudge_message([items[i] for i in order], cal.tz)
+        except Exception as error:
+            # A message we cannot build must not be retried every minute forever.
+            log.exception("nudge DM for %s/%s could not be built", team_id, rep.user_id)
+            _failed(nudges, type(error).__name__, now, report)
+            session.commit()
+            return
         try:
             channel, ts = outbox.post_dm(team_id, rep.user_id, text, blocks)
         except DeliveryError as error:
@@ -646,15 +662,7 @@ def _deliver_rep(
             if error.kind == "dead_token":
                 session.rollback()
                 raise
-            for nudge in nudges:
-                nudge.attempts += 1
-                nudge.last_error = error.reason[:255]
-                if nudge.attempts >= MAX_ATTEMPTS:
-                    nudge.gave_up_at = now
-                    report.gave_up += 1
-                else:
-                    nudge.next_attempt_at = now + timedelta(minutes=2**nudge.attempts)
-            report.failed += len(nudges)
+            _failed(nudges, error.reason, now, report)
             log.warning(
                 "nudge DM to %s/%s failed (%s); attempt %d",
                 team_id,
@@ -672,6 +680,38 @@ def _deliver_rep(
         session.commit()
         report.sent += len(nudges)
         report.messages += 1
+
+
+def _still_wanted(session: Session, nudge: Nudge) -> bool:
+    """Does the nudge still say something true about its step or deal?"""
+    kind = NudgeKind(nudge.kind)
+    if kind is NudgeKind.STALLED:
+        deal = session.get(Deal, nudge.deal_id) if nudge.deal_id else None
+        return deal is not None and deal.status == DealStatus.OPEN
+    step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
+    if step is None:
+        return False
+    if kind is NudgeKind.UNSCHEDULED:
+        return step.status == NextStepStatus.UNSCHEDULED
+    booked_for = nudge.window_key.split(":", 1)[0]
+    return (
+        step.status == NextStepStatus.BOOKED
+        and step.scheduled_at is not None
+        and str(int(step.scheduled_at.timestamp())) == booked_for
+    )
+
+
+def _failed(nudges: list[Nudge], reason: str, now: datetime, report: SweepReport) -> None:
+    """One more failed attempt: back off (2, 4, 8, 16 minutes), then give up with the reason."""
+    for nudge in nudges:
+        nudge.attempts += 1
+        nudge.last_error = reason[:255]
+        if nudge.attempts >= MAX_ATTEMPTS:
+            nudge.gave_up_at = now
+            report.gave_up += 1
+        else:
+            nudge.next_attempt_at = now + timedelta(minutes=2**nudge.attempts)
+    report.failed += len(nudges)
 
 
 def nudge_item(session: Session, nudge: Nudge, workspace: Workspace, now: datetime) -> NudgeItem:

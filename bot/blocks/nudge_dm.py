@@ -17,9 +17,6 @@ from bot.coaching import format_when
 from bot.nudges import SNOOZE_CHOICES
 from bot.vocabulary import PREP_QUESTIONS, NudgeAnswer, NudgeKind
 
-# Each item takes at most 3 blocks (text, buttons, divider); the header, the intro and a
-# possible summary of the rest take 3: 15 items fit in Slack's 50 blocks.
-MAX_ITEMS = 15
 _NAME = 150
 _TEXT = 500
 
@@ -128,21 +125,26 @@ def _item_blocks(item: NudgeItem, tz: ZoneInfo) -> list[dict[str, Any]]:
 
 
 def nudge_message(items: list[NudgeItem], tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
-    """(notification text, blocks) for one rep's nudges, most pressing first as given."""
-    shown, rest = items[:MAX_ITEMS], items[MAX_ITEMS:]
+    """(notification text, blocks) for one rep's nudges, most pressing first as given.
+
+    Items are added while they fit in Slack's 50 blocks, keeping one for the summary of the rest.
+    """
     count = len(items)
     deals = "deal needs" if count == 1 else "deals need"
     text = f"{count} {deals} a scheduled next step" if count else "Next steps"
     blocks: list[dict[str, Any]] = [header("Your next steps")]
-    for position, item in enumerate(shown):
-        if position:
-            blocks.append({"type": "divider"})
-        blocks.extend(_item_blocks(item, tz))
+    shown = 0
+    for item in items:
+        item_blocks = ([{"type": "divider"}] if shown else []) + _item_blocks(item, tz)
+        if len(blocks) + len(item_blocks) > MAX_BLOCKS - 1:
+            break
+        blocks.extend(item_blocks)
+        shown += 1
+    rest = items[shown:]
     if rest:
         names = ", ".join(user_text(i.account_name, 60) for i in rest[:20])
         more = f" and {len(rest) - 20} more" if len(rest) > 20 else ""
         blocks.append(
             section(f"*Also waiting:* {names}{more}. Log them with `/meeting` as you pin each one down.")
         )
-    assert len(blocks) <= MAX_BLOCKS
     return text, blocks

@@ -492,3 +492,26 @@ def test_the_dm_is_re_rendered_in_the_sweeps_order_with_only_the_answered_item_s
         f"{ids.NUDGE_BLOCK_PREFIX}{first_due.id}",
     ]
     assert text == "2 deals need a scheduled next step"
+
+
+def test_a_nudge_dm_with_many_items_stays_within_slacks_50_blocks():
+    """Coming back from a pause with 40 reminders due: one valid DM, the rest summarised."""
+    from zoneinfo import ZoneInfo
+
+    from slack_sdk.models.blocks import Block
+
+    from bot.blocks.nudge_dm import NudgeItem, nudge_message
+    from bot.vocabulary import NudgeKind
+
+    items = [
+        NudgeItem(nudge_id=n, kind=NudgeKind.UNSCHEDULED, account_name=f"Account {n}", deal_name="Deal")
+        for n in range(40)
+    ]
+    _text, blocks = nudge_message(items, ZoneInfo("Europe/Berlin"))
+    assert len(blocks) <= 50
+    for block in blocks:
+        Block.parse(block).to_dict()
+    shown = [b for b in blocks if b.get("block_id", "").endswith("_actions")]
+    assert 10 <= len(shown) < 40
+    summary = blocks[-1]["text"]["text"]
+    assert summary.startswith(f"*Also waiting:* Account {len(shown)},") and "and 8 more" in summary
