@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot import ids
 from bot.meetings import name_key
@@ -25,6 +26,12 @@ class AccountChoice:
     is_new: bool = False
 
 
+def _contains(key: str) -> ColumnElement[bool]:
+    """name_key contains ``key``; LIKE's wildcards in what was typed match themselves."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Account.name_key.like(f"%{escaped}%", escape="\\")
+
+
 def search_accounts(session: Session, team_id: str, user_id: str, typed: str) -> list[AccountChoice]:
     """The workspace's accounts matching what was typed, the rep's own first.
 
@@ -40,8 +47,7 @@ def search_accounts(session: Session, team_id: str, user_id: str, typed: str) ->
     )
     query = select(Account.id, Account.name, Account.name_key).where(Account.team_id == team_id)
     if key:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Account.name_key.like(f"%{escaped}%", escape="\\"))
+        query = query.where(_contains(key))
     rows = session.execute(
         query.order_by(
             case((Account.name_key == key, 0), else_=1),
@@ -66,6 +72,11 @@ def find_account(session: Session, team_id: str, text: str) -> AccountChoice | N
     exact = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == key))
     if exact is not None:
         return AccountChoice(f"{ids.ACCOUNT_ID_PREFIX}{exact.id}", exact.name)
+    containing = session.scalars(
+        select(Account).where(Account.team_id == team_id, _contains(key)).limit(2)
+    ).all()
+    if len(containing) == 1:  # "/meeting acme" when Acme Corp is the only match
+        return AccountChoice(f"{ids.ACCOUNT_ID_PREFIX}{containing[0].id}", containing[0].name)
     name = " ".join(text.split())[:MAX_NEW_NAME]
     return AccountChoice(f"{ids.NEW_ACCOUNT_PREFIX}{name}", f"\u2795 New account: {name}", True)
 
@@ -84,8 +95,10 @@ def account_label(session: Session, team_id: str, value: str) -> AccountChoice |
     return AccountChoice(value, account.name)
 
 
-def open_deals(session: Session, team_id: str, account_value: str | None) -> list[tuple[int, str]]:
-    """The account's open deals, newest first (ix_deals_team_id_account_id_status)."""
+def open_deals(
+    session: Session, team_id: str, account_value: str | None, owner_user_id: str | None = None
+) -> list[tuple[int, str]]:
+    """The account's open deals, newest first (ix_deals_team_id_account_id_status); only the owner's when given."""
     if not account_value or not account_value.startswith(ids.ACCOUNT_ID_PREFIX):
         return []
     raw = account_value[len(ids.ACCOUNT_ID_PREFIX) :]
@@ -94,6 +107,11 @@ def open_deals(session: Session, team_id: str, account_value: str | None) -> lis
     rows = session.execute(
         select(Deal.id, Deal.name)
         .where(Deal.team_id == team_id, Deal.account_id == int(raw), Deal.status == DealStatus.OPEN)
+        .where(
+            Deal.owner_rep_id.in_(select(Rep.id).where(Rep.team_id == team_id, Rep.user_id == owner_user_id))
+            if owner_user_id is not None
+            else true()
+        )
         .order_by(Deal.created_at.desc(), Deal.id.desc())
         .limit(MAX_OPTIONS - 1)
     ).all()

@@ -17,7 +17,6 @@ from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed
 from bot.reps import ensure_rep, ensure_workspace
 from bot.view_state import ViewState
 from bot.vocabulary import (
-    OPEN_NEXT_STEP_STATUSES,
     PREP_QUESTIONS,
     AskType,
     DealStatus,
@@ -40,6 +39,8 @@ MAX_PREP = 1000
 MAX_NAME = 200
 # Clocks disagree by a little; a meeting "held" a minute from now is still fine.
 CLOCK_SKEW = timedelta(minutes=5)
+# A meeting held up to a day before a booked step's time counts as that step (moved a little earlier).
+MEETING_COUNTS_FOR = timedelta(days=1)
 HORIZON = timedelta(days=365)
 
 
@@ -222,14 +223,24 @@ def log_meeting(
 
         answered: tuple[tuple[str, str], ...] = ()
         if not new_deal:
-            # A meeting on the deal is what its open next steps and nudges were waiting for.
-            session.execute(
+            # The meeting is what the deal's unscheduled steps, and its booked steps due by then,
+            # were waiting for. A booked step still ahead (Thursday's demo, after Tuesday's call)
+            # stays booked, with its prep and overdue nudges.
+            done = session.scalars(
                 update(NextStep)
-                .where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+                .where(
+                    NextStep.deal_id == deal.id,
+                    (NextStep.status == NextStepStatus.UNSCHEDULED)
+                    | (
+                        (NextStep.status == NextStepStatus.BOOKED)
+                        & (NextStep.scheduled_at <= form.held_at + MEETING_COUNTS_FOR)
+                    ),
+                )
                 .values(status=NextStepStatus.DONE, status_changed_at=now, nudge_check_at=None)
+                .returning(NextStep.id)
                 .execution_options(synchronize_session=False)
-            )
-            answered = _answer_nudges(session, team_id, deal.id, now)
+            ).all()
+            answered = _answer_nudges(session, team_id, deal.id, list(done), now)
         deal.last_meeting_at = max(filter(None, (deal.last_meeting_at, form.held_at)))
         # A lower bound on when it could stall; the clock works out the real moment from the settings.
         deal.stall_check_at = deal.last_meeting_at
@@ -327,6 +338,15 @@ def _deal(
         deal = _owned(session, Deal, form.deal, team_id)
         if deal is None or deal.account_id != account.id:
             raise FieldErrors({block_of.get(ids.DEAL, ids.DEAL): "Pick one of this account's deals."})
+        if deal.owner_rep_id != rep.id:
+            # Logging on it would close its owner's next steps and answer their nudges.
+            raise FieldErrors(
+                {
+                    block_of.get(
+                        ids.DEAL, ids.DEAL
+                    ): "That deal is another rep's. Add a new deal, or ask a manager to reassign it to you."
+                }
+            )
         if deal.status != DealStatus.OPEN:
             raise FieldErrors(
                 {block_of.get(ids.DEAL, ids.DEAL): "That deal is closed. Pick an open one or add a new deal."}
@@ -336,7 +356,10 @@ def _deal(
         # No deal chosen: an account with exactly one open deal means that deal.
         open_deals = session.scalars(
             select(Deal).where(
-                Deal.team_id == team_id, Deal.account_id == account.id, Deal.status == DealStatus.OPEN
+                Deal.team_id == team_id,
+                Deal.account_id == account.id,
+                Deal.status == DealStatus.OPEN,
+                Deal.owner_rep_id == rep.id,
             )
         ).all()
         if len(open_deals) == 1:
@@ -389,16 +412,19 @@ def _next_step(
 
 
 def _answer_nudges(
-    session: Session, team_id: str, deal_id: int, now: datetime
+    session: Session, team_id: str, deal_id: int, done_step_ids: list[int], now: datetime
 ) -> tuple[tuple[str, str], ...]:
-    """A meeting on the deal answers its open nudges ("Log meeting"); their DMs are updated after the ack."""
-    # Every nudge carries its deal (a step's nudge too): ix_nudges_deal_id serves this.
+    """The meeting answers the nudges of the steps it completed and the deal's stalled nudge.
+
+    Their DMs are updated after the ack. Every nudge carries its deal: ix_nudges_deal_id serves this.
+    """
     nudges = session.scalars(
         select(Nudge).where(
             Nudge.deal_id == deal_id,
             Nudge.team_id == team_id,
             Nudge.answer.is_(None),
             Nudge.kind != NudgeKind.PREP,
+            (Nudge.kind == NudgeKind.STALLED) | Nudge.next_step_id.in_(done_step_ids),
         )
     ).all()
     messages: set[tuple[str, str]] = set()

@@ -32,7 +32,9 @@ def modal_choice(ack: Ack, body: dict, client: WebClient, context: dict) -> None
     view = body.get("view") or {}
     if view.get("callback_id") != ids.MEETING_MODAL:
         return
-    refresh_meeting_modal(client, context["deps"], team_id=context["team_id"], view=view)
+    refresh_meeting_modal(
+        client, context["deps"], team_id=context["team_id"], view=view, user_id=body["user"]["id"]
+    )
 
 
 def _message_ref(body: dict) -> dict[str, str | None]:
@@ -113,6 +115,7 @@ def log_meeting_for_account(ack: Ack, body: dict, client: WebClient, context: di
         trigger_id=body["trigger_id"],
         account=account,
         channel_id=None,
+        user_id=body["user"]["id"],
     )
 
 
@@ -174,6 +177,7 @@ def nudge_log_meeting(ack: Ack, body: dict, client: WebClient, context: dict) ->
         trigger_id=body["trigger_id"],
         account=account,
         channel_id=None,
+        user_id=body["user"]["id"],
         deal_id=subject.deal_id if subject.deal_open else None,
     )
 

@@ -38,6 +38,7 @@ def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
         trigger_id=body["trigger_id"],
         account=account,
         channel_id=body.get("channel_id"),
+        user_id=user_id,
     )
     # After the modal is up: the rep's timezone is fresh by the time they submit.
     refresh_profile(client, deps, team_id=team_id, user_id=user_id)

@@ -35,6 +35,7 @@ def open_meeting_modal(
     account: AccountChoice | None,
     channel_id: str | None,
     deal_id: int | None = None,
+    user_id: str | None = None,
 ) -> None:
     """views.open: the trigger expires 3 s after the click, so this runs right after the ack.
 
@@ -43,7 +44,7 @@ def open_meeting_modal(
     deals: list[tuple[int, str]] = []
     if account is not None and not account.is_new:
         with deps.session() as session:
-            deals = open_deals(session, team_id, account.value)
+            deals = open_deals(session, team_id, account.value, user_id)
     view = meeting_modal(
         MeetingModal(
             now=deps.clock(),
@@ -56,7 +57,9 @@ def open_meeting_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def refresh_meeting_modal(client: WebClient, deps: Deps, *, team_id: str, view: dict[str, Any]) -> None:
+def refresh_meeting_modal(
+    client: WebClient, deps: Deps, *, team_id: str, view: dict[str, Any], user_id: str | None = None
+) -> None:
     """Re-render the open modal after a choice (account, deal, reaction), keeping what was typed."""
     values: dict[str, dict[str, Any]] = {}
     for actions in ((view.get("state") or {}).get("values") or {}).values():
@@ -70,7 +73,7 @@ def refresh_meeting_modal(client: WebClient, deps: Deps, *, team_id: str, view: 
     account_value = chosen(ids.ACCOUNT)
     with deps.session() as session:
         account = account_label(session, team_id, account_value) if account_value else None
-        deals = open_deals(session, team_id, account.value) if account else []
+        deals = open_deals(session, team_id, account.value, user_id) if account else []
     try:
         channel_id = json.loads(view.get("private_metadata") or "{}").get("channel")
     except (ValueError, AttributeError):

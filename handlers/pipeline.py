@@ -179,6 +179,7 @@ def home_log_meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> 
         trigger_id=body["trigger_id"],
         account=choice,
         channel_id=None,
+        user_id=body["user"]["id"],
         deal_id=deal_id,
     )
 

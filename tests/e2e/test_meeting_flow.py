@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.blocks.meeting_modal import deal_block_id
+from bot.reps import ensure_workspace
 from bot.sandbox.render import render_message
 from bot.vocabulary import AskType, NextStepStatus, Reaction
-from models import Account, Deal, Meeting, NextStep, Rep, Workspace
+from models import Account, Deal, Meeting, NextStep, Rep
 
 HOUR = timedelta(hours=1)
 
@@ -68,13 +69,8 @@ def test_slash_command_opens_the_short_modal(fake, running, maria):
 
 def test_typeahead_offers_a_new_account_then_the_workspaces_matches(fake, running, maria, person):
     with Session(running.engine) as session:
-        session.add_all(
-            [
-                Workspace(team_id="T1", created_at=datetime.now(UTC)),
-                Workspace(team_id="T2", created_at=datetime.now(UTC)),
-            ]
-        )
-        session.flush()
+        for team in ("T1", "T2"):  # T1 exists already: the app recorded it at start-up
+            ensure_workspace(session, team, datetime.now(UTC))
         session.add_all(
             [
                 Account(

@@ -286,3 +286,93 @@ def test_booked_it_books_and_moving_it_records_a_reschedule(session, now):
             description=None,
             now=now,
         )
+
+
+def test_a_call_before_a_booked_meeting_leaves_that_meeting_booked(session, now):
+    """Thursday's demo is booked; a quick call on Tuesday doesn't make it done."""
+    first = log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        form=form(now, next_step_at=now + timedelta(days=2)),
+        view_id="V1",
+        now=now,
+    )
+    call = log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        view_id="V2",
+        now=now + timedelta(hours=3),
+        form=form(
+            now + timedelta(hours=3),
+            account=f"acct:{first.account_id}",
+            reaction=Reaction.AGREED_UNSCHEDULED,
+            next_step_at=None,
+        ),
+    )
+    assert call.deal_id == first.deal_id
+    assert session.get(NextStep, first.next_step_id).status == NextStepStatus.BOOKED
+    # The meeting that follows the booked one (held at its time) completes it.
+    log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        view_id="V3",
+        now=now + timedelta(days=2, hours=1),
+        form=form(
+            now + timedelta(days=2, hours=1),
+            account=f"acct:{first.account_id}",
+            next_step_at=now + timedelta(days=9),
+        ),
+    )
+    assert session.get(NextStep, first.next_step_id).status == NextStepStatus.DONE
+    assert session.get(NextStep, call.next_step_id).status == NextStepStatus.DONE
+
+
+def test_a_colleagues_deal_is_not_offered_and_cannot_be_logged_on(session, now):
+    from bot.accounts import open_deals
+
+    theirs = log_meeting(session, team_id="T1", user_id="U2", form=form(now), view_id="V1", now=now)
+    assert open_deals(session, "T1", f"acct:{theirs.account_id}", "U1") == []
+    assert len(open_deals(session, "T1", f"acct:{theirs.account_id}", "U2")) == 1
+    with pytest.raises(FieldErrors) as caught:
+        log_meeting(
+            session,
+            team_id="T1",
+            user_id="U1",
+            view_id="V2",
+            now=now,
+            form=form(now, account=f"acct:{theirs.account_id}", deal=str(theirs.deal_id)),
+        )
+    assert "another rep's" in caught.value.errors[ids.DEAL]
+    # Without picking it, Maria's meeting on the shared account gets a deal of her own.
+    mine = log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        view_id="V3",
+        now=now,
+        form=form(now, account=f"acct:{theirs.account_id}"),
+    )
+    assert mine.deal_id != theirs.deal_id and mine.new_deal
+    assert session.get(NextStep, theirs.next_step_id).status == NextStepStatus.BOOKED
+
+
+def test_meeting_text_picks_the_one_account_containing_it(session, now):
+    from bot.accounts import find_account
+
+    log_meeting(
+        session, team_id="T1", user_id="U1", form=form(now, account="new:Acme Corp"), view_id="V1", now=now
+    )
+    assert find_account(session, "T1", "acme").label == "Acme Corp"
+    log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        form=form(now, account="new:Acme Logistics"),
+        view_id="V2",
+        now=now,
+    )
+    assert find_account(session, "T1", "acme").is_new, "two match: the rep picks in the typeahead"
+    assert find_account(session, "T1", "acme logistics").label == "Acme Logistics"
