@@ -59,10 +59,14 @@ def ensure_workspace(session: Session, team_id: str, now: datetime, name: str = 
         workspace = Workspace(team_id=team_id, name=name, created_at=now)
         session.add(workspace)
         session.flush()
-    elif workspace.uninstalled_at is not None:
-        # Used again (single-workspace mode) or reinstalled: the 30-day purge is off.
-        workspace.uninstalled_at = None
     return workspace
+
+
+def token_accepted(session: Session, team_id: str, now: datetime, name: str = "") -> None:
+    """Slack accepted the workspace's token (an install, or the static token at start-up): it is live again."""
+    workspace = ensure_workspace(session, team_id, now, name)
+    workspace.tokens_revoked_at = None
+    workspace.uninstalled_at = None  # reinstalled within 30 days: the purge is off
 
 
 def ensure_rep(session: Session, team_id: str, user_id: str, now: datetime, display_name: str = "") -> Rep:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 
 log = logging.getLogger("nextstep")
 
@@ -39,7 +40,12 @@ def serve(config: Config) -> None:
             self.cfg.set("accesslog", None)
 
         def load(self) -> Callable[..., Any]:
-            return build_wsgi(config)
+            try:
+                return build_wsgi(config)
+            except ConfigError as error:  # one clear line, not a worker traceback
+                for line in error.problems:
+                    print(f"nextstep: {line}", file=sys.stderr, flush=True)
+                sys.exit(3)  # gunicorn's "worker failed to boot": the master stops too
 
     log.info("serving %s", config.redacted())
     NextStepServer().run()

@@ -15,9 +15,11 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config, ConfigError
+from bot.reps import token_accepted
 from bot.slack_tokens import TokenSource, installation_store
 from models import make_session_factory
 from models.slack_tables import OAUTH_STATES_TABLE
@@ -80,6 +82,19 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
         )
     except Exception as error:  # Bolt verifies a static token with auth.test at start-up
         raise ConfigError([f"SLACK_BOT_TOKEN: Slack refused it at start-up ({error})"]) from None
+    if not config.multi_workspace:
+        # The static token works (Bolt just checked it): a workspace once marked dead is live again.
+        identity = client.auth_test()
+        try:
+            with deps.session() as session:
+                token_accepted(session, str(identity["team_id"]), clock(), str(identity.get("team") or ""))
+                session.commit()
+        except SQLAlchemyError as error:
+            raise ConfigError(
+                [
+                    f"DATABASE_URL: the database is not ready ({type(error).__name__}); run `nextstep db upgrade` first"
+                ]
+            ) from None
     register_all(app, deps)
     return app, deps
 
@@ -129,6 +144,7 @@ def _on_installed(
                 )
                 workspace.installer_user_id = installation.user_id
                 workspace.tokens_revoked_at = None
+                workspace.uninstalled_at = None  # reinstalled within 30 days: the purge is off
                 session.commit()
             _welcome(session_factory, clock, api_url, installation.team_id, installation.bot_token)
         return args.default.success(args)

@@ -13,6 +13,7 @@ import pytest
 import requests
 from sqlalchemy import inspect
 
+from bot.migrate import upgrade
 from bot.sandbox.user import SlackUser
 from models import make_engine
 from tests.e2e.conftest import SECRET
@@ -112,6 +113,27 @@ def test_sqlite_on_heroku_is_refused_at_start_up(tmp_path):
     )
 
 
+def test_serving_an_unmigrated_database_says_to_upgrade_first(fake, tmp_path):
+    result = subprocess.run(
+        ["nextstep", "serve"],
+        env=env(
+            SLACK_SIGNING_SECRET="s",
+            SLACK_BOT_TOKEN="xoxb-T1",
+            SLACK_API_URL=fake.api_url,
+            DATABASE_URL=f"sqlite:///{tmp_path}/empty.sqlite",
+            WEB_CONCURRENCY="1",
+            PORT=str(free_port()),
+        ),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "nextstep: DATABASE_URL: the database is not ready" in result.stderr + result.stdout
+    assert "run `nextstep db upgrade` first" in result.stderr + result.stdout
+
+
 def test_db_upgrade_builds_the_schema_in_the_working_directory_by_default(tmp_path):
     subprocess.run(
         ["nextstep", "db", "upgrade"], env=env(), cwd=tmp_path, check=True, capture_output=True, timeout=60
@@ -137,6 +159,7 @@ def test_app_py_uses_socket_mode_when_the_app_token_is_set(fake, monkeypatch, tm
             assert self.bolt_app is not None
 
     monkeypatch.setattr(socket_mode, "SocketModeHandler", RecordingHandler)
+    upgrade(f"sqlite:///{tmp_path}/x.sqlite")
     for key, value in env(
         SLACK_SIGNING_SECRET="s",
         SLACK_BOT_TOKEN="xoxb-T1",
