@@ -160,6 +160,7 @@ def reassign_deal(
         select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
     ):
         step.rep_id, step.nudge_check_at = target.id, now
+    deal.stall_check_at = now  # the new owner's deal is watched again (a rep who left had it switched off)
     session.commit()
     return deal
 

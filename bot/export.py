@@ -75,6 +75,12 @@ def parse_export(words: Sequence[str], today: date) -> ExportRequest:
     return ExportRequest(scope, start, end)
 
 
+def _cell(text: str | None) -> str:
+    """A rep's words as a CSV cell a spreadsheet will not run: a leading = + - @ (or tab/CR) is quoted."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _iso(at: datetime | None) -> str:
     return at.isoformat() if at else ""
 
@@ -138,17 +144,17 @@ def write_csv(
         writer.writerows(
             (
                 _iso(r.held_at),
-                r.display_name,
-                r.account,
-                r.deal,
+                _cell(r.display_name),
+                _cell(r.account),
+                _cell(r.deal),
                 r.deal_status,
                 r.kind or "",
-                r.ask_text,
+                _cell(r.ask_text),
                 r.ask_type,
                 r.graded_ask_type,
-                r.grade_reason or "",
+                _cell(r.grade_reason or ""),
                 r.reaction or "",
-                r.description or "",
+                _cell(r.description or ""),
                 r.status or "",
                 _iso(r.scheduled_at),
                 r.moves or 0,

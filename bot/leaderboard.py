@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.reps import zone
@@ -134,7 +134,10 @@ def team_scopes(session: Session, workspace: Workspace) -> list[TeamScope]:
     ]
     unteamed = session.scalar(
         select(func.count(Rep.id)).where(
-            Rep.team_id == workspace.team_id, Rep.sales_team_id.is_(None), Rep.status != RepStatus.LEFT
+            Rep.team_id == workspace.team_id,
+            Rep.sales_team_id.is_(None),
+            Rep.status != RepStatus.LEFT,
+            _has_logged,
         )
     )
     if unteamed or not teams:
@@ -167,14 +170,18 @@ def scope_of_user(session: Session, workspace: Workspace, user_id: str) -> TeamS
     return default_scope(workspace)
 
 
+_has_logged = exists().where(Meeting.rep_id == Rep.id)
+
+
 def team_members(session: Session, scope: TeamScope) -> list[Rep]:
     """The team's reps who have not left, by name."""
     where = [Rep.team_id == scope.team_id, Rep.status != RepStatus.LEFT]
-    where.append(
-        Rep.sales_team_id == scope.sales_team_id
-        if scope.sales_team_id is not None
-        else Rep.sales_team_id.is_(None)
-    )
+    if scope.sales_team_id is not None:
+        where.append(Rep.sales_team_id == scope.sales_team_id)
+    else:
+        # Outside any team, a "rep" is someone who logs meetings: an admin who opened the settings
+        # or a manager who opened App Home is not one.
+        where += [Rep.sales_team_id.is_(None), _has_logged]
     return list(session.scalars(select(Rep).where(*where).order_by(Rep.display_name, Rep.id)))
 
 

@@ -7,7 +7,7 @@ past the budget, the rest is summarised in one line.
 
 from __future__ import annotations
 
-from bot.blocks.common import MAX_BLOCKS, Block, context, header, section, user_text
+from bot.blocks.common import MAX_BLOCKS, Block, context, escape, header, section, user_text
 from bot.leaderboard import Board, RepLine, Totals
 
 LINES_PER_SECTION = 15
@@ -81,7 +81,7 @@ def _packed(lines: list[str], budget: int) -> tuple[list[Block], int]:
 
 def board_title(board: Board) -> str:
     when = "so far this week" if board.in_progress else f"week of {board.week.label}"
-    return f"Next-step leaderboard: {board.scope.name}, {when}"
+    return f"Next-step leaderboard: {escape(board.scope.name)}, {when}"
 
 
 def leaderboard_message(board: Board) -> tuple[str, list[Block]]:
@@ -126,7 +126,9 @@ def leaderboard_message(board: Board) -> tuple[str, list[Block]]:
     blocks.append(context(f":bulb: {board.coaching}"))
     top = board.ranked[0] if board.ranked else None
     lead = (
-        f" Top: {top.name} at {percent(top.booked_rate)} booked." if top is not None and top.rank == 1 else ""
+        f" Top: {escape(top.name)} at {percent(top.booked_rate)} booked."
+        if top is not None and top.rank == 1
+        else ""
     )
     text = f"{title}: {board.totals.meetings} meetings, {percent(board.totals.booked_rate)} booked.{lead}"
     return text, blocks[:MAX_BLOCKS]

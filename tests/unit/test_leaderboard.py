@@ -68,6 +68,7 @@ def test_ranked_by_booked_rate_ties_by_meetings_with_shared_places(session):
     b.meetings(bea, 8, 6)  # 75%, 8 meetings: ahead of Ana on the tie
     b.meetings(cem, 4, 3)  # same as Ana: same place
     b.meetings(dan, 2, 2)  # 100% but under the minimum of 3: unranked
+    b.meeting(eve, MONDAY - timedelta(days=10))  # a rep (she logs meetings), but none this week
     board = board_of(b)
     assert [(r.name, r.rank) for r in board.ranked] == [("Bea", 1), ("Ana", 2), ("Cem", 2)]
     assert [r.name for r in board.unranked] == ["Dan"] and [r.name for r in board.quiet] == ["Eve"]
@@ -112,10 +113,20 @@ def test_opted_out_reps_count_in_totals_unnamed_and_paused_reps_are_left_out(ses
     assert "1 paused, left out this week" in shown
 
 
+def test_someone_who_never_logged_a_meeting_is_not_on_the_default_board(session):
+    """An admin who opened the settings, a manager who opened App Home: not reps."""
+    b = Builder(session)
+    ana = b.rep("Ana")
+    b.meetings(ana, 3, 2)
+    b.rep("Admin Ada")
+    board = board_of(b)
+    assert [r.name for r in board.ranked] == ["Ana"] and board.quiet == [] and board.totals.reps == 1
+
+
 def test_a_week_with_no_meetings(session):
     b = Builder(session)
-    b.rep("Ana")
-    b.meeting(b.rep("Old Olga"), MONDAY - timedelta(days=20))  # history, not this week
+    b.meeting(b.rep("Ana"), MONDAY - timedelta(days=9))  # history, not this week
+    b.meeting(b.rep("Old Olga"), MONDAY - timedelta(days=20))
     board = board_of(b)
     assert board.ranked == [] and board.unranked == [] and board.totals.meetings == 0
     assert board.totals.booked_rate is None

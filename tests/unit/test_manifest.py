@@ -27,7 +27,9 @@ def test_commands_and_interactivity_go_to_the_events_path():
         settings["event_subscriptions"]["request_url"],
     ]
     assert all(url.endswith(EVENTS_PATH) for url in urls)
-    assert {"app_home_opened", "app_uninstalled", "tokens_revoked"} <= set(settings["event_subscriptions"]["bot_events"])
+    assert {"app_home_opened", "app_uninstalled", "tokens_revoked"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
 
 
 def test_the_bot_can_dm_reps_and_show_the_home_tab():

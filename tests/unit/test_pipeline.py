@@ -243,3 +243,11 @@ def test_history_shows_the_timeline_edits_and_withdrawals(session, now):
     session.refresh(acme)
     assert acme.last_meeting_at == now - 23 * DAY
     assert load_pipeline(session, "T1", maria, now).deals[-1].facts.meetings_held in (0, 2)
+
+
+def test_export_cells_that_a_spreadsheet_would_run_are_quoted():
+    from bot.export import _cell
+
+    assert _cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert [_cell(t) for t in ("+1", "-2", "@cmd", "\tx")] == ["'+1", "'-2", "'@cmd", "'\tx"]
+    assert _cell("Can we meet Tuesday?") == "Can we meet Tuesday?" and _cell(None) == ""
