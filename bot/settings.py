@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import ids
-from bot.blocks.settings_modal import SettingsView, TeamView
+from bot.blocks.settings_modal import TEAM_REPS_SHOWN, SettingsView, TeamView
 from bot.errors import FieldErrors
 from bot.reps import ensure_rep
 from bot.view_state import ViewState
@@ -229,7 +229,15 @@ def apply_settings(
             team_form.channel,
         )
         members = set(team_form.reps)
-        for rep in session.scalars(select(Rep).where(Rep.team_id == team_id, Rep.sales_team_id == team.id)):
+        # Only the reps the modal showed can have been taken out: a team past the modal's
+        # limit keeps the rest (the modal lists them in this order).
+        shown = session.scalars(
+            select(Rep)
+            .where(Rep.team_id == team_id, Rep.sales_team_id == team.id)
+            .order_by(Rep.display_name, Rep.user_id)
+            .limit(TEAM_REPS_SHOWN)
+        )
+        for rep in shown:
             if rep.user_id not in members:
                 rep.sales_team_id = None
         for user_id in team_form.reps:
@@ -259,7 +267,7 @@ def settings_view(session: Session, workspace: Workspace) -> SettingsView:
     for user_id, team in session.execute(
         select(Rep.user_id, Rep.sales_team_id)
         .where(Rep.team_id == workspace.team_id, Rep.sales_team_id.is_not(None))
-        .order_by(Rep.display_name)
+        .order_by(Rep.display_name, Rep.user_id)
     ):
         if team is not None:
             members.setdefault(team, []).append(user_id)

@@ -10,6 +10,9 @@ from typing import Any
 from bot import ids
 from bot.blocks.common import Block, header, plain, section, user_text
 
+# A multi_users_select shows at most 100 people; saving leaves the rest of a bigger team as it is.
+TEAM_REPS_SHOWN = 100
+
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # 18 blocks for the workspace, 5 per team: 14 teams and a new one stay within a modal's 100.
 MAX_TEAMS_SHOWN = 14
@@ -91,7 +94,7 @@ def _team_blocks(key: str, team: TeamView | None) -> list[Block]:
         if team.manager:
             manager["initial_user"] = team.manager
         if team.reps:
-            reps["initial_users"] = team.reps[:100]
+            reps["initial_users"] = team.reps[:TEAM_REPS_SHOWN]
     title = f"*Team: {user_text(team.name, 100)}*" if team else "*Add a team*"
     return [
         section(title),
