@@ -225,7 +225,7 @@ def _earlier(current: datetime | None, at: datetime) -> datetime:
 
 
 def didnt_happen(session: Session, *, team_id: str, user_id: str, nudge_id: int, now: datetime) -> Answered:
-    """The booked step did not take place: it is unscheduled again, and its nudges start a new episode."""
+    """The booked step did not take place: it is kept as missed, and a new unscheduled step takes over."""
     nudge = _owned(session, team_id, user_id, nudge_id, "didnt_happen")
     if not _claim(session, nudge, NudgeAnswer.DIDNT_HAPPEN, now):
         return _repeat(session, nudge)
@@ -240,10 +240,23 @@ def didnt_happen(session: Session, *, team_id: str, user_id: str, nudge_id: int,
         raise UserFacingError(
             "That next step has changed since this reminder (logged, moved or closed), so I left it as it is."
         )
-    step.status = NextStepStatus.UNSCHEDULED
-    step.scheduled_at = None
-    step.status_changed_at = now  # a new unscheduled episode: its nudges count from here
-    step.nudge_check_at = now
+    # The booked step is kept as missed (follow-through and momentum count it); what the rep
+    # still owes is a new unscheduled step, whose reminders count from now.
+    step.status = NextStepStatus.MISSED
+    step.status_changed_at = now
+    step.nudge_check_at = None
+    session.add(
+        NextStep(
+            team_id=step.team_id,
+            deal_id=step.deal_id,
+            rep_id=step.rep_id,
+            description=step.description,
+            status=NextStepStatus.UNSCHEDULED,
+            status_changed_at=now,
+            nudge_check_at=now,
+            created_at=now,
+        )
+    )
     result = Answered(nudge.id, NudgeAnswer.DIDNT_HAPPEN, False, _messages([nudge]), nudge.deal_id)
     _commit(session)
     return result

@@ -104,7 +104,7 @@ ANSWER_WORDS = {
     NudgeAnswer.LOGGED: "Meeting logged",
     NudgeAnswer.BOOKED: "Booked",
     NudgeAnswer.RESCHEDULED: "Rescheduled",
-    NudgeAnswer.DIDNT_HAPPEN: "Didn't happen: the step is back to unscheduled",
+    NudgeAnswer.DIDNT_HAPPEN: "Didn't happen: noted as missed; the step is unscheduled again",
     NudgeAnswer.SNOOZED: "Snoozed",
     NudgeAnswer.LOST: "Marked lost",
 }

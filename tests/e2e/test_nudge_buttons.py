@@ -187,20 +187,21 @@ def overdue_dm(fake, running, maria) -> tuple[dict[str, Any], Nudge]:
     return dm, nudge
 
 
-def test_didnt_happen_makes_the_step_unscheduled_and_the_reminders_start_over(fake, running, maria, clock):
+def test_didnt_happen_keeps_the_miss_and_the_reminders_start_over(fake, running, maria, clock):
     dm, nudge = overdue_dm(fake, running, maria)
     clock.at = berlin(2026, 11, 23, 14, 0)
     maria.click(ids.NUDGE_DIDNT_HAPPEN, in_message=dm)
     updated = edited(fake, dm)
 
     text = read(updated)
-    assert "Didn't happen: the step is back to unscheduled" in text
+    assert "Didn't happen: noted as missed; the step is unscheduled again" in text
     assert "was booked for Monday 23 November 2026, 11:00 (Europe/Berlin)" in text
     assert buttons_of(updated, nudge.id) == []
     with Session(running.engine) as session:
-        step = session.scalars(select(NextStep)).one()
-        assert step.status == NextStepStatus.UNSCHEDULED and step.scheduled_at is None
-        assert step.status_changed_at == clock.at
+        missed, owed = session.scalars(select(NextStep).order_by(NextStep.id)).all()
+        assert missed.status == NextStepStatus.MISSED and missed.scheduled_at is not None, "the miss is kept"
+        assert owed.status == NextStepStatus.UNSCHEDULED and owed.scheduled_at is None
+        assert owed.status_changed_at == clock.at
 
     assert sweep_at(fake, running, berlin(2026, 11, 23, 15, 59)).messages == 0
     again = nudge_dm(fake, running, maria, berlin(2026, 11, 23, 16, 0))

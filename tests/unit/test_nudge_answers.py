@@ -200,7 +200,7 @@ def test_an_unknown_snooze_choice_is_refused_and_changes_nothing(session, now):
 # ---------------------------------------------------------------- didn't happen
 
 
-def test_didnt_happen_makes_the_step_unscheduled_and_starts_a_new_episode(session, engine):
+def test_didnt_happen_keeps_the_miss_and_a_new_unscheduled_step_starts_over(session, engine):
     logged_at = berlin(2026, 11, 23, 10, 0)  # Monday
     booked_for = berlin(2026, 11, 24, 11, 0)
     logged = log(session, logged_at, booked_at=booked_for)
@@ -216,8 +216,11 @@ def test_didnt_happen_makes_the_step_unscheduled_and_starts_a_new_episode(sessio
     didnt_happen(session, team_id="T1", user_id="U1", nudge_id=overdue.id, now=now)
 
     step = fresh(session, NextStep, logged.step.id)
-    assert step.status == NextStepStatus.UNSCHEDULED and step.scheduled_at is None
-    assert step.status_changed_at == now and step.nudge_check_at == now
+    assert step.status == NextStepStatus.MISSED and step.scheduled_at == booked_for, "the miss is kept"
+    assert step.nudge_check_at is None
+    (owed,) = session.scalars(select(NextStep).where(NextStep.status == NextStepStatus.UNSCHEDULED)).all()
+    assert (owed.deal_id, owed.description) == (step.deal_id, step.description)
+    assert owed.status_changed_at == now and owed.nudge_check_at == now
     assert fresh(session, Nudge, overdue.id).answer == NudgeAnswer.DIDNT_HAPPEN
     # The DM still reads as it was sent, with the time that passed.
     text, blocks = nudge_message_for(session, "T1", DM, "1000.000001", now)
