@@ -279,6 +279,22 @@ def post_in_channel(
     return outbox.post_to_channel(team_id, channel, text, blocks)
 
 
+# Slack's answers that pass by themselves; any other code is about the post and would repeat.
+PASSING_FAULTS = frozenset(
+    {
+        "ratelimited",
+        "fatal_error",
+        "internal_error",
+        "service_unavailable",
+        "request_timeout",
+        "http_500",
+        "http_502",
+        "http_503",
+        "http_504",
+    }
+)
+
+
 def post_board(
     session_factory: sessionmaker[Session],
     outbox: ChannelOutbox,
@@ -298,8 +314,15 @@ def post_board(
             _finish(session_factory, claim.post_id, now=now, release=True)
             raise
         if error.reason not in CHANNEL_FAULTS:
-            log.warning("leaderboard of %s/%s not posted: %s", scope.team_id, scope.key, error.reason)
-            _finish(session_factory, claim.post_id, now=now, release=True)
+            if error.reason in PASSING_FAULTS or not error.reason.islower():
+                # Slack busy or unreachable (a code, or an exception's name): the next sweep tries again.
+                log.warning("leaderboard of %s/%s not posted yet: %s", scope.team_id, scope.key, error.reason)
+                _finish(session_factory, claim.post_id, now=now, release=True)
+            else:
+                # Slack refused this post itself (invalid_blocks, msg_too_long…): retrying every minute
+                # would only repeat it. Kept on the claim for the operator, and logged.
+                log.error("leaderboard of %s/%s refused by Slack: %s", scope.team_id, scope.key, error.reason)
+                _finish(session_factory, claim.post_id, now=now, error=error.reason)
             return
         _finish(session_factory, claim.post_id, now=now, error=error.reason)
         report.faults.append(f"{scope.key}: {error.reason}")

@@ -225,3 +225,25 @@ def test_two_clocks_at_once_post_the_week_once(fake, engine, seeded, database_ur
             ("leaderboard", "default"),
             ("leaderboard", f"team:{session.scalars(select(SalesTeam.id)).one()}"),
         ]
+
+
+def test_a_post_slack_refuses_is_not_retried_every_minute_but_a_busy_slack_is(fake, engine, seeded):
+    def channel_posts() -> int:
+        return sum(
+            1 for c in fake.calls_to("chat.postMessage") if str(c.params.get("channel", "")).startswith("C")
+        )
+
+    fake.inject("chat.postMessage", error="ratelimited")  # passes: the next sweep tries again
+    run(fake, engine, POST)
+    tried = channel_posts()
+    run(fake, engine, POST + timedelta(minutes=1))
+    assert channel_posts() > tried and posts(fake, "CEAST"), "posted on the next sweep"
+
+    fake.inject("chat.postMessage", error="invalid_blocks", times=100)  # about the post itself
+    before = channel_posts()
+    run(fake, engine, POST + timedelta(days=7))  # next week's
+    tried = channel_posts()
+    assert tried > before, "next week's post was attempted"
+    for minutes in range(1, 6):
+        run(fake, engine, POST + timedelta(days=7, minutes=minutes))
+    assert channel_posts() == tried, "not repeated every minute"
