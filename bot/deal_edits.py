@@ -206,6 +206,29 @@ def _keep_version(session: Session, meeting: Meeting, user_id: str, now: datetim
     meeting.edited_at = now
 
 
+def _recount_streak(session: Session, rep_id: int) -> None:
+    """The streak after an edit or withdrawal: the rep's latest meetings that ended booked, in a row.
+
+    Reads only as many meetings as the streak is long, plus one (ix_meetings_team_id_rep_id_held_at).
+    """
+    rep = session.get(Rep, rep_id)
+    if rep is None:
+        return
+    streak = 0
+    reactions = session.scalars(
+        select(Meeting.reaction)
+        .where(Meeting.team_id == rep.team_id, Meeting.rep_id == rep.id, Meeting.withdrawn_at.is_(None))
+        .order_by(Meeting.held_at.desc(), Meeting.id.desc())
+        .execution_options(yield_per=50)
+    )
+    for reaction in reactions:
+        if reaction != Reaction.BOOKED:
+            break
+        streak += 1
+    reactions.close()
+    rep.streak = streak
+
+
 def _recount_last_meeting(session: Session, deal: Deal) -> None:
     deal.last_meeting_at = session.scalar(
         select(func.max(Meeting.held_at)).where(Meeting.deal_id == deal.id, Meeting.withdrawn_at.is_(None))
@@ -291,6 +314,8 @@ def edit_meeting(
         step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
     deal.at_risk_since = (deal.at_risk_since or now) if edit.reaction is Reaction.DECLINED else None
     _recount_last_meeting(session, deal)
+    session.flush()
+    _recount_streak(session, meeting.rep_id)
     session.commit()
     return meeting
 
@@ -308,5 +333,6 @@ def withdraw_meeting(
     assert deal is not None
     session.flush()
     _recount_last_meeting(session, deal)
+    _recount_streak(session, meeting.rep_id)
     session.commit()
     return meeting

@@ -151,3 +151,32 @@ def test_a_manager_or_admin_reassigns_a_deal_with_its_open_step(session, now):
         session, team_id="T1", user_id="UADMIN", admin=True, deal_id=meeting.deal_id, to_user_id="U1", now=now
     )
     assert session.get(Deal, meeting.deal_id).owner_rep_id == meeting.rep_id
+
+
+def test_withdrawing_a_booked_meeting_takes_it_out_of_the_streak(session, now):
+    from bot.deal_edits import withdraw_meeting
+
+    def booked(view, at):
+        return log_meeting(
+            session,
+            team_id="T1",
+            user_id="U1",
+            view_id=view,
+            now=at,
+            form=MeetingForm(
+                account="new:Acme",
+                held_at=at - timedelta(hours=1),
+                ask_text="Tuesday at 10?",
+                ask_type=AskType.SCHEDULED_MEETING,
+                reaction=Reaction.BOOKED,
+                next_step_at=at + timedelta(days=3),
+            ),
+        )
+
+    booked("V1", now)
+    last = booked("V2", now + timedelta(hours=2))
+    assert session.get(Rep, last.rep_id).streak == 2
+    withdraw_meeting(
+        session, team_id="T1", user_id="U1", meeting_id=last.meeting_id, now=now + timedelta(hours=3)
+    )
+    assert session.get(Rep, last.rep_id).streak == 1
