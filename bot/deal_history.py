@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from bot.meetings import name_key
@@ -154,8 +155,14 @@ def load_history(session: Session, team_id: str, deal_id: int, now: datetime) ->
     )
 
 
-def find_deals(session: Session, team_id: str, text: str, limit: int = 10) -> list[Deal]:
-    """Deals whose deal or account name contains ``text`` (case-insensitive), open ones first."""
+def find_deals(
+    session: Session, team_id: str, text: str, limit: int = 10, owner_rep_ids: Collection[int] | None = None
+) -> list[Deal]:
+    """Deals whose deal or account name contains ``text`` (case-insensitive), open ones first.
+
+    ``owner_rep_ids`` keeps only those reps' deals, in the query itself, so the limit counts
+    only deals the asker may see.
+    """
     key = f"%{name_key(text)}%"
     return list(
         session.scalars(
@@ -164,6 +171,7 @@ def find_deals(session: Session, team_id: str, text: str, limit: int = 10) -> li
             .where(
                 Deal.team_id == team_id,
                 (func.lower(Deal.name).like(key)) | (Account.name_key.like(key)),
+                Deal.owner_rep_id.in_(list(owner_rep_ids)) if owner_rep_ids is not None else true(),
             )
             .order_by((Deal.status == DealStatus.OPEN).desc(), Deal.created_at.desc(), Deal.id.desc())
             .limit(limit)

@@ -467,15 +467,16 @@ def deal_command(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
     if not text.strip():
         respond(text="Which deal? For example `/nextsteps deal Acme`.")
         return
+    admin = _admin(client, deps, team_id, user_id)
     with deps.session() as session:
-        found = find_deals(session, team_id, text, limit=50)
-        mine = [d for d in found if may_see_deal(session, d, team_id, user_id, admin=False)]
-        choices = [(d.id, d.name, session.get(Account, d.account_id)) for d in found]
-    if len(mine) < len(found) and _admin(client, deps, team_id, user_id):
-        visible = {d.id for d in found}
-    else:
-        visible = {d.id for d in mine}
-    shown = [(i, n, a.name if a else "") for i, n, a in choices if i in visible][:10]
+        owners: list[int] | None = None
+        if not admin:  # their own deals and their reps': filtered in the query, so none is crowded out
+            own = session.scalar(select(Rep.id).where(Rep.team_id == team_id, Rep.user_id == user_id))
+            owners = ([own] if own is not None else []) + [
+                r.id for r in reps_managed_by(session, team_id, user_id)
+            ]
+        found = find_deals(session, team_id, text, limit=10, owner_rep_ids=owners)
+        shown = [(d.id, d.name, a.name if (a := session.get(Account, d.account_id)) else "") for d in found]
     if not shown:
         log.info("deal lookup found nothing visible team=%s request=%s", team_id, context.get("request_id"))
         respond(

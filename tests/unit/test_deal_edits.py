@@ -180,3 +180,15 @@ def test_withdrawing_a_booked_meeting_takes_it_out_of_the_streak(session, now):
         session, team_id="T1", user_id="U1", meeting_id=last.meeting_id, now=now + timedelta(hours=3)
     )
     assert session.get(Rep, last.rep_id).streak == 1
+
+
+def test_finding_a_deal_by_name_is_filtered_by_owner_before_the_limit(session, now):
+    """A rep's own 'Acme' deal is found even when colleagues have many newer 'Acme' deals."""
+    from bot.deal_history import find_deals
+
+    mine = logged(session, now, user="U1", account="new:Acme Mine")
+    for n in range(12):
+        logged(session, now + timedelta(minutes=n + 1), user="U2", account=f"new:Acme Other {n}")
+    assert mine.deal_id not in [d.id for d in find_deals(session, "T1", "acme", limit=10)]
+    found = find_deals(session, "T1", "acme", limit=10, owner_rep_ids=[mine.rep_id])
+    assert [d.id for d in found] == [mine.deal_id]
