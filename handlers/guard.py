@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -10,12 +11,97 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
+from bot.errors import FieldErrors, UserFacingError
+from bot.view_state import ViewState
 
 log = logging.getLogger("nextstep")
 
 SAVE_FAILED = "Something went wrong on our side and nothing was saved. Please try Save again in a moment."
+
+
+REOPEN = "This form changed since you opened it (we updated the app). Nothing was saved: please close it and open it again."
+
+
+def view_metadata(view: dict[str, Any], version: str) -> dict[str, Any] | None:
+    """The view's private metadata when it was built by this version of the modal, else None."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+    except (TypeError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("v") == version else None
+
+
+def _block_ids(view: dict[str, Any]) -> set[str]:
+    return {
+        str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("block_id")
+    }
+
+
+def errors_for_view(view: dict[str, Any], errors: dict[str, str], state: ViewState) -> dict[str, str]:
+    """Map errors to block_ids present in this view (Slack rejects unknown ones)."""
+    present = _block_ids(view)
+    mapped: dict[str, str] = {}
+    for key, message in errors.items():
+        block_id = key if key in present else state.block_id(key, key)
+        if block_id not in present:
+            block_id = next((b for b in present if b.startswith(key)), None) or next(
+                iter(sorted(present)), key
+            )
+        mapped.setdefault(block_id, message)
+    return mapped
+
+
+# What save() returns once it has answered Slack with an error.
+FAILED: Any = object()
+
+
+def save(
+    ack: Ack,
+    context: dict[str, Any],
+    view: dict[str, Any],
+    state: ViewState,
+    action: Callable[[], Any],
+    prefer: str | None = None,
+) -> Any:
+    """Run a modal's domain call and return what it returns, or FAILED once Slack has the error.
+
+    What the person can fix goes next to its field; a refusal or the database failing goes on
+    ``prefer`` (or the first input), and nothing was written (the domain call owns its commit).
+    """
+    try:
+        return action()
+    except FieldErrors as error:
+        ack(response_action="errors", errors=errors_for_view(view, error.errors, state))
+    except UserFacingError as error:
+        modal_error(ack, view, str(error), prefer=prefer)
+    except SQLAlchemyError as error:
+        log.error(
+            "%s not saved team=%s request=%s: %s",
+            view.get("callback_id"),
+            context.get("team_id"),
+            context.get("request_id"),
+            type(error).__name__,
+        )
+        modal_error(ack, view, SAVE_FAILED, prefer=prefer)
+    return FAILED
+
+
+def saved(
+    ack: Ack,
+    context: dict[str, Any],
+    view: dict[str, Any],
+    state: ViewState,
+    action: Callable[[], Any],
+    prefer: str | None = None,
+) -> bool:
+    """save(), then close the modal when it worked."""
+    if save(ack, context, view, state, action, prefer) is FAILED:
+        return False
+    ack()
+    return True
 
 
 def first_input_block(view: dict[str, Any] | None) -> str | None:

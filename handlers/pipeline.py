@@ -12,7 +12,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
 from bot.accounts import AccountChoice
@@ -33,7 +32,7 @@ from bot.deal_edits import (
     withdraw_meeting,
 )
 from bot.deal_history import find_deals, load_history
-from bot.errors import FieldErrors, NotAllowed, UserFacingError
+from bot.errors import NotAllowed, UserFacingError
 from bot.export import parse_export, write_csv
 from bot.permissions import is_admin, manager_of, may_see_deal, reps_managed_by
 from bot.pipeline import hygiene, load_pipeline
@@ -41,10 +40,9 @@ from bot.reps import SlackProfile, zone
 from bot.view_state import ViewState
 from bot.vocabulary import AskType, DealStatus, LostReason, MeetingKind, NextStepStatus, Reaction, RepStatus
 from handlers import Deps
-from handlers.guard import SAVE_FAILED, guarded, modal_error
+from handlers.guard import REOPEN, guarded, modal_error, saved, view_metadata
 from handlers.home import publish_home
 from handlers.meeting_flow import open_meeting_modal, refresh_nudge_messages
-from handlers.views import REOPEN, _errors_for_view, _metadata
 from models import Account, Deal, NextStep, Rep, Workspace
 
 log = logging.getLogger("nextstep")
@@ -303,35 +301,12 @@ def _submitted(
     ack: Ack, body: dict, context: dict, version: str, key: str
 ) -> tuple[dict[str, Any], ViewState, int] | None:
     view = body["view"]
-    meta = _metadata(view, version)
+    meta = view_metadata(view, version)
     if meta is None or not isinstance(meta.get(key), int):
         modal_error(ack, view, REOPEN)
         return None
     state = ViewState.parse(view.get("state"))
     return view, state, meta[key]
-
-
-def _save(ack: Ack, context: dict, view: dict, state: ViewState, action: Any) -> bool:
-    """Run the domain call; errors go next to the field. True when saved (and acked)."""
-    try:
-        action()
-    except FieldErrors as error:
-        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
-        return False
-    except UserFacingError as error:
-        modal_error(ack, view, str(error))
-        return False
-    except SQLAlchemyError as error:
-        log.error(
-            "not saved team=%s request=%s: %s",
-            context["team_id"],
-            context.get("request_id"),
-            type(error).__name__,
-        )
-        modal_error(ack, view, SAVE_FAILED)
-        return False
-    ack()
-    return True
 
 
 @guarded
@@ -359,7 +334,7 @@ def edit_deal_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
                 session, team_id=team_id, user_id=user_id, deal_id=deal_id, details=details, now=deps.clock()
             )
 
-    if _save(ack, context, view, state, save):
+    if saved(ack, context, view, state, save):
         publish_home(client, deps, team_id=team_id, user_id=user_id)
 
 
@@ -389,7 +364,7 @@ def deal_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
                 )
             )
 
-    if _save(ack, context, view, state, save):
+    if saved(ack, context, view, state, save):
         refresh_nudge_messages(client, deps, team_id=team_id, messages=messages)
         publish_home(client, deps, team_id=team_id, user_id=user_id)
 
@@ -417,7 +392,7 @@ def reassign_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -
                 now=deps.clock(),
             )
 
-    _save(ack, context, view, state, save)
+    saved(ack, context, view, state, save)
 
 
 @guarded
@@ -448,7 +423,7 @@ def edit_meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dic
                 session, team_id=team_id, user_id=user_id, meeting_id=meeting_id, edit=edit, now=deps.clock()
             )
 
-    if _save(ack, context, view, state, save):
+    if saved(ack, context, view, state, save):
         client.chat_postMessage(
             channel=user_id,
             text="Meeting edited. The version you first logged is kept in the deal's history.",

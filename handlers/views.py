@@ -2,63 +2,38 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
 from bot.blocks.confirmations import booked_confirmation, replacement_confirmation
 from bot.blocks.mark_lost_modal import replacement_offer
 from bot.deals import add_replacement_deal
-from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed, UserFacingError
-from bot.meetings import book_next_step, log_meeting, read_meeting_form, replacement_accounts
+from bot.errors import DuplicateSubmission
+from bot.meetings import LoggedMeeting, book_next_step, log_meeting, read_meeting_form, replacement_accounts
 from bot.nudge_answers import Answered, answer_booked, mark_lost
 from bot.reps import zone
 from bot.view_state import ViewState
 from bot.vocabulary import LostReason
 from handlers import Deps
-from handlers.guard import SAVE_FAILED, guarded, modal_error
+from handlers.guard import (
+    FAILED,
+    REOPEN,
+    errors_for_view,
+    guarded,
+    modal_error,
+    save,
+    view_metadata,
+)
 from handlers.home import publish_home
 from handlers.meeting_flow import refresh_nudge_messages, send_coaching
 from models import Account, Deal, Rep
 
 log = logging.getLogger("nextstep")
-
-REOPEN = "This form changed since you opened it (we updated the app). Nothing was saved: please close it and open it again."
-
-
-def _metadata(view: dict[str, Any], version: str) -> dict[str, Any] | None:
-    """The view's private metadata when it was built by this version of the modal, else None."""
-    try:
-        meta = json.loads(view.get("private_metadata") or "")
-    except (TypeError, ValueError):
-        return None
-    return meta if isinstance(meta, dict) and meta.get("v") == version else None
-
-
-def _block_ids(view: dict[str, Any]) -> set[str]:
-    return {
-        str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("block_id")
-    }
-
-
-def _errors_for_view(view: dict[str, Any], errors: dict[str, str], state: ViewState) -> dict[str, str]:
-    """Map errors to block_ids present in this view (Slack rejects unknown ones)."""
-    present = _block_ids(view)
-    mapped: dict[str, str] = {}
-    for key, message in errors.items():
-        block_id = key if key in present else state.block_id(key, key)
-        if block_id not in present:
-            block_id = next((b for b in present if b.startswith(key)), None) or next(
-                iter(sorted(present)), key
-            )
-        mapped.setdefault(block_id, message)
-    return mapped
 
 
 @guarded
@@ -66,19 +41,20 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
     deps: Deps = context["deps"]
     view = body["view"]
     team_id, user_id = context["team_id"], body["user"]["id"]
-    if _metadata(view, ids.MEETING_MODAL_VERSION) is None:
+    if view_metadata(view, ids.MEETING_MODAL_VERSION) is None:
         modal_error(ack, view, REOPEN, prefer=ids.ACCOUNT)
         return
     state = ViewState.parse(view.get("state"))
     form = read_meeting_form(state)
     if state.errors:
-        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        ack(response_action="errors", errors=errors_for_view(view, state.errors, state))
         return
     block_of = {action_id: block_id for action_id, (block_id, _) in state.values.items()}
     now = deps.clock()
-    try:
+
+    def store() -> LoggedMeeting:
         with deps.session() as session:
-            logged = log_meeting(
+            return log_meeting(
                 session,
                 team_id=team_id,
                 user_id=user_id,
@@ -87,21 +63,14 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
                 now=now,
                 block_of=block_of,
             )
-    except FieldErrors as error:
-        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
-        return
+
+    try:
+        logged = save(ack, context, view, state, store, prefer=ids.ACCOUNT)
     except DuplicateSubmission as dup:
         log.info("duplicate submission team=%s view=%s meeting=%s", team_id, view.get("id"), dup.meeting_id)
         ack()
         return
-    except SQLAlchemyError as error:
-        log.error(
-            "meeting not saved team=%s request=%s: %s",
-            team_id,
-            context.get("request_id"),
-            type(error).__name__,
-        )
-        modal_error(ack, view, SAVE_FAILED, prefer=ids.ACCOUNT)
+    if logged is FAILED:
         return
     ack()
     try:
@@ -117,19 +86,20 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
     deps: Deps = context["deps"]
     view = body["view"]
     team_id, user_id = context["team_id"], body["user"]["id"]
-    meta = _metadata(view, ids.BOOKED_IT_MODAL_VERSION)
+    meta = view_metadata(view, ids.BOOKED_IT_MODAL_VERSION)
     if meta is None or not isinstance(meta.get("next_step_id"), int):
         modal_error(ack, view, REOPEN, prefer=ids.NEXT_STEP_AT)
         return
     state = ViewState.parse(view.get("state"))
     at, description = state.instant(ids.NEXT_STEP_AT), state.text(ids.NEXT_STEP)
     if state.errors:
-        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        ack(response_action="errors", errors=errors_for_view(view, state.errors, state))
         return
     if isinstance(meta.get("nudge_id"), int):
         _booked_from_nudge(ack, client, context, view=view, meta=meta, state=state, user_id=user_id)
         return
-    try:
+
+    def book() -> tuple[str, list[dict[str, Any]]]:
         with deps.session() as session:
             step = book_next_step(
                 session,
@@ -143,24 +113,14 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
             deal = session.get(Deal, step.deal_id)
             rep = session.get(Rep, step.rep_id)
             assert deal is not None and rep is not None and step.scheduled_at is not None
-            text, blocks = booked_confirmation(
+            return booked_confirmation(
                 deal_name=deal.name, description=step.description, at=step.scheduled_at, tz=zone(rep.timezone)
             )
-    except FieldErrors as error:
-        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
+
+    confirmation = save(ack, context, view, state, book, prefer=ids.NEXT_STEP_AT)
+    if confirmation is FAILED:
         return
-    except NotAllowed as error:
-        modal_error(ack, view, str(error), prefer=ids.NEXT_STEP_AT)
-        return
-    except SQLAlchemyError as error:
-        log.error(
-            "booking not saved team=%s request=%s: %s",
-            team_id,
-            context.get("request_id"),
-            type(error).__name__,
-        )
-        modal_error(ack, view, SAVE_FAILED, prefer=ids.NEXT_STEP_AT)
-        return
+    text, blocks = confirmation
     ack()
     message = meta.get("message") or {}
     if message.get("channel") and message.get("ts"):
@@ -192,9 +152,10 @@ def _booked_from_nudge(
     """The booked-it modal opened from a nudge: book (or move) the step, answer the nudge, update its DM."""
     deps: Deps = context["deps"]
     team_id = context["team_id"]
-    try:
+
+    def book() -> Answered:
         with deps.session() as session:
-            done = answer_booked(
+            return answer_booked(
                 session,
                 team_id=team_id,
                 user_id=user_id,
@@ -204,20 +165,9 @@ def _booked_from_nudge(
                 rescheduled=meta.get("rescheduled") is True,
                 now=deps.clock(),
             )
-    except FieldErrors as error:
-        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
-        return
-    except UserFacingError as error:
-        modal_error(ack, view, str(error), prefer=ids.NEXT_STEP_AT)
-        return
-    except SQLAlchemyError as error:
-        log.error(
-            "booking not saved team=%s request=%s: %s",
-            team_id,
-            context.get("request_id"),
-            type(error).__name__,
-        )
-        modal_error(ack, view, SAVE_FAILED, prefer=ids.NEXT_STEP_AT)
+
+    done = save(ack, context, view, state, book, prefer=ids.NEXT_STEP_AT)
+    if done is FAILED:
         return
     ack()
     refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *_message_of(meta)])
@@ -229,14 +179,14 @@ def mark_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
     deps: Deps = context["deps"]
     view = body["view"]
     team_id, user_id = context["team_id"], body["user"]["id"]
-    meta = _metadata(view, ids.MARK_LOST_MODAL_VERSION)
+    meta = view_metadata(view, ids.MARK_LOST_MODAL_VERSION)
     if meta is None or not isinstance(meta.get("nudge_id"), int):
         modal_error(ack, view, REOPEN, prefer=ids.LOST_REASON)
         return
     state = ViewState.parse(view.get("state"))
     raw = state.option(ids.LOST_REASON)
     if state.errors:
-        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        ack(response_action="errors", errors=errors_for_view(view, state.errors, state))
         return
     try:
         reason = LostReason(raw or "")
@@ -244,11 +194,12 @@ def mark_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         message = (
             "Pick why the deal was lost." if not raw else "That reason isn't offered any more. Pick again."
         )
-        ack(response_action="errors", errors=_errors_for_view(view, {ids.LOST_REASON: message}, state))
+        ack(response_action="errors", errors=errors_for_view(view, {ids.LOST_REASON: message}, state))
         return
-    try:
+
+    def close() -> Answered:
         with deps.session() as session:
-            done = mark_lost(
+            return mark_lost(
                 session,
                 team_id=team_id,
                 user_id=user_id,
@@ -256,17 +207,9 @@ def mark_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
                 reason=reason,
                 now=deps.clock(),
             )
-    except UserFacingError as error:
-        modal_error(ack, view, str(error), prefer=ids.LOST_REASON)
-        return
-    except SQLAlchemyError as error:
-        log.error(
-            "deal not marked lost team=%s request=%s: %s",
-            team_id,
-            context.get("request_id"),
-            type(error).__name__,
-        )
-        modal_error(ack, view, SAVE_FAILED, prefer=ids.LOST_REASON)
+
+    done = save(ack, context, view, state, close, prefer=ids.LOST_REASON)
+    if done is FAILED:
         return
     ack()
     refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *_message_of(meta)])
@@ -296,16 +239,17 @@ def replacement_submitted(ack: Ack, body: dict, client: WebClient, context: dict
     deps: Deps = context["deps"]
     view = body["view"]
     team_id, user_id = context["team_id"], body["user"]["id"]
-    meta = _metadata(view, ids.REPLACEMENT_MODAL_VERSION)
+    meta = view_metadata(view, ids.REPLACEMENT_MODAL_VERSION)
     if meta is None or not isinstance(meta.get("replaces"), int):
         modal_error(ack, view, REOPEN, prefer=ids.ACCOUNT)
         return
     state = ViewState.parse(view.get("state"))
     account_value, deal_name = state.option(ids.ACCOUNT), state.text(ids.NEW_DEAL_NAME)
     if state.errors:
-        ack(response_action="errors", errors=_errors_for_view(view, state.errors, state))
+        ack(response_action="errors", errors=errors_for_view(view, state.errors, state))
         return
-    try:
+
+    def add() -> tuple[str, list[dict[str, Any]]]:
         with deps.session() as session:
             deal = add_replacement_deal(
                 session,
@@ -317,23 +261,16 @@ def replacement_submitted(ack: Ack, body: dict, client: WebClient, context: dict
                 now=deps.clock(),
             )
             replaced = session.get(Deal, meta["replaces"])
-            text, blocks = replacement_confirmation(
+            return replacement_confirmation(
                 account_name=deal.account.name,
                 deal_name=deal.name,
                 replaces_account=replaced.account.name if replaced else "",
             )
-    except FieldErrors as error:
-        ack(response_action="errors", errors=_errors_for_view(view, error.errors, state))
+
+    confirmation = save(ack, context, view, state, add, prefer=ids.ACCOUNT)
+    if confirmation is FAILED:
         return
-    except NotAllowed as error:
-        modal_error(ack, view, str(error), prefer=ids.ACCOUNT)
-        return
-    except SQLAlchemyError as error:
-        log.error(
-            "deal not saved team=%s request=%s: %s", team_id, context.get("request_id"), type(error).__name__
-        )
-        modal_error(ack, view, SAVE_FAILED, prefer=ids.ACCOUNT)
-        return
+    text, blocks = confirmation
     ack()
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
