@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.accounts import AccountChoice, account_label
@@ -15,7 +17,7 @@ from bot.blocks.booked_it_modal import booked_it_modal
 from bot.blocks.mark_lost_modal import mark_lost_modal
 from bot.blocks.replacement_modal import replacement_modal
 from bot.errors import NotAllowed, UserFacingError
-from bot.nudge_answers import NOT_YOURS, NudgeSubject, didnt_happen, snooze, subject_of
+from bot.nudge_answers import NOT_YOURS, Answered, NudgeSubject, didnt_happen, snooze, subject_of
 from bot.vocabulary import NextStepStatus
 from handlers import Deps
 from handlers.guard import guarded
@@ -217,28 +219,42 @@ def nudge_rescheduled(ack: Ack, body: dict, client: WebClient, context: dict) ->
     _open_booking(body, client, context, rescheduled=True)
 
 
-@guarded
-def nudge_didnt_happen(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    """An overdue nudge's "Didn't happen": the step is unscheduled again; the DM says so in place."""
-    ack()
+def _answer_in_place(
+    client: WebClient, body: dict, context: dict, raw_id: str, answer: Callable[[Session, int], Answered]
+) -> None:
+    """Run one nudge answer for the clicking rep; refuse politely, or update the DM(s) in place."""
     deps: Deps = context["deps"]
-    nudge_id = _nudge_id(_button_value(body))
+    nudge_id = _nudge_id(raw_id)
     try:
         if nudge_id is None:
             raise NotAllowed(NOT_YOURS)
         with deps.session() as session:
-            done = didnt_happen(
-                session,
-                team_id=context["team_id"],
-                user_id=body["user"]["id"],
-                nudge_id=nudge_id,
-                now=deps.clock(),
-            )
+            done = answer(session, nudge_id)
     except UserFacingError as error:
         _refuse(client, body, str(error))
         return
     refresh_nudge_messages(
         client, deps, team_id=context["team_id"], messages=[*done.messages, *_container(body)]
+    )
+
+
+@guarded
+def nudge_didnt_happen(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """An overdue nudge's "Didn't happen": kept as missed, a new unscheduled step; the DM says so in place."""
+    ack()
+    deps: Deps = context["deps"]
+    _answer_in_place(
+        client,
+        body,
+        context,
+        _button_value(body),
+        lambda session, nudge_id: didnt_happen(
+            session,
+            team_id=context["team_id"],
+            user_id=body["user"]["id"],
+            nudge_id=nudge_id,
+            now=deps.clock(),
+        ),
     )
 
 
@@ -250,24 +266,19 @@ def nudge_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None
     option = (body.get("actions") or [{}])[0].get("selected_option") or {}
     value = option.get("value") if isinstance(option, dict) else None
     raw, _, choice = (value if isinstance(value, str) else "").partition(":")
-    nudge_id = _nudge_id(raw)
-    try:
-        if nudge_id is None:
-            raise NotAllowed(NOT_YOURS)
-        with deps.session() as session:
-            done = snooze(
-                session,
-                team_id=context["team_id"],
-                user_id=body["user"]["id"],
-                nudge_id=nudge_id,
-                choice=choice,
-                now=deps.clock(),
-            )
-    except UserFacingError as error:
-        _refuse(client, body, str(error))
-        return
-    refresh_nudge_messages(
-        client, deps, team_id=context["team_id"], messages=[*done.messages, *_container(body)]
+    _answer_in_place(
+        client,
+        body,
+        context,
+        raw,
+        lambda session, nudge_id: snooze(
+            session,
+            team_id=context["team_id"],
+            user_id=body["user"]["id"],
+            nudge_id=nudge_id,
+            choice=choice,
+            now=deps.clock(),
+        ),
     )
 
 
