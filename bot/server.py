@@ -67,7 +67,10 @@ class BackgroundServer:
         self._server = make_server(
             "127.0.0.1", port, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() waits for the next poll: 0.5 s by default, once per test and demo run
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
