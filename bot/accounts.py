@@ -86,10 +86,10 @@ def account_label(session: Session, team_id: str, value: str) -> AccountChoice |
     if value.startswith(ids.NEW_ACCOUNT_PREFIX):
         name = " ".join(value[len(ids.NEW_ACCOUNT_PREFIX) :].split())
         return AccountChoice(value, f"\u2795 New account: {name}", True) if name else None
-    raw = value[len(ids.ACCOUNT_ID_PREFIX) :]
-    if not value.startswith(ids.ACCOUNT_ID_PREFIX) or not raw.isdigit():
+    account_id = ids.parse_row_id(value[len(ids.ACCOUNT_ID_PREFIX) :])
+    if not value.startswith(ids.ACCOUNT_ID_PREFIX) or account_id is None:
         return None
-    account = session.get(Account, int(raw))
+    account = session.get(Account, account_id)
     if account is None or account.team_id != team_id:
         return None
     return AccountChoice(value, account.name)
@@ -101,12 +101,12 @@ def open_deals(
     """The account's open deals, newest first (ix_deals_team_id_account_id_status); only the owner's when given."""
     if not account_value or not account_value.startswith(ids.ACCOUNT_ID_PREFIX):
         return []
-    raw = account_value[len(ids.ACCOUNT_ID_PREFIX) :]
-    if not raw.isdigit():
+    account_id = ids.parse_row_id(account_value[len(ids.ACCOUNT_ID_PREFIX) :])
+    if account_id is None:
         return []
     rows = session.execute(
         select(Deal.id, Deal.name)
-        .where(Deal.team_id == team_id, Deal.account_id == int(raw), Deal.status == DealStatus.OPEN)
+        .where(Deal.team_id == team_id, Deal.account_id == account_id, Deal.status == DealStatus.OPEN)
         .where(
             Deal.owner_rep_id.in_(select(Rep.id).where(Rep.team_id == team_id, Rep.user_id == owner_user_id))
             if owner_user_id is not None

@@ -34,11 +34,9 @@ def add_replacement_deal(
     if replaced is None or rep is None or replaced.team_id != team_id or replaced.owner_rep_id != rep.id:
         raise NotAllowed("That deal isn't one of yours.")
     replaced_account = session.get(Account, replaced.account_id)
-    if (
-        account_value.startswith(ids.ACCOUNT_ID_PREFIX)
-        and account_value[len(ids.ACCOUNT_ID_PREFIX) :].isdigit()
-    ):
-        account = session.get(Account, int(account_value[len(ids.ACCOUNT_ID_PREFIX) :]))
+    if account_value.startswith(ids.ACCOUNT_ID_PREFIX):
+        account_id = ids.parse_row_id(account_value[len(ids.ACCOUNT_ID_PREFIX) :])
+        account = session.get(Account, account_id) if account_id else None
         if account is None or account.team_id != team_id:
             raise FieldErrors({ids.ACCOUNT: "That account no longer exists. Pick again."})
     elif account_value.startswith(ids.NEW_ACCOUNT_PREFIX):

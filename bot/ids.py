@@ -102,3 +102,17 @@ TEAM_NAME = "team_name_"
 TEAM_MANAGER = "team_manager_"
 TEAM_REPS = "team_reps_"
 TEAM_CHANNEL = "team_channel_"
+
+
+# Row ids travel in button and option values, which a client can forge. Rows use
+# 32-bit integer keys on PostgreSQL, so a longer number must read as "no such row"
+# rather than reach the database as an out-of-range parameter.
+MAX_ROW_ID = 2**31 - 1
+
+
+def parse_row_id(raw: object) -> int | None:
+    """The row id a payload value names, or None when it names none (not ASCII digits, or out of range)."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ROW_ID else None

@@ -315,9 +315,10 @@ def _account(
 
 def _owned(session: Session, model: type[_M], raw_id: str, team_id: str) -> _M | None:
     """The row with that id in this workspace only: ids in payloads can be forged."""
-    if not raw_id.isdigit():
+    row_id = ids.parse_row_id(raw_id)
+    if row_id is None:
         return None
-    row = session.get(model, int(raw_id))
+    row = session.get(model, row_id)
     return row if row is not None and row.team_id == team_id else None
 
 

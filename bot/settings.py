@@ -25,6 +25,8 @@ from models import Holiday, Rep, SalesTeam, Workspace
 NEW_TEAM = "new"
 MAX_HOLIDAYS = 100
 
+WEEKDAY_VALUES = frozenset("0123456")  # option values of the weekday and working-day pickers
+
 
 @dataclass
 class TeamForm:
@@ -118,7 +120,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
     if not tz_name:
         errors[ids.SETTING_TIMEZONE] = "Enter a timezone name like Europe/Berlin or America/New_York."
     weekday = state.option(ids.SETTING_WEEKDAY)
-    if weekday is None or not weekday.isdigit() or not 0 <= int(weekday) <= 6:
+    if weekday not in WEEKDAY_VALUES:
         errors[ids.SETTING_WEEKDAY] = "Choose a day."
         weekday = "0"
     work_start = _time(state, ids.SETTING_WORK_START, errors, time(9))
@@ -128,7 +130,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
     days = [
         int(o["value"])
         for o in _entry(state, ids.SETTING_WORK_DAYS).get("selected_options") or []
-        if isinstance(o, dict) and str(o.get("value")).isdigit() and 0 <= int(o["value"]) <= 6
+        if isinstance(o, dict) and o.get("value") in WEEKDAY_VALUES
     ]
     if not days:
         errors[ids.SETTING_WORK_DAYS] = "Choose at least one working day."

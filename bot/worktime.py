@@ -102,6 +102,9 @@ class WorkCalendar:
         return self.local(at).date()
 
 
+_WEEKDAY_DIGITS = frozenset("0123456")
+
+
 def parse_days(text: str) -> frozenset[int]:
     """Working days as stored ("0,1,2,3,4"); unknown entries are ignored."""
-    return frozenset(int(part) for part in text.split(",") if part.strip().isdigit() and 0 <= int(part) <= 6)
+    return frozenset(int(part) for part in (p.strip() for p in text.split(",")) if part in _WEEKDAY_DIGITS)

@@ -62,7 +62,8 @@ def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     deps: Deps = context["deps"]
     raw = _button_value(body)
     with deps.session() as session:
-        step = session.get(NextStep, int(raw)) if raw.isdigit() else None
+        step_id = ids.parse_row_id(raw)
+        step = session.get(NextStep, step_id) if step_id else None
         rep = session.scalar(
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
@@ -89,7 +90,8 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
     deps: Deps = context["deps"]
     raw = _button_value(body)
     with deps.session() as session:
-        deal = session.get(Deal, int(raw)) if raw.isdigit() else None
+        deal_id = ids.parse_row_id(raw)
+        deal = session.get(Deal, deal_id) if deal_id else None
         rep = session.scalar(
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
@@ -131,14 +133,10 @@ def _container(body: dict) -> list[tuple[str, str]]:
     return [(channel, ts)] if channel and ts else []
 
 
-def _nudge_id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
-
-
 def _subject(client: WebClient, body: dict, context: dict, raw: str) -> NudgeSubject | None:
     """The clicked nudge when it is this person's; otherwise a polite refusal and None."""
     deps: Deps = context["deps"]
-    nudge_id = _nudge_id(raw)
+    nudge_id = ids.parse_row_id(raw)
     try:
         if nudge_id is None:
             raise NotAllowed(NOT_YOURS)
@@ -224,7 +222,7 @@ def _answer_in_place(
 ) -> None:
     """Run one nudge answer for the clicking rep; refuse politely, or update the DM(s) in place."""
     deps: Deps = context["deps"]
-    nudge_id = _nudge_id(raw_id)
+    nudge_id = ids.parse_row_id(raw_id)
     try:
         if nudge_id is None:
             raise NotAllowed(NOT_YOURS)

@@ -58,8 +58,7 @@ TEAM_EXPORT_REFUSED = (
 )
 
 
-def _int(raw: Any) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 19 else None
+_int = ids.parse_row_id
 
 
 def _button_value(body: dict) -> str:

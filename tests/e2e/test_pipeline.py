@@ -45,26 +45,68 @@ def _seed_sams_deal(engine) -> int:
         return deal.id
 
 
-def _forged_click(user: SlackUser, action_id: str, value: str):
+def _forged_click(user: SlackUser, action_id: str, value: str, *, overflow: bool = False):
     """A block_actions payload naming a value the person was never shown."""
+    x = {"type": "plain_text", "text": "x"}
+    element = (
+        {"type": "overflow", "action_id": action_id, "options": [{"text": x, "value": value}]}
+        if overflow
+        else {"type": "button", "action_id": action_id, "value": value, "text": x}
+    )
     surface = {
         "id": (user.home or {}).get("id", "V0FORGED"),
-        "blocks": [
-            {
-                "type": "actions",
-                "block_id": "forged",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": action_id,
-                        "value": value,
-                        "text": {"type": "plain_text", "text": "x"},
-                    }
-                ],
-            }
-        ],
+        "blocks": [{"type": "actions", "block_id": "forged", "elements": [element]}],
     }
-    return user.click(action_id, in_view=surface)
+    return user.click(action_id, in_view=surface, value=value if overflow else None)
+
+
+# Every button whose value names a row, and values that name none: too big for a
+# PostgreSQL integer, not ASCII digits, zero, negative, empty.
+ROW_ID_BUTTONS = (
+    ids.BOOKED_IT,
+    ids.ADD_REPLACEMENT_DEAL,
+    ids.LOG_MEETING_FOR_ACCOUNT,
+    ids.OPEN_DEAL,
+    ids.HOME_LOG_MEETING,
+    ids.HOME_BOOK_STEP,
+    ids.HOME_PAGE,
+    ids.EDIT_MEETING,
+    ids.WITHDRAW_MEETING,
+    ids.REASSIGN_DEAL,
+    ids.NUDGE_LOG_MEETING,
+    ids.NUDGE_BOOKED_IT,
+    ids.NUDGE_RESCHEDULED,
+    ids.NUDGE_DIDNT_HAPPEN,
+    ids.NUDGE_MARK_LOST,
+    ids.NUDGE_REPLACE,
+)
+NONSENSE_IDS = ("99999999999", "9223372036854775808", "\u00b2", "0", "-1", "")
+
+
+def test_clicks_naming_no_row_are_answered_without_an_error_or_a_write(fake, running, maria, caplog):
+    assert submit_with(maria, fake) == {}
+    fake.wait_until(lambda: maria.last_dm())
+    fake.wait_idle(quiet=0.2)
+    opened_before = len(fake.calls_to("views.open"))
+    caplog.set_level(logging.WARNING)
+    for action_id in ROW_ID_BUTTONS:
+        for raw in NONSENSE_IDS:
+            assert _forged_click(maria, action_id, raw).status == 200, (action_id, raw)
+    for raw in NONSENSE_IDS:
+        assert _forged_click(maria, ids.HOME_DEAL_MENU, f"edit:{raw}", overflow=True).status == 200
+        assert _forged_click(maria, ids.NUDGE_SNOOZE, f"{raw}:1d", overflow=True).status == 200
+    fake.wait_idle(quiet=0.3)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    # only "Log a meeting" opens anything: a blank /meeting modal, no account chosen
+    opened = [c.params["view"] for c in fake.calls_to("views.open")[opened_before:]]
+    assert len(opened) == len(NONSENSE_IDS)
+    for view in opened:
+        assert view["callback_id"].startswith(ids.MEETING_MODAL)
+        (account,) = [b for b in view["blocks"] if b.get("block_id") == ids.ACCOUNT]
+        assert "initial_option" not in account["element"]
+    with Session(running.engine) as session:
+        (meeting,) = session.query(Meeting).all()
+        assert meeting.withdrawn_at is None and meeting.version == 1
 
 
 def test_logging_a_meeting_fills_the_home_and_the_history_reads_as_a_timeline(fake, running, maria):
