@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import ids
@@ -229,11 +229,20 @@ def _recount_streak(session: Session, rep_id: int) -> None:
     rep.streak = streak
 
 
-def _recount_last_meeting(session: Session, deal: Deal) -> None:
-    deal.last_meeting_at = session.scalar(
-        select(func.max(Meeting.held_at)).where(Meeting.deal_id == deal.id, Meeting.withdrawn_at.is_(None))
+def _recount_last_meeting(session: Session, deal: Deal, now: datetime) -> None:
+    """The deal's last meeting, stall check and decline flag after an edit or withdrawal."""
+    last = session.execute(
+        select(Meeting.held_at, Meeting.reaction)
+        .where(Meeting.deal_id == deal.id, Meeting.withdrawn_at.is_(None))
+        .order_by(Meeting.held_at.desc(), Meeting.id.desc())
+        .limit(1)
+    ).first()
+    deal.last_meeting_at = last.held_at if last else None
+    deal.stall_check_at = (
+        (deal.last_meeting_at or deal.created_at) if deal.status == DealStatus.OPEN else None
     )
-    deal.stall_check_at = deal.last_meeting_at or deal.created_at
+    declined = last is not None and last.reaction == Reaction.DECLINED
+    deal.at_risk_since = (deal.at_risk_since or now) if declined else None
 
 
 @dataclass
@@ -292,29 +301,37 @@ def edit_meeting(
     meeting.notes = edit.notes
     deal = session.get(Deal, meeting.deal_id)
     assert deal is not None
-    if edit.reaction in (Reaction.AGREED_UNSCHEDULED, Reaction.HESITANT) and step is None:
-        session.add(
-            NextStep(
-                team_id=team_id,
-                deal_id=deal.id,
-                meeting_id=meeting.id,
-                rep_id=meeting.rep_id,
-                description=(edit.ask_text or "")[:1000],
-                status=NextStepStatus.UNSCHEDULED,
-                status_changed_at=now,
-                nudge_check_at=now,
-                created_at=now,
+    if edit.reaction in (Reaction.AGREED_UNSCHEDULED, Reaction.HESITANT):
+        if step is None:
+            session.add(
+                NextStep(
+                    team_id=team_id,
+                    deal_id=deal.id,
+                    meeting_id=meeting.id,
+                    rep_id=meeting.rep_id,
+                    description=(edit.ask_text or "")[:1000],
+                    status=NextStepStatus.UNSCHEDULED,
+                    status_changed_at=now,
+                    nudge_check_at=now,
+                    created_at=now,
+                )
             )
-        )
+        elif deal.status == DealStatus.OPEN and step.status in (
+            NextStepStatus.BOOKED,
+            NextStepStatus.CANCELLED,
+        ):
+            # "It wasn't booked after all" or "they didn't decline after all": an open step
+            # with no date, nudged like any other. A step done or missed since stays as it went.
+            step.status, step.scheduled_at, step.booked_at = NextStepStatus.UNSCHEDULED, None, None
+            step.status_changed_at, step.nudge_check_at = now, now
     elif (
         edit.reaction in (Reaction.DECLINED, None)
         and step is not None
         and step.status in OPEN_NEXT_STEP_STATUSES
     ):
         step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
-    deal.at_risk_since = (deal.at_risk_since or now) if edit.reaction is Reaction.DECLINED else None
-    _recount_last_meeting(session, deal)
     session.flush()
+    _recount_last_meeting(session, deal, now)
     _recount_streak(session, meeting.rep_id)
     session.commit()
     return meeting
@@ -331,8 +348,19 @@ def withdraw_meeting(
         step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
     deal = session.get(Deal, meeting.deal_id)
     assert deal is not None
+    if deal.status == DealStatus.OPEN:
+        # The steps this meeting counted as happened are waiting again, as they were.
+        for earlier in session.scalars(
+            select(NextStep).where(
+                NextStep.done_by_meeting_id == meeting.id, NextStep.status == NextStepStatus.DONE
+            )
+        ):
+            earlier.status = (
+                NextStepStatus.BOOKED if earlier.scheduled_at is not None else NextStepStatus.UNSCHEDULED
+            )
+            earlier.status_changed_at, earlier.nudge_check_at, earlier.done_by_meeting_id = now, now, None
     session.flush()
-    _recount_last_meeting(session, deal)
+    _recount_last_meeting(session, deal, now)
     _recount_streak(session, meeting.rep_id)
     session.commit()
     return meeting

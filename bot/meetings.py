@@ -236,7 +236,12 @@ def log_meeting(
                         & (NextStep.scheduled_at <= form.held_at + MEETING_COUNTS_FOR)
                     ),
                 )
-                .values(status=NextStepStatus.DONE, status_changed_at=now, nudge_check_at=None)
+                .values(
+                    status=NextStepStatus.DONE,
+                    status_changed_at=now,
+                    nudge_check_at=None,
+                    done_by_meeting_id=meeting.id,
+                )
                 .returning(NextStep.id)
                 .execution_options(synchronize_session=False)
             ).all()

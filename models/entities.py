@@ -203,7 +203,9 @@ class Meeting(Base):
 
     deal: Mapped[Deal] = relationship()
     rep: Mapped[Rep] = relationship()
-    next_step: Mapped[NextStep | None] = relationship(back_populates="meeting", uselist=False)
+    next_step: Mapped[NextStep | None] = relationship(
+        back_populates="meeting", uselist=False, foreign_keys="NextStep.meeting_id"
+    )
 
     __table_args__ = (
         UniqueConstraint("team_id", "source_view_id"),
@@ -254,8 +256,11 @@ class NextStep(Base):
     # sweep); None when no nudge can come. The sweep's candidates are the rows past it.
     nudge_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The later meeting that counted as this step happening (status done): withdrawing that
+    # meeting reopens the step as it was.
+    done_by_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
 
-    meeting: Mapped[Meeting | None] = relationship(back_populates="next_step")
+    meeting: Mapped[Meeting | None] = relationship(back_populates="next_step", foreign_keys=[meeting_id])
     reschedules: Mapped[list[Reschedule]] = relationship(order_by="Reschedule.changed_at")
 
     __table_args__ = (
@@ -264,6 +269,7 @@ class NextStep(Base):
         Index(None, "team_id", "status", "scheduled_at"),
         Index(None, "deal_id", "status"),
         Index(None, "nudge_check_at"),
+        Index(None, "done_by_meeting_id"),
     )
 
 

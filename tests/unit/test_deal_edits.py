@@ -192,3 +192,127 @@ def test_finding_a_deal_by_name_is_filtered_by_owner_before_the_limit(session, n
     assert mine.deal_id not in [d.id for d in find_deals(session, "T1", "acme", limit=10)]
     found = find_deals(session, "T1", "acme", limit=10, owner_rep_ids=[mine.rep_id])
     assert [d.id for d in found] == [mine.deal_id]
+
+
+def _log(session, at, view, reaction, *, account="new:Acme", deal=None, step_at=None):
+    return log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        view_id=view,
+        now=at,
+        form=MeetingForm(
+            account=account,
+            deal=deal,
+            held_at=at - timedelta(hours=1),
+            ask_text="Shall we meet Tuesday at 10?",
+            ask_type=AskType.SCHEDULED_MEETING if reaction is not None else AskType.NO_ASK,
+            reaction=reaction,
+            next_step_at=step_at,
+        ),
+    )
+
+
+def _follow_up(session, first, at, view, reaction, step_at=None):
+    """A later meeting on the same deal."""
+    return _log(
+        session,
+        at,
+        view,
+        reaction,
+        account=f"acct:{first.account_id}",
+        deal=str(first.deal_id),
+        step_at=step_at,
+    )
+
+
+def _edit(session, meeting_id, at, reaction):
+    from bot.deal_edits import MeetingEdit, edit_meeting
+
+    return edit_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        meeting_id=meeting_id,
+        now=at,
+        edit=MeetingEdit(
+            held_at=at - timedelta(hours=2),
+            kind=None,
+            ask_text="Shall we meet Tuesday at 10?",
+            ask_type=AskType.SCHEDULED_MEETING,
+            reaction=reaction,
+            notes=None,
+        ),
+    )
+
+
+def test_withdrawing_a_meeting_puts_back_the_steps_it_counted_as_happened(session, now):
+    from bot.deal_edits import withdraw_meeting
+
+    booked = _log(session, now, "V1", Reaction.BOOKED, step_at=now + timedelta(days=1))
+    later = now + timedelta(days=1, hours=2)
+    by_mistake = _follow_up(session, booked, later, "V2", Reaction.AGREED_UNSCHEDULED)
+    first_step = session.get(NextStep, booked.next_step_id)
+    assert first_step.status == NextStepStatus.DONE and first_step.done_by_meeting_id == by_mistake.meeting_id
+
+    withdraw_meeting(session, team_id="T1", user_id="U1", meeting_id=by_mistake.meeting_id, now=later)
+    session.expire_all()
+    first_step = session.get(NextStep, booked.next_step_id)
+    # booked for yesterday and nothing real logged since: open again, so the clock sees it overdue
+    assert first_step.status == NextStepStatus.BOOKED and first_step.scheduled_at == now + timedelta(days=1)
+    assert first_step.nudge_check_at == later and first_step.done_by_meeting_id is None
+    assert session.get(NextStep, by_mistake.next_step_id).status == NextStepStatus.CANCELLED
+    assert session.get(Deal, booked.deal_id).last_meeting_at == now - timedelta(hours=1)
+
+
+def test_withdrawing_puts_an_unscheduled_step_back_unscheduled_but_not_on_a_closed_deal(session, now):
+    from bot.deal_edits import withdraw_meeting
+
+    agreed = _log(session, now, "V1", Reaction.AGREED_UNSCHEDULED)
+    second = _follow_up(session, agreed, now + timedelta(hours=3), "V2", Reaction.HESITANT)
+    withdraw_meeting(
+        session, team_id="T1", user_id="U1", meeting_id=second.meeting_id, now=now + timedelta(hours=4)
+    )
+    session.expire_all()
+    assert session.get(NextStep, agreed.next_step_id).status == NextStepStatus.UNSCHEDULED
+
+    third = _follow_up(session, agreed, now + timedelta(hours=5), "V3", Reaction.HESITANT)
+    close_deal(
+        session,
+        team_id="T1",
+        user_id="U1",
+        deal_id=agreed.deal_id,
+        won=True,
+        reason=None,
+        now=now + timedelta(hours=6),
+    )
+    withdraw_meeting(
+        session, team_id="T1", user_id="U1", meeting_id=third.meeting_id, now=now + timedelta(hours=7)
+    )
+    session.expire_all()
+    assert session.get(NextStep, agreed.next_step_id).status == NextStepStatus.DONE
+    assert session.get(Deal, agreed.deal_id).stall_check_at is None  # a won deal never stalls
+
+
+def test_editing_booked_to_agreed_takes_the_date_off_the_step(session, now):
+    booked = _log(session, now, "V1", Reaction.BOOKED, step_at=now + timedelta(days=2))
+    _edit(session, booked.meeting_id, now + timedelta(hours=1), Reaction.AGREED_UNSCHEDULED)
+    step = session.get(NextStep, booked.next_step_id)
+    assert step.status == NextStepStatus.UNSCHEDULED
+    assert step.scheduled_at is None and step.booked_at is None
+    assert step.nudge_check_at == now + timedelta(hours=1)  # nudged like any unscheduled step
+    assert session.get(Rep, booked.rep_id).streak == 0
+
+
+def test_editing_a_decline_back_to_agreed_reopens_the_step_and_clears_the_risk(session, now):
+    agreed = _log(session, now, "V1", Reaction.AGREED_UNSCHEDULED)
+    _edit(session, agreed.meeting_id, now + timedelta(hours=1), Reaction.DECLINED)
+    step = session.get(NextStep, agreed.next_step_id)
+    assert step.status == NextStepStatus.CANCELLED
+    assert session.get(Deal, agreed.deal_id).at_risk_since == now + timedelta(hours=1)
+
+    _edit(session, agreed.meeting_id, now + timedelta(hours=2), Reaction.HESITANT)
+    session.expire_all()
+    step = session.get(NextStep, agreed.next_step_id)
+    assert step.status == NextStepStatus.UNSCHEDULED and step.nudge_check_at == now + timedelta(hours=2)
+    assert session.get(Deal, agreed.deal_id).at_risk_since is None
