@@ -483,8 +483,14 @@ def book_next_step(
     at: datetime | None,
     description: str | None,
     now: datetime,
-) -> NextStep:
-    """Book (or move) a next step the rep owns: the "Booked it" modal."""
+    answer: NudgeAnswer = NudgeAnswer.BOOKED,
+) -> tuple[NextStep, tuple[tuple[str, str], ...]]:
+    """Book (or move) a next step the rep owns: the "Booked it" modal.
+
+    Every reminder still open about the step (unscheduled or overdue, older DMs too) is
+    answered by the booking, wherever it was made; returns the step and those DMs, to be
+    updated in place after the commit.
+    """
     errors: dict[str, str] = {}
     if at is None:
         errors[ids.NEXT_STEP_AT] = "When is it? Pick the date and time you agreed on."
@@ -518,5 +524,21 @@ def book_next_step(
     step.nudge_check_at = now
     if description:
         step.description = description
+    messages: set[tuple[str, str]] = set()
+    for nudge in session.scalars(
+        select(Nudge).where(
+            Nudge.team_id == team_id,
+            Nudge.next_step_id == step.id,
+            Nudge.answer.is_(None),
+            Nudge.kind.in_([NudgeKind.UNSCHEDULED, NudgeKind.OVERDUE]),
+        )
+    ):
+        if nudge.sent_at is None:
+            if nudge.gave_up_at is None:  # claimed, not yet sent: no longer needed
+                nudge.gave_up_at, nudge.last_error = now, "answered before delivery"
+            continue
+        nudge.answer, nudge.answered_at = answer, now
+        if nudge.channel_id and nudge.message_ts:
+            messages.add((nudge.channel_id, nudge.message_ts))
     session.commit()
-    return step
+    return step, tuple(sorted(messages))

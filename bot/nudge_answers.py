@@ -284,25 +284,10 @@ def answer_booked(
     if nudge.next_step_id is None:
         session.rollback()
         raise NotAllowed(NOT_YOURS)
-    # Every reminder still open about this step is answered by the booking (older DMs too).
-    answered: list[Nudge] = [nudge]
-    for other in session.scalars(
-        select(Nudge).where(
-            Nudge.team_id == team_id,
-            Nudge.next_step_id == nudge.next_step_id,
-            Nudge.answer.is_(None),
-            Nudge.kind.in_([NudgeKind.UNSCHEDULED, NudgeKind.OVERDUE]),
-        )
-    ):
-        if other.sent_at is None:
-            if other.gave_up_at is None:  # claimed, not yet sent: no longer needed
-                other.gave_up_at, other.last_error = now, "answered before delivery"
-            continue
-        _answer(other, answer, now)
-        answered.append(other)
     try:
-        # Its one commit also stores the answers above; on an error nothing is stored.
-        book_next_step(
+        # Its one commit also stores this nudge's answer, and answers every other reminder
+        # still open about the step (older DMs too); on an error nothing is stored.
+        _, others = book_next_step(
             session,
             team_id=team_id,
             user_id=user_id,
@@ -310,11 +295,13 @@ def answer_booked(
             at=at,
             description=description,
             now=now,
+            answer=answer,
         )
     except BaseException:
         session.rollback()
         raise
-    return Answered(nudge.id, answer, False, _messages(answered), nudge.deal_id)
+    messages = tuple(sorted({*_messages([nudge]), *others}))
+    return Answered(nudge.id, answer, False, messages, nudge.deal_id)
 
 
 def mark_lost(

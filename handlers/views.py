@@ -99,9 +99,9 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         _booked_from_nudge(ack, client, context, view=view, meta=meta, state=state, user_id=user_id)
         return
 
-    def book() -> tuple[str, list[dict[str, Any]]]:
+    def book() -> tuple[str, list[dict[str, Any]], tuple[tuple[str, str], ...]]:
         with deps.session() as session:
-            step = book_next_step(
+            step, reminders = book_next_step(
                 session,
                 team_id=team_id,
                 user_id=user_id,
@@ -113,14 +113,15 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
             deal = session.get(Deal, step.deal_id)
             rep = session.get(Rep, step.rep_id)
             assert deal is not None and rep is not None and step.scheduled_at is not None
-            return booked_confirmation(
+            text, blocks = booked_confirmation(
                 deal_name=deal.name, description=step.description, at=step.scheduled_at, tz=zone(rep.timezone)
             )
+            return text, blocks, reminders
 
-    confirmation = save(ack, context, view, state, book, prefer=ids.NEXT_STEP_AT)
-    if confirmation is FAILED:
+    booked = save(ack, context, view, state, book, prefer=ids.NEXT_STEP_AT)
+    if booked is FAILED:
         return
-    text, blocks = confirmation
+    text, blocks, reminders = booked
     ack()
     message = meta.get("message") or {}
     if message.get("channel") and message.get("ts"):
@@ -128,6 +129,8 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         client.chat_update(channel=message["channel"], ts=message["ts"], text=text, blocks=blocks)
     else:
         client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    # The reminders about this step say it is booked, and lose their buttons.
+    refresh_nudge_messages(client, deps, team_id=team_id, messages=reminders)
 
 
 def _message_of(meta: dict[str, Any]) -> list[tuple[str, str]]:

@@ -259,6 +259,24 @@ def test_booked_it_books_the_step_from_the_nudge(fake, running, maria, clock):
     assert sweep_at(fake, running, berlin(2026, 11, 25, 12, 30)).messages == 0
 
 
+def test_booking_from_the_home_tab_answers_the_reminder_dm_too(fake, running, maria, clock):
+    log(running, MONDAY_10, reaction=Reaction.AGREED_UNSCHEDULED)
+    dm = nudge_dm(fake, running, maria, berlin(2026, 11, 23, 12, 30))
+    (nudge,) = nudges(running)
+    clock.at = berlin(2026, 11, 23, 13, 0)
+    maria.open_home()
+    fake.wait_until(lambda: maria.home)
+    maria.click(ids.HOME_BOOK_STEP, in_view=maria.home)
+    modal(fake, maria, ids.BOOKED_IT_MODAL)
+    maria.fill(ids.NEXT_STEP_AT, berlin(2026, 11, 26, 10, 0))
+    assert maria.submit().status == 200 and maria.errors == {}
+    # the reminder no longer offers "Booked it" for a step booked elsewhere
+    updated = edited(fake, dm)
+    assert "Booked for Thursday 26 November 2026, 10:00 (Europe/Berlin)" in read(updated)
+    assert buttons_of(updated, nudge.id) == []
+    assert [n.answer for n in nudges(running)] == [NudgeAnswer.BOOKED]
+
+
 def test_log_meeting_opens_the_modal_on_that_deal_and_answers_the_nudge(fake, running, maria, clock):
     deal_id = log(running, MONDAY_10, reaction=Reaction.AGREED_UNSCHEDULED)
     dm = nudge_dm(fake, running, maria, berlin(2026, 11, 23, 12, 30))

@@ -244,7 +244,7 @@ def test_booked_it_books_and_moving_it_records_a_reschedule(session, now):
         form=form(now, reaction=Reaction.AGREED_UNSCHEDULED, next_step_at=None),
     )
     at = now + timedelta(days=3)
-    step = book_next_step(
+    step, reminders = book_next_step(
         session,
         team_id="T1",
         user_id="U1",
@@ -254,6 +254,7 @@ def test_booked_it_books_and_moving_it_records_a_reschedule(session, now):
         now=now,
     )
     assert step.status == NextStepStatus.BOOKED and step.scheduled_at == at
+    assert reminders == ()  # no reminder was sent about it yet
     assert count(session, Reschedule) == 0
     book_next_step(
         session,
