@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.permissions import reps_managed_by
-from bot.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus, NextStepStatus, NudgeKind, RepStatus
-from models import Account, Deal, NextStep, Nudge, Workspace
+from bot.pipeline import escalated_steps
+from bot.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus, NextStepStatus, RepStatus
+from models import Account, Deal, NextStep, Workspace
 
 ESCALATED = "escalated"
 OVERDUE = "overdue"
@@ -91,15 +92,7 @@ def build_digest(session: Session, workspace: Workspace, manager_user_id: str, n
         select(NextStep).where(NextStep.deal_id.in_(deal_ids), NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
     ):
         steps[step.deal_id].append(step)
-    escalated = set(
-        session.scalars(  # ix_nudges_deal_id
-            select(Nudge.deal_id).where(
-                Nudge.deal_id.in_(deal_ids),
-                Nudge.kind == NudgeKind.UNSCHEDULED,
-                Nudge.escalated_at.is_not(None),
-            )
-        )
-    )
+    escalated = escalated_steps(session, deal_ids)
     overdue_after = timedelta(minutes=workspace.overdue_after_minutes)
     stalled_after = timedelta(days=workspace.stalled_after_days)
     items: dict[str, list[DigestItem]] = {key: [] for key, _ in CATEGORIES}
@@ -115,8 +108,8 @@ def build_digest(session: Session, workspace: Workspace, manager_user_id: str, n
 
         if rep.status == RepStatus.LEFT:
             items[REP_LEFT].append(item(f"{rep.display_name} left; last meeting {_ago(now, last)}"))
-        elif deal.id in escalated and unscheduled:
-            items[ESCALATED].append(item(f"\u201c{unscheduled[0].description}\u201d agreed, never scheduled"))
+        elif given_up := [st for st in unscheduled if st.id in escalated]:
+            items[ESCALATED].append(item(f"\u201c{given_up[0].description}\u201d agreed, never scheduled"))
         elif overdue := [s for s in booked if s.scheduled_at and s.scheduled_at < now - overdue_after]:
             assert overdue[0].scheduled_at is not None
             items[OVERDUE].append(

@@ -29,7 +29,10 @@ Flags:
 - *time sink*: at least ``TIME_SINK_MEETINGS`` meetings over at least ``TIME_SINK_DAYS`` days,
   and none of the last ``TIME_SINK_WINDOW`` ended with a date on the prospect's calendar;
 - *replace now*: the prospect declined at the last meeting, or the deal has stalled (no meeting
-  for the stall threshold and no booked step ahead).
+  for the stall threshold and no booked step ahead);
+- *reminders unanswered*: the open step was agreed but never scheduled, and the clock escalated
+  it after its last reminder went unanswered: it is on the manager's digest, or, for a rep
+  without a manager, it stays flagged here until the step is booked or the deal moves on.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -49,9 +53,10 @@ from bot.vocabulary import (
     DealStatus,
     LostReason,
     NextStepStatus,
+    NudgeKind,
     Reaction,
 )
-from models import Account, Deal, Meeting, NextStep, Rep, Reschedule, Workspace
+from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, Workspace
 
 MOMENTUM_WINDOW = 5
 TIME_SINK_MEETINGS = 4
@@ -83,10 +88,13 @@ WEIGHTS = {
 class FlagKind(StrEnum):
     TIME_SINK = "time_sink"
     REPLACE_NOW = "replace_now"
+    ESCALATED = "escalated"
 
     @property
     def label(self) -> str:
-        return "Time sink" if self is FlagKind.TIME_SINK else "Replace now"
+        return {"time_sink": "Time sink", "replace_now": "Replace now", "escalated": "Reminders unanswered"}[
+            self.value
+        ]
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,8 @@ class DealFacts:
     step_description: str = ""
     last_commitment_at: datetime | None = None  # when a next step was last booked
     stalled_after_days: int = DEFAULT_STALLED_DAYS
+    escalated_at: datetime | None = None  # the open step went unanswered past its last reminder
+    has_manager: bool = False  # the owner's team has a manager, who gets escalations in the digest
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,19 @@ def flags(facts: DealFacts, now: datetime) -> tuple[Flag, ...]:
                 "or replace the prospect before you lose them.",
             )
         )
+    if facts.escalated_at is not None and facts.step_status is NextStepStatus.UNSCHEDULED:
+        where = (
+            "so it is on your manager's weekly digest"
+            if facts.has_manager
+            else "and with no manager to hand it to, it stays flagged here"
+        )
+        found.append(
+            Flag(
+                FlagKind.ESCALATED,
+                f"They agreed to a next step, it never got a date, and the reminders went unanswered, {where}. "
+                "Book it, log the meeting, or mark the deal lost.",
+            )
+        )
     return tuple(found)
 
 
@@ -287,7 +310,7 @@ def step_state(facts: DealFacts, now: datetime) -> StepState:
 def urgency(facts: DealFacts, found: Sequence[Flag], now: datetime) -> tuple[int, float]:
     """Sort key, most urgent first: overdue, replace now, unscheduled, no next step, booked (soonest first)."""
     state = step_state(facts, now)
-    replace = any(f.kind is FlagKind.REPLACE_NOW for f in found)
+    replace = any(f.kind in (FlagKind.REPLACE_NOW, FlagKind.ESCALATED) for f in found)
     anchor = facts.step_at or facts.step_since or facts.last_meeting_at or facts.created_at
     stamp = anchor.timestamp()
     if state is StepState.OVERDUE:
@@ -345,7 +368,8 @@ def pipeline(facts: Sequence[DealFacts], ratio: ReplacementRatio, now: datetime)
     deals = sorted((signals(f, now) for f in facts), key=lambda s: (s.urgency, s.facts.deal_id))
     total = weighted = Decimal(0)
     priced = 0
-    counts = {"overdue": 0, "unscheduled": 0, "no_step": 0, "booked": 0, "time_sink": 0, "replace_now": 0}
+    counts = {"overdue": 0, "unscheduled": 0, "no_step": 0, "booked": 0}
+    counts.update(dict.fromkeys((k.value for k in FlagKind), 0))
     for s in deals:
         if s.facts.amount is not None:
             priced += 1
@@ -425,6 +449,18 @@ def _facts_rows(session: Session, deal_filter: ColumnElement[bool], stalled_days
             .group_by(NextStep.deal_id)
         ).all()
     )
+    escalated = escalated_steps(session, deal_ids)
+    managed = set(
+        session.scalars(
+            select(Rep.id)
+            .join(SalesTeam, SalesTeam.id == Rep.sales_team_id)
+            .where(
+                Rep.id.in_({deal.owner_rep_id for deal, _ in deals}),
+                SalesTeam.team_id == Rep.team_id,
+                SalesTeam.manager_user_id.is_not(None),
+            )
+        )
+    )
     facts = []
     for deal, account_name in deals:
         step = steps.get(deal.id)
@@ -448,9 +484,33 @@ def _facts_rows(session: Session, deal_filter: ColumnElement[bool], stalled_days
                 step_description=step.description if step else "",
                 last_commitment_at=committed.get(deal.id),
                 stalled_after_days=stalled_days,
+                escalated_at=escalated.get(step.id) if step else None,
+                has_manager=deal.owner_rep_id in managed,
             )
         )
     return facts
+
+
+def escalated_steps(session: Session, deal_ids: Any) -> dict[int, datetime]:
+    """The open unscheduled steps of these deals that the clock escalated, and when (ix_nudges_deal_id).
+
+    Per step, not per deal: a deal escalated once and booked since starts clean with its next step.
+    """
+    return {
+        step_id: at
+        for step_id, at in session.execute(
+            select(Nudge.next_step_id, func.max(Nudge.escalated_at))
+            .join(NextStep, NextStep.id == Nudge.next_step_id)
+            .where(
+                Nudge.deal_id.in_(deal_ids),
+                Nudge.kind == NudgeKind.UNSCHEDULED,
+                Nudge.escalated_at.is_not(None),
+                NextStep.status == NextStepStatus.UNSCHEDULED,
+            )
+            .group_by(Nudge.next_step_id)
+        )
+        if step_id is not None and at is not None
+    }
 
 
 def load_deal_facts(session: Session, team_id: str, deal_id: int) -> DealFacts | None:
