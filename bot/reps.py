@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models import Rep, Workspace
+from models import Base, Rep, Workspace
 
 # Slack timezones change when people travel; refresh at most daily.
 PROFILE_MAX_AGE = timedelta(days=1)
@@ -53,12 +56,19 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def _insert_unless_there(session: Session, model: type[Base], keys: list[str], **values: Any) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: two first requests at once (a rep's first command while
+    the Home tab opens) both go on, instead of one failing on the unique key."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
 def ensure_workspace(session: Session, team_id: str, now: datetime, name: str = "") -> Workspace:
     workspace = session.get(Workspace, team_id)
     if workspace is None:
-        workspace = Workspace(team_id=team_id, name=name, created_at=now)
-        session.add(workspace)
-        session.flush()
+        _insert_unless_there(session, Workspace, ["team_id"], team_id=team_id, name=name, created_at=now)
+        workspace = session.get(Workspace, team_id, populate_existing=True)
+        assert workspace is not None
     return workspace
 
 
@@ -70,11 +80,19 @@ def token_accepted(session: Session, team_id: str, now: datetime, name: str = ""
 
 
 def ensure_rep(session: Session, team_id: str, user_id: str, now: datetime, display_name: str = "") -> Rep:
-    rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+    mine = select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id)
+    rep = session.scalar(mine)
     if rep is None:
-        rep = Rep(team_id=team_id, user_id=user_id, display_name=display_name or user_id, created_at=now)
-        session.add(rep)
-        session.flush()
+        _insert_unless_there(
+            session,
+            Rep,
+            ["team_id", "user_id"],
+            team_id=team_id,
+            user_id=user_id,
+            display_name=display_name or user_id,
+            created_at=now,
+        )
+        rep = session.scalars(mine).one()
     return rep
 
 
