@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.reps import zone
 from bot.vocabulary import AskType, NextStepStatus, Reaction, RepStatus
-from models import Meeting, NextStep, Rep, SalesTeam, Workspace
+from models import Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace
 
 # Follow-through: a booked step's 2-day grace, and how early a meeting on that deal may come
 # and still count as the step having happened (moved forward a day by the prospect).
@@ -185,9 +185,24 @@ def team_members(session: Session, scope: TeamScope) -> list[Rep]:
     return list(session.scalars(select(Rep).where(*where).order_by(Rep.display_name, Rep.id)))
 
 
-def paused_during(rep: Rep, week: Week) -> bool:
-    """A pause that reached into the reported week leaves the rep out of that week's board."""
-    return rep.paused_until is not None and rep.paused_until >= week.monday
+def paused_during(session: Session, team_id: str, rep_ids: list[int], week: Week) -> set[int]:
+    """The reps a pause reached into the reported week for: left out of that week's board.
+
+    From the pause history, so a pause set after the week (a holiday booked on Sunday
+    night) never takes a rep out of the week they worked.
+    """
+    if not rep_ids:
+        return set()
+    return set(
+        session.scalars(  # ix_rep_pauses_rep_id_last_day
+            select(RepPause.rep_id).where(
+                RepPause.team_id == team_id,
+                RepPause.rep_id.in_(rep_ids),
+                RepPause.last_day >= week.monday,
+                RepPause.first_day <= week.sunday,
+            )
+        )
+    )
 
 
 # ---------------------------------------------------------------- the week's numbers
@@ -439,8 +454,9 @@ def compute_board(
 ) -> Board:
     """The board of ``week`` for ``scope``; ``as_of`` is the post's moment (follow-through's window)."""
     members = team_members(session, scope)
-    paused = [rep for rep in members if paused_during(rep, week)]
-    reps = [rep for rep in members if not paused_during(rep, week)]
+    away = paused_during(session, scope.team_id, [rep.id for rep in members], week)
+    paused = [rep for rep in members if rep.id in away]
+    reps = [rep for rep in members if rep.id not in away]
     ids = [rep.id for rep in reps]
     counts = week_counts(session, scope.team_id, ids, week)
     gaps = week_gaps(session, scope.team_id, ids, week)

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import UserFacingError
-from bot.reps import ensure_rep, ensure_workspace
+from bot.reps import ensure_rep, ensure_workspace, zone
 from bot.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus
-from models import Deal, NextStep, Nudge, Rep
+from models import Deal, NextStep, Nudge, Rep, RepPause
 
 MONTHS = {
     m: i
@@ -75,8 +75,23 @@ def pause(session: Session, *, team_id: str, user_id: str, until: date, today: d
     ensure_workspace(session, team_id, now)
     rep = ensure_rep(session, team_id, user_id, now)
     rep.paused_until = until
+    current = _current_pause(session, rep, today)
+    if current is not None:  # a new date for the pause already running
+        current.last_day = until
+    else:
+        session.add(RepPause(team_id=team_id, rep_id=rep.id, first_day=today, last_day=until, created_at=now))
     session.commit()
     return rep
+
+
+def _current_pause(session: Session, rep: Rep, today: date) -> RepPause | None:
+    """The pause running on ``today`` (ix_rep_pauses_rep_id_last_day)."""
+    return session.scalar(
+        select(RepPause)
+        .where(RepPause.rep_id == rep.id, RepPause.last_day >= today, RepPause.first_day <= today)
+        .order_by(RepPause.first_day.desc(), RepPause.id.desc())
+        .limit(1)
+    )
 
 
 def resume(session: Session, *, team_id: str, user_id: str, now: datetime) -> Rep | None:
@@ -86,6 +101,13 @@ def resume(session: Session, *, team_id: str, user_id: str, now: datetime) -> Re
         return None
     rep.paused_until = None
     rep.resumed_at = now
+    today = now.astimezone(zone(rep.timezone)).date()
+    current = _current_pause(session, rep, today)
+    if current is not None:
+        if current.first_day >= today:  # over the same day it began: no day was missed
+            session.delete(current)
+        else:
+            current.last_day = today - timedelta(days=1)
     # The sweep pushed their checks to the pause's end; look again now instead.
     session.execute(
         update(NextStep)

@@ -120,6 +120,22 @@ class Rep(Base):
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
 
 
+class RepPause(Base):
+    """One pause of a rep's nudges, first to last paused day in their zone: the leaderboard
+    leaves a rep out of the weeks a pause reached into, whenever the board is read."""
+
+    __tablename__ = "rep_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index(None, "rep_id", "last_day"),)
+
+
 class Account(Base):
     """A company, shared by the workspace."""
 

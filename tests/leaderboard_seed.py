@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.vocabulary import AskType, NextStepStatus, Reaction
-from models import Account, Deal, Meeting, NextStep, Rep, SalesTeam, Workspace
+from models import Account, Deal, Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # The reported week: Monday 16 to Sunday 22 November 2026; posted Monday 23rd at 09:00 Berlin.
@@ -60,6 +60,18 @@ class Builder:
         )
         self.session.add(rep)
         self.session.flush()
+        if rep.paused_until is not None:  # paused from a week before, as /nextsteps pause records it
+            first_day = min(rep.paused_until, MONDAY.date()) - timedelta(days=7)
+            self.session.add(
+                RepPause(
+                    team_id=self.team_id,
+                    rep_id=rep.id,
+                    first_day=first_day,
+                    last_day=rep.paused_until,
+                    created_at=MONDAY,
+                )
+            )
+            self.session.flush()
         return rep
 
     def deal(self, rep: Rep, name: str | None = None, **fields: object) -> Deal:

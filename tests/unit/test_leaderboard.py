@@ -95,6 +95,62 @@ def test_ask_rate_uses_the_graded_ask_and_withdrawn_meetings_are_hidden(session)
     assert (line.ask_rate, line.booked_rate) == (0.5, 0.25)
 
 
+def test_a_pause_leaves_a_rep_out_of_the_weeks_it_reached_into_only(session):
+    from bot.pauses import pause, resume
+
+    b = Builder(session)
+    monday_early = datetime(2026, 11, 23, 7, tzinfo=ZoneInfo("Europe/Berlin"))  # before the 09:00 post
+    holiday = b.rep("Holiday Hana", timezone="Europe/Berlin")
+    sick = b.rep("Sick Sven", timezone="Europe/Berlin")
+    back = b.rep("Back Ben", timezone="Europe/Berlin")
+    for rep in (holiday, sick, back):
+        b.meetings(rep, 4, 2)
+    # Hana starts her holiday on Monday morning, after the week she worked: she stays on its board.
+    pause(
+        session,
+        team_id="T1",
+        user_id=holiday.user_id,
+        until=date(2026, 12, 4),
+        today=monday_early.date(),
+        now=monday_early,
+    )
+    # Sven was off from Thursday 19 November: out of that week.
+    thursday = datetime(2026, 11, 19, 8, tzinfo=ZoneInfo("Europe/Berlin"))
+    pause(
+        session,
+        team_id="T1",
+        user_id=sick.user_id,
+        until=date(2026, 11, 30),
+        today=thursday.date(),
+        now=thursday,
+    )
+    # Ben paused the week before and came back on Monday 16th, before logging anything.
+    before = datetime(2026, 11, 10, 9, tzinfo=ZoneInfo("Europe/Berlin"))
+    pause(
+        session, team_id="T1", user_id=back.user_id, until=date(2026, 11, 20), today=before.date(), now=before
+    )
+    resume(
+        session,
+        team_id="T1",
+        user_id=back.user_id,
+        now=datetime(2026, 11, 16, 8, tzinfo=ZoneInfo("Europe/Berlin")),
+    )
+
+    board = board_of(b)
+    named = [r.name for r in (*board.ranked, *board.unranked, *board.quiet)]
+    assert "Holiday Hana" in named and "Back Ben" in named and "Sick Sven" not in named
+    assert board.paused == 1
+    # the week before: Ben (paused through Sunday 15th) and nobody else is left out
+    earlier = compute_board(
+        session,
+        b.workspace,
+        default_scope(b.workspace),
+        reported_week(POST_AT - timedelta(days=7), ZoneInfo("Europe/Berlin")),
+        as_of=POST_AT - timedelta(days=7),
+    )
+    assert earlier.paused == 1
+
+
 def test_opted_out_reps_count_in_totals_unnamed_and_paused_reps_are_left_out(session):
     b = Builder(session)
     ana = b.rep("Ana")
