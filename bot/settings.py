@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import ids
-from bot.blocks.settings_modal import TEAM_REPS_SHOWN, SettingsView, TeamView
+from bot.blocks.settings_modal import TEAM_REPS_SHOWN, SettingsView, TeamView, holidays_text
 from bot.errors import FieldErrors
 from bot.reps import ensure_rep
 from bot.view_state import ViewState
@@ -24,6 +24,7 @@ from models import Holiday, Rep, SalesTeam, Workspace
 
 NEW_TEAM = "new"
 MAX_HOLIDAYS = 100
+MAX_HOLIDAYS_TEXT = 3000  # Slack's limit on a text input's initial value
 
 WEEKDAY_VALUES = frozenset("0123456")  # option values of the weekday and working-day pickers
 
@@ -106,7 +107,11 @@ def parse_holidays(text: str | None) -> tuple[list[tuple[date, str]], str | None
         found[day] = name.strip()[:100]
     if len(found) > MAX_HOLIDAYS:
         return [], f"At most {MAX_HOLIDAYS} holidays."
-    return sorted(found.items()), None
+    holidays = sorted(found.items())
+    if len(holidays_text(holidays)) > MAX_HOLIDAYS_TEXT:
+        # the modal shows the list back as written here; Slack refuses a longer initial value
+        return [], f"Shorten the names: the list must fit in {MAX_HOLIDAYS_TEXT:,} characters."
+    return holidays, None
 
 
 def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:

@@ -18,6 +18,11 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 MAX_TEAMS_SHOWN = 14
 
 
+def holidays_text(holidays: list[tuple[date, str]]) -> str:
+    """The holidays as the settings modal shows them, one "YYYY-MM-DD name" a line."""
+    return "\n".join(f"{day.isoformat()} {name}".strip() for day, name in holidays)
+
+
 @dataclass(frozen=True)
 class TeamView:
     id: int
@@ -184,11 +189,7 @@ def settings_modal(view: SettingsView) -> dict[str, Any]:
             {
                 "type": "plain_text_input",
                 "multiline": True,
-                **(
-                    {"initial_value": "\n".join(f"{d.isoformat()} {n}".strip() for d, n in view.holidays)}
-                    if view.holidays
-                    else {}
-                ),
+                **({"initial_value": holidays_text(view.holidays)} if view.holidays else {}),
                 "placeholder": plain("2026-12-25 Christmas Day"),
             },
             optional=True,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.blocks.settings_modal import TEAM_REPS_SHOWN
 from bot.reps import ensure_workspace
 from bot.settings import SettingsForm, TeamForm, apply_settings
-from models import Rep, SalesTeam
+from models import Rep, SalesTeam, Workspace
 
 
 def test_a_team_bigger_than_the_modal_keeps_the_reps_it_did_not_show(session, now):
@@ -51,3 +51,45 @@ def test_a_team_bigger_than_the_modal_keeps_the_reps_it_did_not_show(session, no
     members = set(session.scalars(select(Rep.user_id).where(Rep.sales_team_id == team.id)))
     assert "U007" not in members
     assert len(members) == 119 and {f"U{n:03d}" for n in range(100, 120)} <= members
+
+
+def test_holidays_that_would_not_fit_back_in_the_modal_are_refused_with_the_reason(session, now):
+    from datetime import date, timedelta
+
+    from slack_sdk.models.views import View
+
+    from bot.blocks.settings_modal import settings_modal
+    from bot.settings import MAX_HOLIDAYS_TEXT, parse_holidays, settings_view
+
+    days = [date(2027, 1, 1) + timedelta(days=n) for n in range(100)]
+    # typed in the compact form Python also reads (20270101), every line grows by two characters
+    typed = "\n".join(f"{d:%Y%m%d} {'Company offsite day':.19}" for d in days)
+    assert len(typed) <= MAX_HOLIDAYS_TEXT  # Slack accepted what was typed
+    holidays, error = parse_holidays(typed)
+    assert holidays == [] and error == "Shorten the names: the list must fit in 3,000 characters."
+
+    fitting, error = parse_holidays("\n".join(f"{d:%Y-%m-%d} Offsite" for d in days))
+    assert error is None and len(fitting) == 100
+    ensure_workspace(session, "T1", now)
+    form = SettingsForm(
+        timezone="Europe/Berlin",
+        channel=None,
+        weekday=0,
+        post_time=time(9),
+        min_meetings=3,
+        work_start=time(9),
+        work_end=time(18),
+        work_days=[0, 1, 2, 3, 4],
+        holidays=fitting,
+        first_nudge_hours=2,
+        nudge_every_days=2,
+        max_nudges=3,
+        overdue_hours=2,
+        stalled_days=14,
+        teams=[],
+    )
+    apply_settings(session, "T1", form, "UADMIN", now)
+    view = settings_modal(settings_view(session, session.get(Workspace, "T1")))
+    View(**view).to_dict()  # Slack's limits, the initial value's 3,000 characters among them
+    (field,) = [b for b in view["blocks"] if b.get("block_id") == "setting_holidays"]
+    assert field["element"]["initial_value"].splitlines()[0] == "2027-01-01 Offsite"
