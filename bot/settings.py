@@ -265,11 +265,13 @@ def set_opt_out(session: Session, team_id: str, user_id: str, now: datetime, opt
     return rep.leaderboard_opt_out
 
 
-def settings_view(session: Session, workspace: Workspace) -> SettingsView:
-    """What the modal shows: the stored settings and teams."""
-    teams = session.scalars(
-        select(SalesTeam).where(SalesTeam.team_id == workspace.team_id).order_by(SalesTeam.name)
-    ).all()
+def settings_view(session: Session, workspace: Workspace, first: str = "") -> SettingsView:
+    """What the modal shows: the stored settings and teams, by name, those matching ``first`` first."""
+    wanted = " ".join(first.split()).casefold()
+    teams = sorted(
+        session.scalars(select(SalesTeam).where(SalesTeam.team_id == workspace.team_id)),
+        key=lambda t: (not (wanted and wanted in t.name.casefold()), t.name.casefold(), t.id),
+    )
     members: dict[int, list[str]] = {t.id: [] for t in teams}
     for user_id, team in session.execute(
         select(Rep.user_id, Rep.sales_team_id)

@@ -52,7 +52,7 @@ def nextsteps(ack: Ack, body: dict, client: WebClient, respond: Respond, context
     team_id, user_id = context["team_id"], body["user_id"]
     weekly.welcome_on_first_use(client, deps, team_id, user_id)
     if sub == "settings":
-        weekly.settings_command(ack, body, client, context)
+        weekly.settings_command(ack, body, client, context, " ".join(words[1:]))
         return
     if sub == "privacy":
         weekly.privacy_command(ack, body, context, words[1:])

@@ -88,8 +88,8 @@ def _admin_profile(client: WebClient, deps: Deps, team_id: str, user_id: str) ->
         return profile, is_admin(profile, workspace)
 
 
-def settings_command(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    """Admins get the settings modal; anyone else a polite refusal."""
+def settings_command(ack: Ack, body: dict, client: WebClient, context: dict, first: str = "") -> None:
+    """Admins get the settings modal (the teams named like ``first`` first); anyone else a polite refusal."""
     deps: Deps = context["deps"]
     team_id, user_id = context["team_id"], body["user_id"]
     _, admin = _admin_profile(client, deps, team_id, user_id)
@@ -99,7 +99,7 @@ def settings_command(ack: Ack, body: dict, client: WebClient, context: dict) -> 
     with deps.session() as session:
         workspace = session.get(Workspace, team_id)
         assert workspace is not None
-        view = settings_modal(settings_view(session, workspace))
+        view = settings_modal(settings_view(session, workspace, first))
     ack()
     client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -36,9 +36,10 @@ COMMANDS = (
         "again to opt back in.",
     ),
     (
-        "/nextsteps settings",
+        "/nextsteps settings [team name]",
         "For admins: timezone, the leaderboard's channel and schedule, who gets ranked, working hours "
-        "and days, holidays, nudge timings, and teams (manager, reps, channel).",
+        "and days, holidays, nudge timings, and teams (manager, reps, channel); a team name puts "
+        "that team first.",
     ),
     ("/nextsteps help", "This list."),
 )

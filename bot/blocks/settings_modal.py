@@ -8,13 +8,14 @@ from datetime import date, time
 from typing import Any
 
 from bot import ids
-from bot.blocks.common import Block, header, plain, section, user_text
+from bot.blocks.common import Block, context, header, plain, section, user_text
 
 # A multi_users_select shows at most 100 people; saving leaves the rest of a bigger team as it is.
 TEAM_REPS_SHOWN = 100
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# 18 blocks for the workspace, 5 per team: 14 teams and a new one stay within a modal's 100.
+# 18 blocks for the workspace, a note when teams are left out, 5 per team: 14 teams and a new
+# one stay within a modal's 100.
 MAX_TEAMS_SHOWN = 14
 
 
@@ -219,6 +220,13 @@ def settings_modal(view: SettingsView) -> dict[str, Any]:
         ),
         header("Teams"),
     ]
+    if len(view.teams) > MAX_TEAMS_SHOWN:
+        blocks.append(
+            context(
+                f"Showing {MAX_TEAMS_SHOWN} of {len(view.teams)} teams. To edit another, type "
+                "`/nextsteps settings <team name>`: the teams matching it come first."
+            )
+        )
     keys = team_keys(view.teams)
     for team in view.teams[:MAX_TEAMS_SHOWN]:
         blocks += _team_blocks(str(team.id), team)

@@ -152,3 +152,43 @@ def test_help_explains_every_command(fake, running, maria):
         "/nextsteps resume",
     ):
         assert command in text
+
+
+def test_a_workspace_with_more_teams_than_the_modal_holds_reaches_each_by_name(fake, running, person):
+    from datetime import UTC, datetime
+
+    from bot.blocks.settings_modal import MAX_TEAMS_SHOWN
+    from bot.reps import ensure_workspace
+
+    fake.add_user(TEAM, "UADA", "ada", real_name="Ada Admin", tz="Europe/Paris", is_admin=True)
+    names = [f"Region {n:02d}" for n in range(1, 17)]  # 16 teams; the modal holds 14
+    with Session(running.engine) as session:
+        ensure_workspace(session, TEAM, datetime.now(UTC))
+        session.add_all(SalesTeam(team_id=TEAM, name=n, created_at=datetime.now(UTC)) for n in names)
+        session.commit()
+    ada = person("UADA")
+
+    def team_names(view) -> list[str]:
+        return [
+            b["element"].get("initial_value")
+            for b in view["blocks"]
+            if b.get("block_id", "").startswith(ids.TEAM_NAME) and b["element"].get("initial_value")
+        ]
+
+    assert ada.slash("/nextsteps", "settings").status == 200
+    view = fake.wait_until(lambda: ada.view)
+    assert team_names(view) == names[:MAX_TEAMS_SHOWN] and len(view["blocks"]) <= 100
+    notes = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert any(
+        n.startswith("Showing 14 of 16 teams. To edit another, type `/nextsteps settings <team name>`")
+        for n in notes
+    )
+    ada.close()
+
+    assert ada.slash("/nextsteps", "settings region 16").status == 200
+    view = fake.wait_until(lambda: ada.view)
+    assert team_names(view)[0] == "Region 16" and len(view["blocks"]) <= 100
+    ada.submit()  # saving keeps every team, shown or not
+    fake.wait_until(lambda: ada.view is None)
+    with Session(running.engine) as session:
+        assert sorted(session.scalars(select(SalesTeam.name))) == names
