@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot import ids
 from bot.accounts import AccountChoice
 from bot.blocks.booked_it_modal import booked_it_modal
+from bot.blocks.coaching_dm import WITHDRAWN_NOTE, withdrawn_in_place
 from bot.blocks.common import button, section, user_text
 from bot.blocks.deal_history import history_modal
 from bot.blocks.deal_modals import deal_lost_modal, edit_deal_modal, edit_meeting_modal, reassign_modal
@@ -287,9 +288,16 @@ def withdraw_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: d
     except UserFacingError as error:
         _tell(client, body, str(error))
         return
-    _tell(
-        client, body, "Withdrawn. It stays in the deal's history, marked withdrawn, and counts in no metric."
-    )
+    _tell(client, body, WITHDRAWN_NOTE)
+    message, container = body.get("message"), body.get("container") or {}
+    if isinstance(message, dict) and container.get("type") == "message" and message.get("blocks"):
+        # the coaching DM it came from loses its Edit/Withdraw buttons and says what was done
+        client.chat_update(
+            channel=container["channel_id"],
+            ts=container["message_ts"],
+            text=str(message.get("text") or WITHDRAWN_NOTE),
+            blocks=withdrawn_in_place(message["blocks"]),
+        )
     publish_home(client, deps, team_id=team_id, user_id=user_id)
 
 

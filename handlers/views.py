@@ -131,6 +131,7 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
     # The reminders about this step say it is booked, and lose their buttons.
     refresh_nudge_messages(client, deps, team_id=team_id, messages=reminders)
+    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
 
 
 def _message_of(meta: dict[str, Any]) -> list[tuple[str, str]]:
@@ -174,6 +175,7 @@ def _booked_from_nudge(
         return
     ack()
     refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *_message_of(meta)])
+    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
 
 
 @guarded
@@ -216,6 +218,7 @@ def mark_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         return
     ack()
     refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *_message_of(meta)])
+    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
     if not done.repeat:
         _offer_replacement(client, deps, team_id=team_id, user_id=user_id, done=done)
 

@@ -17,6 +17,14 @@ from bot.blocks.common import (
 )
 from bot.coaching import Coaching, Outcome
 
+EDIT_BLOCK_ID = "coaching_edit"
+WITHDRAWN_NOTE = "Withdrawn. It stays in the deal's history, marked withdrawn, and counts in no metric."
+
+
+def withdrawn_in_place(blocks: list[Block]) -> list[Block]:
+    """The coaching DM once its meeting is withdrawn: the note where "Edit it / Withdraw it" were."""
+    return [context(WITHDRAWN_NOTE) if b.get("block_id") == EDIT_BLOCK_ID else b for b in blocks]
+
 
 def edit_meeting_buttons(meeting_id: int) -> Block:
     """ "Edit it" / "Withdraw it" for the rep's last meeting (allowed within 7 days of logging it)."""
@@ -31,7 +39,7 @@ def edit_meeting_buttons(meeting_id: int) -> Block:
         "deny": {"type": "plain_text", "text": "Keep it"},
     }
     return actions(
-        [button("Edit it", ids.EDIT_MEETING, value=str(meeting_id)), withdraw], block_id="coaching_edit"
+        [button("Edit it", ids.EDIT_MEETING, value=str(meeting_id)), withdraw], block_id=EDIT_BLOCK_ID
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot import ids
 from bot.blocks.meeting_modal import deal_block_id
 from bot.reps import ensure_workspace
-from bot.sandbox.render import render_message
+from bot.sandbox.render import render_message, render_view
 from bot.vocabulary import AskType, NextStepStatus, Reaction
 from models import Account, Deal, Meeting, NextStep, Rep
 
@@ -246,6 +246,9 @@ def test_unscheduled_step_is_booked_from_the_coaching_dm(fake, running, maria):
     with Session(running.engine) as session:
         step = session.scalars(select(NextStep)).one()
         assert step.status == NextStepStatus.BOOKED and step.scheduled_at == at
+    # the Home tab follows: the step is booked there too
+    fake.wait_until(lambda: maria.home and "0 not scheduled" in render_view(maria.home).replace("*", ""))
+    assert "1 booked" in render_view(maria.home).replace("*", "")
 
 
 def test_declined_prompts_a_replacement_deal(fake, running, maria):

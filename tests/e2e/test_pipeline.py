@@ -135,6 +135,11 @@ def test_withdrawing_from_the_coaching_dm_keeps_the_meeting_in_history_only(fake
     )
     maria.click(ids.WITHDRAW_MEETING, in_message=dm)
     fake.wait_until(lambda: any("Withdrawn." in e.get("text", "") for e in maria.ephemerals()))
+    # the coaching DM says so in place, without its Edit/Withdraw buttons
+    updated = fake.wait_until(
+        lambda: (m := fake.message(dm["channel"], dm["ts"])) and "Withdrawn." in render_message(m) and m
+    )
+    assert "Withdraw it" not in render_message(updated) and "Edit it" not in render_message(updated)
     with Session(running.engine) as session:
         (meeting,) = session.query(Meeting).all()
         assert meeting.withdrawn_at is not None
