@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -14,9 +15,9 @@ from bot.sandbox.render import render_message, render_view
 from bot.sandbox.user import SlackUser
 from bot.vocabulary import Reaction
 from handlers.pipeline import DEAL_REFUSED, TEAM_EXPORT_REFUSED
-from models import Meeting, SalesTeam
+from models import Deal, Meeting, NextStep, Rep, SalesTeam
 from tests import pipeline_seed as seed
-from tests.e2e.conftest import SECRET
+from tests.e2e.conftest import SECRET, TEAM
 from tests.e2e.test_meeting_flow import submit_with
 from tests.e2e.test_oauth import install
 
@@ -266,3 +267,66 @@ def test_a_user_of_workspace_b_naming_a_deal_of_workspace_a_is_refused(fake, eng
         fake.wait_idle(quiet=0.2)
         server.stop()
     assert_everything_sent_is_valid(fake)
+
+
+def _deal_menu(user: SlackUser, fake, choice: str, deal_id: int) -> None:
+    home = fake.wait_until(lambda: user.home)
+    user.click(ids.HOME_DEAL_MENU, in_view=home, value=f"{choice}:{deal_id}")
+
+
+def test_the_owner_edits_the_deal_then_marks_it_lost_from_the_home_tab(fake, running, maria):
+    assert submit_with(maria, fake) == {}
+    fake.wait_until(lambda: maria.home and "Umbrella" in _text(maria.home))
+    with Session(running.engine) as session:
+        (deal,) = session.query(Deal).all()
+
+    _deal_menu(maria, fake, "edit", deal.id)
+    fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.EDIT_DEAL_MODAL)
+    maria.fill(ids.DEAL_AMOUNT, "about 20k")
+    maria.submit()
+    assert ids.DEAL_AMOUNT in maria.errors  # next to the field; nothing saved
+    maria.fill(ids.DEAL_AMOUNT, "25,000")
+    maria.fill(ids.DEAL_STAGE, "Proposal")
+    assert maria.submit().status == 200 and maria.errors == {}
+    fake.wait_until(lambda: "25,000 · Proposal" in _text(maria.home))
+
+    _deal_menu(maria, fake, "lost", deal.id)
+    fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.DEAL_LOST_MODAL)
+    maria.submit()
+    assert ids.LOST_REASON in maria.errors
+    maria.fill(ids.LOST_REASON, "competitor")
+    assert maria.submit().status == 200 and maria.errors == {}
+    fake.wait_until(lambda: "0 open deals" in _text(maria.home))
+    with Session(running.engine) as session:
+        deal = session.get(Deal, deal.id)
+        assert (deal.status, deal.lost_reason, deal.amount) == ("lost", "competitor", Decimal("25000.00"))
+        assert all(s.status == "cancelled" for s in session.query(NextStep).filter_by(deal_id=deal.id))
+
+
+def test_an_admin_reassigns_a_deal_from_its_history_and_a_rep_cannot(fake, running, maria, person):
+    assert submit_with(maria, fake) == {}
+    fake.add_user(TEAM, "UADA", "ada", real_name="Ada Admin", tz="Europe/Paris", is_admin=True)
+    fake.add_user(TEAM, "U3", "sam", real_name="Sam Park", tz="Europe/Berlin")
+    with Session(running.engine) as session:
+        (deal,) = session.query(Deal).all()
+
+    sam = person("U3")  # not an admin, not Maria's manager: the button is refused
+    _forged_click(sam, ids.REASSIGN_DEAL, str(deal.id))
+    fake.wait_until(
+        lambda: any("Only the rep's manager or an admin" in e.get("text", "") for e in sam.ephemerals())
+    )
+
+    ada = person("UADA")
+    assert ada.slash("/nextsteps", "deal Umbrella").status == 200
+    history = fake.wait_until(
+        lambda: ada.view if ada.view and ada.view["callback_id"] == ids.DEAL_HISTORY_MODAL else None
+    )
+    ada.click(ids.REASSIGN_DEAL, in_view=history)
+    fake.wait_until(lambda: ada.view and ada.view["callback_id"] == ids.REASSIGN_MODAL)
+    ada.fill(ids.REASSIGN_TO, "U3")
+    assert ada.submit().status == 200 and ada.errors == {}
+    with Session(running.engine) as session:
+        owner = session.get(Rep, session.get(Deal, deal.id).owner_rep_id)
+        assert owner.user_id == "U3"  # stored before the modal closed
+        step = session.query(NextStep).filter_by(deal_id=deal.id).one()
+        assert session.get(Rep, step.rep_id).user_id == "U3"  # the open step moves with the deal
