@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -274,61 +274,76 @@ def _topic(text: str) -> str | None:
     return None
 
 
-def stronger_ask(text: str, kind: MeetingKind | None, graded: AskType) -> str:
-    """A stronger, scheduled version of the rep's ask, fitted to the kind of meeting."""
+def _day_after(held_on: date | None, working_days: int, fallback: str) -> str:
+    """The weekday ``working_days`` working days (Mon–Fri) after the meeting: a day close enough
+    to keep the momentum and far enough to prepare. Without the meeting's date, ``fallback``."""
+    if held_on is None:
+        return fallback
+    day, left = held_on, working_days
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return _WEEKDAYS[day.weekday()]
+
+
+def stronger_ask(text: str, kind: MeetingKind | None, graded: AskType, held_on: date | None = None) -> str:
+    """A stronger, scheduled version of the rep's ask, fitted to the kind of meeting.
+
+    The suggested day follows the meeting's (local) date, so a Thursday meeting never hears
+    "Thursday" for a week later.
+    """
     topic = _topic(text or "")
     if kind is MeetingKind.PROPOSAL:
         return STRONG_EXAMPLE
     if kind is MeetingKind.NEGOTIATION:
         return (
-            "Can we put 30 minutes on the calendar for Friday at 11am to sign it, "
+            f"Can we put 30 minutes on the calendar for {_day_after(held_on, 2, 'Friday')} at 11am to sign it, "
             "with you and whoever signs on your side? I'll send the invite now."
         )
     if kind is MeetingKind.DISCOVERY:
         return (
-            "Can we book a demo for Thursday at 10am with you and the people who will make "
-            "the decision? Who should I put on the invite?"
+            f"Can we book a demo for {_day_after(held_on, 3, 'Thursday')} at 10am with you and the people who "
+            "will make the decision? Who should I put on the invite?"
         )
     if kind is MeetingKind.DEMO:
         purpose = topic if topic and topic != "walk through the demo" else "go through the proposal"
         return (
-            f"Can we book a working session for Tuesday at 2pm to {purpose} "
+            f"Can we book a working session for {_day_after(held_on, 3, 'Tuesday')} at 2pm to {purpose} "
             "with you and whoever signs off? Who else should be in the room?"
         )
+    day = _day_after(held_on, 2, "Tuesday")
     if graded is AskType.SPECIFIC_ACTION and topic:
         # A dated action is good; going through it together is better: you hear the reaction.
         return (
-            f"Rather than just sending it: can we {topic} together on a call on Tuesday at 10am? "
+            f"Rather than just sending it: can we {topic} together on a call on {day} at 10am? "
             "I'll send the invite now."
         )
     purpose = topic or "agree on the next step together"
-    return (
-        f"Can we put 30 minutes on the calendar for Tuesday at 10am to {purpose}? I'll send the invite now."
-    )
+    return f"Can we put 30 minutes on the calendar for {day} at 10am to {purpose}? I'll send the invite now."
 
 
-def smaller_step(kind: MeetingKind | None) -> str:
+def smaller_step(kind: MeetingKind | None, held_on: date | None = None) -> str:
     """A smaller step that is still on the calendar, for a hesitant prospect."""
+    day = _day_after(held_on, 2, "Thursday")
     if kind is MeetingKind.DISCOVERY:
         return (
-            "Could we do a 20-minute call on Thursday at 10am, with one more person from your side, "
+            f"Could we do a 20-minute call on {day} at 10am, with one more person from your side, "
             "to see whether a demo is worth your time?"
         )
     if kind is MeetingKind.DEMO:
-        return "Could we do a 20-minute call on Thursday at 10am to go through the questions you still have?"
+        return f"Could we do a 20-minute call on {day} at 10am to go through the questions you still have?"
     if kind is MeetingKind.PROPOSAL:
         return (
-            "Could we do a 20-minute call on Thursday at 10am to go through the parts of the proposal "
+            f"Could we do a 20-minute call on {day} at 10am to go through the parts of the proposal "
             "that give you pause?"
         )
     if kind is MeetingKind.NEGOTIATION:
         return (
-            "Could we do a 15-minute call on Thursday at 10am with whoever needs to approve it, "
+            f"Could we do a 15-minute call on {day} at 10am with whoever needs to approve it, "
             "so I hear the concern first-hand?"
         )
-    return (
-        "Could we do a 15-minute call on Thursday at 10am, so I can answer what you need before you decide?"
-    )
+    return f"Could we do a 15-minute call on {day} at 10am, so I can answer what you need before you decide?"
 
 
 # ---------------------------------------------------------------------------
@@ -507,6 +522,7 @@ class CoachingInput:
     replacement_accounts: tuple[tuple[int, str], ...] = ()
     territory: str | None = None
     streak: int = 0  # consecutive booked meetings, this one included
+    held_on: date | None = None  # the meeting's date in the rep's zone: suggested days follow it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -679,7 +695,7 @@ def coach(inp: CoachingInput) -> Coaching:
     weak = not grade.graded.is_scheduled
     strong: str | None = None
     if weak or outcome is Outcome.UNSCHEDULED:
-        strong = stronger_ask(ask, inp.kind, grade.graded)
+        strong = stronger_ask(ask, inp.kind, grade.graded, inp.held_on)
 
     when_text: str | None = None
     links: CalendarLinks | None = None
@@ -700,7 +716,7 @@ def coach(inp: CoachingInput) -> Coaching:
         ask_text=ask,
         ask_lines=_ask_lines(ask, grade, strong) if weak else (),
         stronger_ask=strong,
-        smaller_step=smaller_step(inp.kind) if outcome is Outcome.HESITANT else None,
+        smaller_step=smaller_step(inp.kind, inp.held_on) if outcome is Outcome.HESITANT else None,
         next_step_description=description,
         when_text=when_text,
         calendar=links,

@@ -154,6 +154,7 @@ def send_coaching(
             deal_id=deal.id,
             replacement_accounts=replacements,
             territory=account.territory,
+            held_on=meeting.held_at.astimezone(zone(rep.timezone)).date(),
             streak=rep.streak,
         )
     text, blocks = coaching_message(coach(inp), meeting_id=logged.meeting_id)

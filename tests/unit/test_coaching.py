@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -271,6 +271,25 @@ def test_does_not_name_a_date(text: str) -> None:
 
 def test_stronger_ask_for_a_proposal_is_the_articles_ask() -> None:
     assert stronger_ask("I'll call you in a few weeks", MeetingKind.PROPOSAL, OE) == STRONG_EXAMPLE
+
+
+@pytest.mark.parametrize(
+    ("held_on", "short", "longer"),
+    [
+        (date(2026, 11, 23), "Wednesday", "Thursday"),  # Monday
+        (date(2026, 11, 26), "Monday", "Tuesday"),  # Thursday: never "Thursday" for a week later
+        (date(2026, 11, 27), "Tuesday", "Wednesday"),  # Friday: over the weekend
+        (date(2026, 11, 29), "Tuesday", "Wednesday"),  # Sunday
+    ],
+)
+def test_the_suggested_day_follows_the_meetings_day(held_on: date, short: str, longer: str) -> None:
+    assert f"on the calendar for {short} at 10am" in stronger_ask("I'll touch base", None, OE, held_on)
+    assert f"a demo for {longer} at 10am" in stronger_ask(
+        "I'll touch base", MeetingKind.DISCOVERY, OE, held_on
+    )
+    assert f"a 15-minute call on {short} at 10am" in smaller_step(None, held_on)
+    same_day = held_on.strftime("%A")
+    assert same_day not in stronger_ask("I'll touch base", MeetingKind.NEGOTIATION, OE, held_on)
 
 
 @pytest.mark.parametrize(
