@@ -54,7 +54,7 @@ def owned_deal(session: Session, team_id: str, user_id: str, deal_id: int) -> De
     return deal
 
 
-def _close_steps_and_nudges(
+def close_steps_and_nudges(
     session: Session, deal: Deal, answer: NudgeAnswer | None, now: datetime
 ) -> list[Message]:
     """Cancel the deal's open next steps; answer its open reminders (so their DMs read as done)."""
@@ -98,7 +98,7 @@ def close_deal(
     deal.status = DealStatus.WON if won else DealStatus.LOST
     deal.lost_reason = None if won else reason
     deal.closed_at = now
-    messages = _close_steps_and_nudges(session, deal, None if won else NudgeAnswer.LOST, now)
+    messages = close_steps_and_nudges(session, deal, None if won else NudgeAnswer.LOST, now)
     session.commit()
     return messages
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.nudge_dm import NudgeItem, nudge_message
 from bot.coaching import format_when
+from bot.deal_edits import close_steps_and_nudges
 from bot.errors import NotAllowed, UserFacingError
 from bot.meetings import book_next_step
 from bot.nudges import SNOOZE_CHOICES, snooze_until
@@ -320,33 +321,11 @@ def mark_lost(
         session.rollback()
         raise UserFacingError("That deal is already won, so it can't be marked lost.")
     if deal.status == DealStatus.OPEN:
-        deal.status = DealStatus.LOST
-        deal.lost_reason = reason
-        deal.closed_at = now
-    deal.stall_check_at = None
-    steps = session.scalars(
-        select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
-    ).all()
-    for open_step in steps:
-        open_step.status = NextStepStatus.CANCELLED
-        open_step.status_changed_at = now
-        open_step.nudge_check_at = None
-    step_ids = select(NextStep.id).where(NextStep.deal_id == deal.id).scalar_subquery()
-    answered: list[Nudge] = [nudge]
-    for other in session.scalars(
-        select(Nudge).where(
-            Nudge.team_id == team_id,
-            (Nudge.deal_id == deal.id) | Nudge.next_step_id.in_(step_ids),
-            Nudge.answer.is_(None),
-        )
-    ):
-        if other.sent_at is None:
-            if other.gave_up_at is None:  # claimed, not yet sent: no longer needed
-                other.gave_up_at, other.last_error = now, "deal lost before delivery"
-            continue
-        _answer(other, NudgeAnswer.LOST, now)
-        answered.append(other)
-    result = Answered(nudge.id, NudgeAnswer.LOST, False, _messages(answered), deal.id)
+        deal.status, deal.lost_reason, deal.closed_at = DealStatus.LOST, reason, now
+    # the same closing as "Mark lost" from the Home tab: open steps cancelled, reminders answered
+    others = close_steps_and_nudges(session, deal, NudgeAnswer.LOST, now)
+    messages = tuple(sorted({*_messages([nudge]), *others}))
+    result = Answered(nudge.id, NudgeAnswer.LOST, False, messages, deal.id)
     _commit(session)
     return result
 
