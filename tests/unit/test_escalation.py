@@ -51,6 +51,15 @@ def _escalated_step(session: Session, rep: Rep, account: str, now) -> tuple[Deal
     return deal, step
 
 
+def _managed_rep(session: Session, now) -> Rep:
+    """Maria, in the East team that UMGR manages."""
+    team = SalesTeam(team_id="T1", name="East", manager_user_id="UMGR", created_at=now - 30 * DAY)
+    seed.workspace(session, "T1", now)
+    session.add(team)
+    session.flush()
+    return seed.rep(session, "T1", "U1", now, "Maria", sales_team_id=team.id)
+
+
 def _home_text(session: Session, rep: Rep, now) -> str:
     view = home_view(load_pipeline(session, rep.team_id, rep, now), now, zone("UTC"))
     View(**view).to_dict()  # valid for Slack
@@ -74,11 +83,7 @@ def test_a_rep_without_a_manager_keeps_the_escalated_step_flagged_in_app_home(se
 
 
 def test_with_a_manager_the_flag_says_where_it_went_and_the_digest_lists_it(session, now):
-    team = SalesTeam(team_id="T1", name="East", manager_user_id="UMGR", created_at=now - 30 * DAY)
-    seed.workspace(session, "T1", now)
-    session.add(team)
-    session.flush()
-    maria = seed.rep(session, "T1", "U1", now, "Maria", sales_team_id=team.id)
+    maria = _managed_rep(session, now)
     _escalated_step(session, maria, "Acme", now)
     assert "so it is on your manager's weekly digest" in _home_text(session, maria, now)
     digest = build_digest(session, session.get(Workspace, "T1"), "UMGR", now)
@@ -89,11 +94,7 @@ def test_with_a_manager_the_flag_says_where_it_went_and_the_digest_lists_it(sess
 
 
 def test_a_step_booked_after_its_escalation_clears_it_and_the_next_step_starts_clean(session, now):
-    team = SalesTeam(team_id="T1", name="East", manager_user_id="UMGR", created_at=now - 30 * DAY)
-    seed.workspace(session, "T1", now)
-    session.add(team)
-    session.flush()
-    maria = seed.rep(session, "T1", "U1", now, "Maria", sales_team_id=team.id)
+    maria = _managed_rep(session, now)
     deal, step = _escalated_step(session, maria, "Acme", now)
     assert escalated_steps(session, [deal.id]) == {step.id: now - DAY}
 

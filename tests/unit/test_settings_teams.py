@@ -12,6 +12,28 @@ from bot.settings import SettingsForm, TeamForm, apply_settings
 from models import Rep, SalesTeam, Workspace
 
 
+def _form(**changes) -> SettingsForm:
+    """The settings modal's defaults, as saved, with ``changes``."""
+    values = dict(
+        timezone="Europe/Berlin",
+        channel=None,
+        weekday=0,
+        post_time=time(9),
+        min_meetings=3,
+        work_start=time(9),
+        work_end=time(18),
+        work_days=[0, 1, 2, 3, 4],
+        holidays=[],
+        first_nudge_hours=2,
+        nudge_every_days=2,
+        max_nudges=3,
+        overdue_hours=2,
+        stalled_days=14,
+        teams=[],
+    )
+    return SettingsForm(**(values | changes))
+
+
 def test_a_team_bigger_than_the_modal_keeps_the_reps_it_did_not_show(session, now):
     ensure_workspace(session, "T1", now)
     team = SalesTeam(team_id="T1", name="Field", created_at=now)
@@ -30,23 +52,7 @@ def test_a_team_bigger_than_the_modal_keeps_the_reps_it_did_not_show(session, no
     session.commit()
     shown = [f"U{n:03d}" for n in range(TEAM_REPS_SHOWN)]
     kept = [u for u in shown if u != "U007"]  # the admin took one rep out of the 100 shown
-    form = SettingsForm(
-        timezone="Europe/Berlin",
-        channel=None,
-        weekday=0,
-        post_time=time(9),
-        min_meetings=3,
-        work_start=time(9),
-        work_end=time(18),
-        work_days=[0, 1, 2, 3, 4],
-        holidays=[],
-        first_nudge_hours=2,
-        nudge_every_days=2,
-        max_nudges=3,
-        overdue_hours=2,
-        stalled_days=14,
-        teams=[TeamForm(key=str(team.id), name="Field", manager=None, reps=kept, channel=None)],
-    )
+    form = _form(teams=[TeamForm(key=str(team.id), name="Field", manager=None, reps=kept, channel=None)])
     apply_settings(session, "T1", form, "UADMIN", now)
     members = set(session.scalars(select(Rep.user_id).where(Rep.sales_team_id == team.id)))
     assert "U007" not in members
@@ -71,23 +77,7 @@ def test_holidays_that_would_not_fit_back_in_the_modal_are_refused_with_the_reas
     fitting, error = parse_holidays("\n".join(f"{d:%Y-%m-%d} Offsite" for d in days))
     assert error is None and len(fitting) == 100
     ensure_workspace(session, "T1", now)
-    form = SettingsForm(
-        timezone="Europe/Berlin",
-        channel=None,
-        weekday=0,
-        post_time=time(9),
-        min_meetings=3,
-        work_start=time(9),
-        work_end=time(18),
-        work_days=[0, 1, 2, 3, 4],
-        holidays=fitting,
-        first_nudge_hours=2,
-        nudge_every_days=2,
-        max_nudges=3,
-        overdue_hours=2,
-        stalled_days=14,
-        teams=[],
-    )
+    form = _form(holidays=fitting)
     apply_settings(session, "T1", form, "UADMIN", now)
     view = settings_modal(settings_view(session, session.get(Workspace, "T1")))
     View(**view).to_dict()  # Slack's limits, the initial value's 3,000 characters among them
