@@ -170,7 +170,9 @@ def scope_of_user(session: Session, workspace: Workspace, user_id: str) -> TeamS
     return default_scope(workspace)
 
 
-_has_logged = exists().where(Meeting.rep_id == Rep.id)
+# Correlated on team and rep, so it is one probe of ix_meetings_team_id_rep_id_held_at per rep;
+# on rep_id alone PostgreSQL scanned the whole history (12.8 s with 1M meetings).
+_has_logged = exists().where(Meeting.team_id == Rep.team_id, Meeting.rep_id == Rep.id)
 
 
 def team_members(session: Session, scope: TeamScope) -> list[Rep]:
@@ -226,7 +228,7 @@ def week_counts(session: Session, team_id: str, rep_ids: Sequence[int], week: We
     rows = session.execute(
         select(
             Meeting.rep_id,
-            func.count(Meeting.id),
+            func.count(),  # not Meeting.id: the index has no id, and the scan stays index-only
             func.sum(case((Meeting.graded_ask_type.in_(SCHEDULED_ASKS), 1), else_=0)),
             func.sum(case((Meeting.reaction == Reaction.BOOKED.value, 1), else_=0)),
         )
@@ -549,7 +551,7 @@ def chart_history(session: Session, team_id: str, rep_ids: Sequence[int], week: 
         rows = session.execute(
             select(
                 bucket.label("bucket"),
-                func.count(Meeting.id),
+                func.count(),  # not Meeting.id: the index has no id, and the scan stays index-only
                 func.sum(case((Meeting.reaction == Reaction.BOOKED.value, 1), else_=0)),
             )
             .where(
