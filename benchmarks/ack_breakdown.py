@@ -130,7 +130,7 @@ def hooked(rec: Recorder, profiler: cProfile.Profile | None = None) -> Iterator[
     saved = [
         (payloads, "problem", payloads.problem),
         (SignatureVerifier, "is_valid", SignatureVerifier.is_valid),
-        (views_module, "_metadata", views_module._metadata),
+        (views_module, "view_metadata", views_module.view_metadata),
         (views_module, "log_meeting", views_module.log_meeting),
         (WebClient, "views_open", WebClient.views_open),
         (commands_module, "refresh_profile", commands_module.refresh_profile),
@@ -139,7 +139,7 @@ def hooked(rec: Recorder, profiler: cProfile.Profile | None = None) -> Iterator[
     commands_module.refresh_profile = rec.timed("profile refresh", commands_module.refresh_profile)
     payloads.problem = rec.timed("payload shape check", payloads.problem)  # type: ignore[assignment]
     SignatureVerifier.is_valid = rec.timed("signature check", SignatureVerifier.is_valid)  # type: ignore[method-assign]
-    views_module._metadata = rec.timed("listener start", views_module._metadata)  # type: ignore[assignment]
+    views_module.view_metadata = rec.timed("listener start", views_module.view_metadata)  # type: ignore[assignment]
     original = views_module.log_meeting
 
     def profiled(*args: Any, **kwargs: Any) -> Any:
