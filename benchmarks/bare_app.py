@@ -10,6 +10,7 @@ SLACK_API_URL and DATABASE_URL. ``GET /ready`` answers 200 once the worker has l
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -72,6 +73,9 @@ def make_engine(url: str) -> Engine:
 
 
 def build_app(signing_secret: str, bot_token: str, api_url: str, engine: Engine) -> App:
+    # The same logging setting as ours (handlers.quiet_slack_sdk_debug): neither app formats
+    # slack_sdk's debug lines, so the comparison stays one of the work each does.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.INFO)
     client = WebClient(base_url=api_url, token=bot_token, timeout=10)
     app = App(signing_secret=signing_secret, client=client, process_before_response=False)
 

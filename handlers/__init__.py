@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,13 +42,29 @@ class Deps:
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime]
     tokens: TokenSource
+    # (team, user) → until when their stored Slack profile is fresh: a /meeting from a rep seen
+    # today costs no database read after the modal opens. A lower bound, so never wrong.
+    fresh_profiles: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     def session(self) -> Session:
         return self.session_factory()
 
 
+def quiet_slack_sdk_debug() -> None:
+    """Give slack_sdk's client logger a level of its own, unless the operator runs at DEBUG.
+
+    The client formats every request and response for its debug log whenever that logger's
+    own level is unset (it tests ``logger.level``, not whether DEBUG is on): about half a
+    millisecond for a modal, on every call, and people's words in the formatted text.
+    """
+    client_log = logging.getLogger("slack_sdk.web.base_client")
+    if client_log.level == logging.NOTSET and logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        client_log.setLevel(logging.INFO)
+
+
 def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = utcnow) -> tuple[App, Deps]:
     """The Bolt app for one workspace (bot token) or many (OAuth), talking to ``config.slack_api_url``."""
+    quiet_slack_sdk_debug()
     # In single-workspace mode the client's token is the app's token (Bolt reads it from the client).
     client = WebClient(base_url=config.slack_api_url, token=config.bot_token, timeout=10)
     session_factory = make_session_factory(engine)

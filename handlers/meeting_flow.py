@@ -18,7 +18,7 @@ from bot.blocks.meeting_modal import MeetingModal, meeting_modal
 from bot.coaching import CoachingInput, Prep, coach
 from bot.meetings import LoggedMeeting, replacement_accounts
 from bot.nudge_answers import nudge_message_for
-from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
+from bot.reps import PROFILE_MAX_AGE, SlackProfile, apply_profile, profile_is_stale, zone
 from bot.vocabulary import AskType, MeetingKind, Reaction
 from handlers import Deps
 from models import Account, Deal, Meeting, NextStep, Rep
@@ -101,14 +101,21 @@ def refresh_meeting_modal(
 def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
     """users.info → the rep's name and timezone, at most daily."""
     now = deps.clock()
+    key = (team_id, user_id)
+    fresh_until = deps.fresh_profiles.get(key)
+    if fresh_until is not None and now < fresh_until:
+        return
     with deps.session() as session:
         rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
         if not profile_is_stale(rep, now):
+            assert rep is not None and rep.timezone_refreshed_at is not None
+            deps.fresh_profiles[key] = rep.timezone_refreshed_at + PROFILE_MAX_AGE
             return
     user = client.users_info(user=user_id)["user"]
     with deps.session() as session:
         apply_profile(session, team_id, SlackProfile.from_users_info(user), now)
         session.commit()
+    deps.fresh_profiles[key] = now + PROFILE_MAX_AGE
 
 
 def send_coaching(
