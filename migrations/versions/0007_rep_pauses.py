@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from models.base import UTCDateTime
-
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -31,7 +29,7 @@ def upgrade() -> None:
         sa.Column("rep_id", sa.Integer(), nullable=False),
         sa.Column("first_day", sa.Date(), nullable=False),
         sa.Column("last_day", sa.Date(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["rep_id"], ["reps.id"], name=op.f("fk_rep_pauses_rep_id_reps"), ondelete="CASCADE"
         ),

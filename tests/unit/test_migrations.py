@@ -35,3 +35,59 @@ def test_the_sweep_and_weekly_queries_have_their_indexes(database_url):
     engine.dispose()
     assert ("status", "scheduled_at") in step_indexes
     assert ("team_id", "rep_id", "held_at") in meeting_indexes
+
+
+def test_migrating_a_database_with_history_keeps_every_row(databases):
+    """Down to 0005 and up again with a pipeline in it: SQLite's table rebuilds must not cascade."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from bot.vocabulary import NextStepStatus, NudgeKind, Reaction
+    from models import Meeting, NextStep, Nudge, Reschedule
+    from tests import pipeline_seed as seed
+
+    url = databases.create()
+    upgrade(url)
+    engine = make_engine(url)
+    now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    with Session(engine) as session:
+        rep = seed.rep(session, "T1", "U1", now, "Maria")
+        deal = seed.deal(session, rep, "Acme", now - timedelta(days=30))
+        meeting = seed.meeting(
+            session, deal, now - timedelta(days=2), Reaction.BOOKED, step=NextStepStatus.BOOKED, step_at=now
+        )
+        step = session.scalars(select(NextStep).where(NextStep.meeting_id == meeting.id)).one()
+        session.add(Reschedule(team_id="T1", next_step_id=step.id, from_at=now, to_at=now, changed_at=now))
+        session.add(
+            Nudge(
+                team_id="T1",
+                kind=NudgeKind.PREP,
+                rep_id=rep.id,
+                next_step_id=step.id,
+                deal_id=deal.id,
+                subject_key=f"step:{step.id}",
+                window_key="1",
+                due_at=now,
+                sent_at=now,
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+    def counts() -> tuple[int, ...]:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            found = tuple(
+                conn.execute(select(func.count()).select_from(model.__table__)).scalar_one()
+                for model in (Meeting, NextStep, Reschedule, Nudge)
+            )
+        engine.dispose()
+        return found
+
+    assert counts() == (1, 1, 1, 1)
+    downgrade(url, "0005")
+    assert counts() == (1, 1, 1, 1)
+    upgrade(url)
+    assert counts() == (1, 1, 1, 1)
