@@ -289,6 +289,7 @@ def edit_meeting(
                 ids.REACTION: "Booked needs a date: keep this reaction and use \u201cBooked it\u201d to add the date."
             }
         )
+    before = Reaction(meeting.reaction) if meeting.reaction else None
     _keep_version(session, meeting, user_id, now)
     grade = grade_ask(edit.ask_type, edit.ask_text or "")
     meeting.held_at = edit.held_at
@@ -316,12 +317,14 @@ def edit_meeting(
                     created_at=now,
                 )
             )
-        elif deal.status == DealStatus.OPEN and step.status in (
-            NextStepStatus.BOOKED,
-            NextStepStatus.CANCELLED,
+        elif deal.status == DealStatus.OPEN and (
+            (before is Reaction.BOOKED and step.status == NextStepStatus.BOOKED)
+            or (before in (Reaction.DECLINED, None) and step.status == NextStepStatus.CANCELLED)
         ):
-            # "It wasn't booked after all" or "they didn't decline after all": an open step
-            # with no date, nudged like any other. A step done or missed since stays as it went.
+            # Only a changed reaction moves the step: "it wasn't booked after all" or "they
+            # didn't decline after all" leaves an open step with no date, nudged like any other.
+            # A date added since with "Booked it" (the reaction stays "agreed") is kept, and a
+            # step done or missed since stays as it went.
             step.status, step.scheduled_at, step.booked_at = NextStepStatus.UNSCHEDULED, None, None
             step.status_changed_at, step.nudge_check_at = now, now
     elif (

@@ -316,3 +316,23 @@ def test_editing_a_decline_back_to_agreed_reopens_the_step_and_clears_the_risk(s
     step = session.get(NextStep, agreed.next_step_id)
     assert step.status == NextStepStatus.UNSCHEDULED and step.nudge_check_at == now + timedelta(hours=2)
     assert session.get(Deal, agreed.deal_id).at_risk_since is None
+
+
+def test_editing_the_notes_after_booked_it_keeps_the_date(session, now):
+    from bot.meetings import book_next_step
+
+    agreed = _log(session, now, "V1", Reaction.AGREED_UNSCHEDULED)
+    thursday = now + timedelta(days=2)
+    book_next_step(
+        session,
+        team_id="T1",
+        user_id="U1",
+        next_step_id=agreed.next_step_id,
+        at=thursday,
+        description=None,
+        now=now,
+    )
+    # the reaction stays "agreed, not yet scheduled": Booked it dated the step, not the meeting
+    _edit(session, agreed.meeting_id, now + timedelta(hours=1), Reaction.AGREED_UNSCHEDULED)
+    step = session.get(NextStep, agreed.next_step_id)
+    assert step.status == NextStepStatus.BOOKED and step.scheduled_at == thursday
