@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.reps import zone
 from bot.vocabulary import AskType, NextStepStatus, Reaction, RepStatus
+from bot.worktime import parse_days
 from models import Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace
 
 # Follow-through: a booked step's 2-day grace, and how early a meeting on that deal may come
@@ -187,24 +188,30 @@ def team_members(session: Session, scope: TeamScope) -> list[Rep]:
     return list(session.scalars(select(Rep).where(*where).order_by(Rep.display_name, Rep.id)))
 
 
-def paused_during(session: Session, team_id: str, rep_ids: list[int], week: Week) -> set[int]:
-    """The reps a pause reached into the reported week for: left out of that week's board.
+def paused_during(
+    session: Session, team_id: str, rep_ids: list[int], week: Week, work_days: frozenset[int]
+) -> set[int]:
+    """The reps a pause kept away on a working day of the reported week: left out of its board.
 
-    From the pause history, so a pause set after the week (a holiday booked on Sunday
-    night) never takes a rep out of the week they worked.
+    From the pause history, so a pause set after the week (a holiday that starts on Monday)
+    never takes a rep out of the week they worked, and neither does one set on the Sunday
+    evening before it: only working days count.
     """
     if not rep_ids:
         return set()
-    return set(
-        session.scalars(  # ix_rep_pauses_rep_id_last_day
-            select(RepPause.rep_id).where(
-                RepPause.team_id == team_id,
-                RepPause.rep_id.in_(rep_ids),
-                RepPause.last_day >= week.monday,
-                RepPause.first_day <= week.sunday,
-            )
+    away: set[int] = set()
+    for rep_id, first_day, last_day in session.execute(  # ix_rep_pauses_rep_id_last_day
+        select(RepPause.rep_id, RepPause.first_day, RepPause.last_day).where(
+            RepPause.team_id == team_id,
+            RepPause.rep_id.in_(rep_ids),
+            RepPause.last_day >= week.monday,
+            RepPause.first_day <= week.sunday,
         )
-    )
+    ):
+        start, end = max(first_day, week.monday), min(last_day, week.sunday)
+        if any((start + timedelta(days=n)).weekday() in work_days for n in range((end - start).days + 1)):
+            away.add(rep_id)
+    return away
 
 
 # ---------------------------------------------------------------- the week's numbers
@@ -456,7 +463,9 @@ def compute_board(
 ) -> Board:
     """The board of ``week`` for ``scope``; ``as_of`` is the post's moment (follow-through's window)."""
     members = team_members(session, scope)
-    away = paused_during(session, scope.team_id, [rep.id for rep in members], week)
+    away = paused_during(
+        session, scope.team_id, [rep.id for rep in members], week, parse_days(workspace.work_days)
+    )
     paused = [rep for rep in members if rep.id in away]
     reps = [rep for rep in members if rep.id not in away]
     ids = [rep.id for rep in reps]

@@ -136,9 +136,23 @@ def test_a_pause_leaves_a_rep_out_of_the_weeks_it_reached_into_only(session):
         now=datetime(2026, 11, 16, 8, tzinfo=ZoneInfo("Europe/Berlin")),
     )
 
+    # Sara set her pause on Sunday evening, for the week ahead: the week she worked still counts.
+    sunday = b.rep("Sunday Sara", timezone="Europe/Berlin")
+    b.meetings(sunday, 4, 2)
+    sunday_evening = datetime(2026, 11, 22, 20, tzinfo=ZoneInfo("Europe/Berlin"))
+    pause(
+        session,
+        team_id="T1",
+        user_id=sunday.user_id,
+        until=date(2026, 11, 27),
+        today=sunday_evening.date(),
+        now=sunday_evening,
+    )
+
     board = board_of(b)
     named = [r.name for r in (*board.ranked, *board.unranked, *board.quiet)]
-    assert "Holiday Hana" in named and "Back Ben" in named and "Sick Sven" not in named
+    assert "Holiday Hana" in named and "Back Ben" in named and "Sunday Sara" in named
+    assert "Sick Sven" not in named
     assert board.paused == 1
     # the week before: Ben (paused through Sunday 15th) and nobody else is left out
     earlier = compute_board(
