@@ -274,12 +274,12 @@ def _topic(text: str) -> str | None:
     return None
 
 
-def _day_after(held_on: date | None, working_days: int, fallback: str) -> str:
+def _day_after(counted_from: date | None, working_days: int, fallback: str) -> str:
     """The weekday ``working_days`` working days (Mon–Fri) after the meeting: a day close enough
     to keep the momentum and far enough to prepare. Without the meeting's date, ``fallback``."""
-    if held_on is None:
+    if counted_from is None:
         return fallback
-    day, left = held_on, working_days
+    day, left = counted_from, working_days
     while left:
         day += timedelta(days=1)
         if day.weekday() < 5:
@@ -287,32 +287,34 @@ def _day_after(held_on: date | None, working_days: int, fallback: str) -> str:
     return _WEEKDAYS[day.weekday()]
 
 
-def stronger_ask(text: str, kind: MeetingKind | None, graded: AskType, held_on: date | None = None) -> str:
+def stronger_ask(
+    text: str, kind: MeetingKind | None, graded: AskType, counted_from: date | None = None
+) -> str:
     """A stronger, scheduled version of the rep's ask, fitted to the kind of meeting.
 
-    The suggested day follows the meeting's (local) date, so a Thursday meeting never hears
-    "Thursday" for a week later.
+    The suggested day is counted from ``counted_from`` (the rep's today), so a Thursday
+    meeting never hears "Thursday" for a week later.
     """
     topic = _topic(text or "")
     if kind is MeetingKind.PROPOSAL:
         return STRONG_EXAMPLE
     if kind is MeetingKind.NEGOTIATION:
         return (
-            f"Can we put 30 minutes on the calendar for {_day_after(held_on, 2, 'Friday')} at 11am to sign it, "
+            f"Can we put 30 minutes on the calendar for {_day_after(counted_from, 2, 'Friday')} at 11am to sign it, "
             "with you and whoever signs on your side? I'll send the invite now."
         )
     if kind is MeetingKind.DISCOVERY:
         return (
-            f"Can we book a demo for {_day_after(held_on, 3, 'Thursday')} at 10am with you and the people who "
+            f"Can we book a demo for {_day_after(counted_from, 3, 'Thursday')} at 10am with you and the people who "
             "will make the decision? Who should I put on the invite?"
         )
     if kind is MeetingKind.DEMO:
         purpose = topic if topic and topic != "walk through the demo" else "go through the proposal"
         return (
-            f"Can we book a working session for {_day_after(held_on, 3, 'Tuesday')} at 2pm to {purpose} "
+            f"Can we book a working session for {_day_after(counted_from, 3, 'Tuesday')} at 2pm to {purpose} "
             "with you and whoever signs off? Who else should be in the room?"
         )
-    day = _day_after(held_on, 2, "Tuesday")
+    day = _day_after(counted_from, 2, "Tuesday")
     if graded is AskType.SPECIFIC_ACTION and topic:
         # A dated action is good; going through it together is better: you hear the reaction.
         return (
@@ -323,9 +325,9 @@ def stronger_ask(text: str, kind: MeetingKind | None, graded: AskType, held_on: 
     return f"Can we put 30 minutes on the calendar for {day} at 10am to {purpose}? I'll send the invite now."
 
 
-def smaller_step(kind: MeetingKind | None, held_on: date | None = None) -> str:
+def smaller_step(kind: MeetingKind | None, counted_from: date | None = None) -> str:
     """A smaller step that is still on the calendar, for a hesitant prospect."""
-    day = _day_after(held_on, 2, "Thursday")
+    day = _day_after(counted_from, 2, "Thursday")
     if kind is MeetingKind.DISCOVERY:
         return (
             f"Could we do a 20-minute call on {day} at 10am, with one more person from your side, "
@@ -522,7 +524,9 @@ class CoachingInput:
     replacement_accounts: tuple[tuple[int, str], ...] = ()
     territory: str | None = None
     streak: int = 0  # consecutive booked meetings, this one included
-    held_on: date | None = None  # the meeting's date in the rep's zone: suggested days follow it
+    # The day suggested days are counted from, in the rep's zone: the day the coaching is read
+    # (a meeting logged days later never gets a suggestion for a day that has passed).
+    counted_from: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -695,7 +699,7 @@ def coach(inp: CoachingInput) -> Coaching:
     weak = not grade.graded.is_scheduled
     strong: str | None = None
     if weak or outcome is Outcome.UNSCHEDULED:
-        strong = stronger_ask(ask, inp.kind, grade.graded, inp.held_on)
+        strong = stronger_ask(ask, inp.kind, grade.graded, inp.counted_from)
 
     when_text: str | None = None
     links: CalendarLinks | None = None
@@ -716,7 +720,7 @@ def coach(inp: CoachingInput) -> Coaching:
         ask_text=ask,
         ask_lines=_ask_lines(ask, grade, strong) if weak else (),
         stronger_ask=strong,
-        smaller_step=smaller_step(inp.kind, inp.held_on) if outcome is Outcome.HESITANT else None,
+        smaller_step=smaller_step(inp.kind, inp.counted_from) if outcome is Outcome.HESITANT else None,
         next_step_description=description,
         when_text=when_text,
         calendar=links,

@@ -161,7 +161,8 @@ def send_coaching(
             deal_id=deal.id,
             replacement_accounts=replacements,
             territory=account.territory,
-            held_on=meeting.held_at.astimezone(zone(rep.timezone)).date(),
+            # today, the rep's: right after the meeting or days later, never a day gone by
+            counted_from=deps.clock().astimezone(zone(rep.timezone)).date(),
             streak=rep.streak,
         )
     text, blocks = coaching_message(coach(inp), meeting_id=logged.meeting_id)

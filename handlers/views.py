@@ -218,7 +218,7 @@ def mark_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         return
     ack()
     refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *_message_of(meta)])
-    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
+    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the deal leaves their pipeline
     if not done.repeat:
         _offer_replacement(client, deps, team_id=team_id, user_id=user_id, done=done)
 

@@ -80,6 +80,7 @@ def test_holidays_that_would_not_fit_back_in_the_modal_are_refused_with_the_reas
     form = _form(holidays=fitting)
     apply_settings(session, "T1", form, "UADMIN", now)
     view = settings_modal(settings_view(session, session.get(Workspace, "T1")))
-    View(**view).to_dict()  # Slack's limits, the initial value's 3,000 characters among them
+    View(**view).to_dict()  # valid for Slack (slack_sdk does not check an initial value's length)
     (field,) = [b for b in view["blocks"] if b.get("block_id") == "setting_holidays"]
     assert field["element"]["initial_value"].splitlines()[0] == "2027-01-01 Offsite"
+    assert len(field["element"]["initial_value"]) <= MAX_HOLIDAYS_TEXT
