@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.accounts import find_account
@@ -21,25 +22,38 @@ from models import Rep
 log = logging.getLogger("nextstep")
 
 
+OPEN_FAILED = "Slack didn't let me open the form just then. Type `/meeting` again."
+
+
 @guarded
 def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    ack()
+    """The modal first, then the (empty) ack: the rep is waiting for the modal, not for the ack.
+
+    Slack gives both 3 seconds from the command; should views.open hang, the guard answers
+    for us at 2.5 s. A refused views.open (an expired trigger) is said in the ack itself.
+    """
     deps: Deps = context["deps"]
     team_id, user_id = context["team_id"], body["user_id"]
     text = (body.get("text") or "").strip()
     account = None
-    if text:
-        with deps.session() as session:
-            account = find_account(session, team_id, text)
-    open_meeting_modal(
-        client,
-        deps,
-        team_id=team_id,
-        trigger_id=body["trigger_id"],
-        account=account,
-        channel_id=body.get("channel_id"),
-        user_id=user_id,
-    )
+    try:
+        if text:
+            with deps.session() as session:
+                account = find_account(session, team_id, text)
+        open_meeting_modal(
+            client,
+            deps,
+            team_id=team_id,
+            trigger_id=body["trigger_id"],
+            account=account,
+            channel_id=body.get("channel_id"),
+            user_id=user_id,
+        )
+    except SlackApiError as error:
+        log.warning("views.open failed team=%s: %s", team_id, error.response.get("error"))
+        ack(text=OPEN_FAILED)
+        return
+    ack()
     # After the modal is up: the rep's timezone is fresh by the time they submit.
     refresh_profile(client, deps, team_id=team_id, user_id=user_id)
 

@@ -67,6 +67,19 @@ def test_slash_command_opens_the_short_modal(fake, running, maria):
     assert call.token == "xoxb-T1"
 
 
+def test_a_refused_or_hanging_views_open_still_gets_the_rep_an_answer_in_time(fake, running, maria):
+    from handlers.commands import OPEN_FAILED
+
+    fake.inject("views.open", error="expired_trigger_id")
+    response = maria.slash("/meeting")
+    assert response.status == 200 and maria.ephemerals()[-1]["text"] == OPEN_FAILED
+    assert maria.view is None
+
+    fake.inject("views.open", delay=4.0)  # Slack hangs: the ack may not wait for it
+    response = maria.slash("/meeting")
+    assert response.status == 200 and response.elapsed < 3.0
+
+
 def test_typeahead_offers_a_new_account_then_the_workspaces_matches(fake, running, maria, person):
     with Session(running.engine) as session:
         for team in ("T1", "T2"):  # T1 exists already: the app recorded it at start-up
