@@ -26,11 +26,13 @@ OPEN_FAILED = "Slack didn't let me open the form just then. Type `/meeting` agai
 
 
 @guarded
-def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+def meeting(ack: Ack, body: dict, client: WebClient, respond: Respond, context: dict) -> None:
     """The modal first, then the (empty) ack: the rep is waiting for the modal, not for the ack.
 
     Slack gives both 3 seconds from the command; should views.open hang, the guard answers
-    for us at 2.5 s. A refused views.open (an expired trigger) is said in the ack itself.
+    for us at 2.5 s. When the modal can't be opened (Slack refuses the trigger, or times
+    out, or the database fails first) the rep is told: in the ack, or through the
+    command's response_url once the guard has answered.
     """
     deps: Deps = context["deps"]
     team_id, user_id = context["team_id"], body["user_id"]
@@ -49,9 +51,15 @@ def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
             channel_id=body.get("channel_id"),
             user_id=user_id,
         )
-    except SlackApiError as error:
-        log.warning("views.open failed team=%s: %s", team_id, error.response.get("error"))
-        ack(text=OPEN_FAILED)
+    except Exception as error:
+        if isinstance(error, SlackApiError):
+            log.warning("views.open failed team=%s: %s", team_id, error.response.get("error"))
+        else:
+            log.exception("/meeting could not open the modal team=%s: %s", team_id, type(error).__name__)
+        if ack.response is None:  # still unanswered: say it in the ack
+            ack(text=OPEN_FAILED)
+        else:  # the guard already answered Slack, empty: say it where the command was typed
+            respond(text=OPEN_FAILED, response_type="ephemeral", replace_original=False)
         return
     ack()
     # After the modal is up: the rep's timezone is fresh by the time they submit.

@@ -37,7 +37,7 @@ def open_meeting_modal(
     deal_id: int | None = None,
     user_id: str | None = None,
 ) -> None:
-    """views.open: the trigger expires 3 s after the click, so this runs right after the ack.
+    """views.open: the trigger expires 3 s after the click, so this runs first thing.
 
     ``deal_id`` preselects that deal when it is one of the account's open deals.
     """

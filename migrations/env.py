@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.config import load_database_url
 from models import Base, UTCDateTime, make_engine
 
 config = context.config
+log = logging.getLogger("nextstep")
 target_metadata = Base.metadata
 
 
@@ -23,14 +25,18 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
-def _run(connection: Connection) -> None:
+def _run(connection: Connection, own: bool) -> None:
+    """Run the migrations on ``connection``; ``own``: env.py opened it, so it may set pragmas on it."""
     sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
+    if sqlite and own:
         # Batch mode rebuilds a table as copy, DROP, rename. With foreign keys enforced (the
         # app's engine turns them on), that DROP cascades into every table referencing it:
         # rebuilding next_steps emptied nudges and reschedules. The pragma only takes effect
-        # outside a transaction, so it is set, and committed, before the migration's own.
+        # outside a transaction, so it is set, and committed, before the migrations run.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0:
+            raise RuntimeError("could not turn SQLite's foreign keys off for the migration")
         connection.commit()
     try:
         context.configure(
@@ -43,12 +49,14 @@ def _run(connection: Connection) -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
-            if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
     finally:
-        if sqlite:
+        if sqlite and own:
+            connection.commit()
+            # Each migration has committed by now (SQLite's DDL is not transactional), so
+            # this cannot undo anything: it reports rows left pointing nowhere, for a person.
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if dangling:
+                log.warning("rows pointing nowhere after the migration: %s", dangling[:5])
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
 
@@ -56,12 +64,14 @@ def _run(connection: Connection) -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        _run(connection)
+        # The caller's connection, maybe inside the caller's transaction: left as it is. On
+        # SQLite the caller turns foreign keys off first (see _run), or table rebuilds cascade.
+        _run(connection, own=False)
         return
     url = config.get_main_option("sqlalchemy.url") or load_database_url(os.environ)
     engine = make_engine(url)
     with engine.connect() as conn:
-        _run(conn)
+        _run(conn, own=True)
     engine.dispose()
 
 

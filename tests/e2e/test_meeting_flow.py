@@ -75,9 +75,12 @@ def test_a_refused_or_hanging_views_open_still_gets_the_rep_an_answer_in_time(fa
     assert response.status == 200 and maria.ephemerals()[-1]["text"] == OPEN_FAILED
     assert maria.view is None
 
-    fake.inject("views.open", delay=4.0)  # Slack hangs: the ack may not wait for it
+    # Slack hangs, then refuses: the ack may not wait for it, and the rep still hears why
+    fake.inject("views.open", delay=4.0, error="expired_trigger_id")
     response = maria.slash("/meeting")
     assert response.status == 200 and response.elapsed < 3.0
+    fake.wait_until(lambda: [e for e in maria.ephemerals() if e.get("source") == "response_url"], timeout=8)
+    assert [e["text"] for e in maria.ephemerals()] == [OPEN_FAILED, OPEN_FAILED]
 
 
 def test_typeahead_offers_a_new_account_then_the_workspaces_matches(fake, running, maria, person):

@@ -282,7 +282,7 @@ def test_stronger_ask_for_a_proposal_is_the_articles_ask() -> None:
         (date(2026, 11, 29), "Tuesday", "Wednesday"),  # Sunday
     ],
 )
-def test_the_suggested_day_follows_the_meetings_day(counted_from: date, short: str, longer: str) -> None:
+def test_the_suggested_day_is_counted_from_today(counted_from: date, short: str, longer: str) -> None:
     assert f"on the calendar for {short} at 10am" in stronger_ask("I'll touch base", None, OE, counted_from)
     assert f"a demo for {longer} at 10am" in stronger_ask(
         "I'll touch base", MeetingKind.DISCOVERY, OE, counted_from
