@@ -16,7 +16,7 @@ from bot import ids
 from bot.coaching import grade_ask
 from bot.deal_history import snapshot
 from bot.errors import FieldErrors, NotAllowed, UserFacingError
-from bot.meetings import CLOCK_SKEW, HORIZON, MAX_ASK, MAX_NAME, MAX_NOTES
+from bot.meetings import CLOCK_SKEW, HORIZON, MAX_ASK, MAX_NAME, MAX_NOTES, answer_reminders
 from bot.permissions import manager_of
 from bot.reps import ensure_rep
 from bot.vocabulary import (
@@ -63,19 +63,10 @@ def close_steps_and_nudges(
     ):
         step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
     deal.stall_check_at = None
-    messages: set[Message] = set()
-    for nudge in session.scalars(
+    reminders = session.scalars(
         select(Nudge).where(Nudge.team_id == deal.team_id, Nudge.deal_id == deal.id, Nudge.answer.is_(None))
-    ):
-        if nudge.sent_at is None:
-            if nudge.gave_up_at is None:
-                nudge.gave_up_at, nudge.last_error = now, "deal closed before delivery"
-            continue
-        if answer is not None:
-            nudge.answer, nudge.answered_at = answer, now
-            if nudge.channel_id and nudge.message_ts:
-                messages.add((nudge.channel_id, nudge.message_ts))
-    return sorted(messages)
+    ).all()
+    return list(answer_reminders(reminders, answer, now, "deal closed before delivery"))
 
 
 def close_deal(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -433,14 +434,30 @@ def _answer_nudges(
             (Nudge.kind == NudgeKind.STALLED) | Nudge.next_step_id.in_(done_step_ids),
         )
     ).all()
+    return answer_reminders(nudges, NudgeAnswer.LOGGED, now)
+
+
+def answer_reminders(
+    nudges: Iterable[Nudge],
+    answer: NudgeAnswer | None,
+    now: datetime,
+    undelivered: str = "answered before delivery",
+) -> tuple[tuple[str, str], ...]:
+    """Answer open reminders (``answer`` None: only stop the undelivered ones); the DMs to update.
+
+    A reminder claimed but not yet sent is no longer needed: it is given up with ``undelivered``
+    (one that gave up earlier keeps its reason).
+    """
     messages: set[tuple[str, str]] = set()
     for nudge in nudges:
-        if nudge.sent_at is None:  # claimed, not yet sent: no longer needed
-            nudge.gave_up_at, nudge.last_error = now, "answered before delivery"
+        if nudge.sent_at is None:
+            if nudge.gave_up_at is None:
+                nudge.gave_up_at, nudge.last_error = now, undelivered
             continue
-        nudge.answer, nudge.answered_at = NudgeAnswer.LOGGED, now
-        if nudge.channel_id and nudge.message_ts:
-            messages.add((nudge.channel_id, nudge.message_ts))
+        if answer is not None:
+            nudge.answer, nudge.answered_at = answer, now
+            if nudge.channel_id and nudge.message_ts:
+                messages.add((nudge.channel_id, nudge.message_ts))
     return tuple(sorted(messages))
 
 
@@ -524,21 +541,14 @@ def book_next_step(
     step.nudge_check_at = now
     if description:
         step.description = description
-    messages: set[tuple[str, str]] = set()
-    for nudge in session.scalars(
+    reminders = session.scalars(
         select(Nudge).where(
             Nudge.team_id == team_id,
             Nudge.next_step_id == step.id,
             Nudge.answer.is_(None),
             Nudge.kind.in_([NudgeKind.UNSCHEDULED, NudgeKind.OVERDUE]),
         )
-    ):
-        if nudge.sent_at is None:
-            if nudge.gave_up_at is None:  # claimed, not yet sent: no longer needed
-                nudge.gave_up_at, nudge.last_error = now, "answered before delivery"
-            continue
-        nudge.answer, nudge.answered_at = answer, now
-        if nudge.channel_id and nudge.message_ts:
-            messages.add((nudge.channel_id, nudge.message_ts))
+    ).all()
+    messages = answer_reminders(reminders, answer, now)
     session.commit()
-    return step, tuple(sorted(messages))
+    return step, messages
