@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,9 @@ SECRET = "e2e-signing-secret"
 TEAM = "T1"
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
+# The console script as this environment runs it: never a `nextstep` found on PATH, which may be
+# another install's (or none, in a virtualenv that was not activated).
+NEXTSTEP = [sys.executable, "-m", "bot.cli"]
 
 
 @dataclass

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEAM = "T1"
 TOKEN = "xoxb-T1"
 SECRET = "sweep-concurrency-secret"
-DUE = 1000
+DUE = 400
 # Kill the clock once this share of the DMs reached Slack.
 KILL_AT = 0.3
 # How long Slack holds the DM that is in flight when the clock is killed.
@@ -203,13 +203,13 @@ def test_two_clocks_sweeping_at_once_send_each_nudge_exactly_once(world: World) 
     print(two_clocks_at_once(world))
 
 
-@pytest.mark.parametrize("world", [{"claimed": True, "due": 500}], indirect=True, ids=["claimed"])
+@pytest.mark.parametrize("world", [{"claimed": True, "due": 300}], indirect=True, ids=["claimed"])
 def test_two_clocks_delivering_the_same_claims_send_each_once(world: World) -> None:
     # Nothing left to plan: both clocks go straight to delivering the same rows, side by side.
     print(two_clocks_at_once(world))
 
 
-@pytest.mark.parametrize("world", [{"due": 500}], indirect=True, ids=["500"])
+@pytest.mark.parametrize("world", [{"due": 300}], indirect=True, ids=["300"])
 def test_a_clock_killed_mid_sweep_leaves_only_the_documented_duplicates(world: World) -> None:
     fake = world.fake
     clock = start_tick(world, SWEEP_AT, "killed")
