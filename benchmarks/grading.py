@@ -112,7 +112,9 @@ def timing(rows: list[dict[str, str]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show-misses", action="store_true", help="print every disagreement (development corpus)")
+    parser.add_argument(
+        "--show-misses", action="store_true", help="print every disagreement (development corpus)"
+    )
     args = parser.parse_args()
     goals = {"asks_dev.jsonl": 0.97, "asks_heldout.jsonl": 0.95}
     missed = []
@@ -130,7 +132,9 @@ def main() -> int:
                 if args.show_misses and grader_name == "current" and name == "asks_dev.jsonl":
                     for row, (want, got) in zip(rows, pairs, strict=True):
                         if want != got:
-                            print(f"      MISS want={SHORT[want]} got={SHORT[got]}: {row['ask']!r} | {row['next_step']!r}")
+                            print(
+                                f"      MISS want={SHORT[want]} got={SHORT[got]}: {row['ask']!r} | {row['next_step']!r}"
+                            )
     print("\n== time per ask ==")
     timing(load("asks_dev.jsonl"))
     print("\nGoals: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))

@@ -114,6 +114,7 @@ _DATE = re.compile(
     _FLAGS,
 )
 
+
 def _key(phrase: str) -> str:
     return " ".join(phrase.casefold().split())
 
@@ -187,9 +188,7 @@ def _reason(chosen: AskType, graded: AskType, words: str, missing: str) -> str:
         picked = f"You picked \u201c{_SHORT_LABELS[chosen]}\u201d, but {quote_words(words)} {missing}"
     else:
         picked = f"You picked \u201c{_SHORT_LABELS[chosen]}\u201d, but you wrote nothing about the ask"
-    return (
-        f"{picked} \u2014 graded {_GRADE_WORDS[graded]}. If that's wrong, fix the words with Edit it."
-    )
+    return f"{picked} \u2014 graded {_GRADE_WORDS[graded]}. If that's wrong, fix the words with Edit it."
 
 
 def grade_ask(chosen: AskType, text: str, next_step: str | None = None, *, booked: bool = False) -> Grade:
@@ -657,9 +656,7 @@ def coach(inp: CoachingInput) -> Coaching:
         lines.append(grade.reason)
     if grade.day_without_time:
         # Milkman et al. (PNAS 2011): a date *and* a time written down is what gets followed through.
-        lines.append(
-            f"You named {grade.day_without_time}. Name the time too, so it goes on both calendars."
-        )
+        lines.append(f"You named {grade.day_without_time}. Name the time too, so it goes on both calendars.")
 
     weak = not grade.graded.is_scheduled
     strong: str | None = None

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.coaching import grade_ask
-from bot.domain.grading import GRADER_VERSION
 from bot.deal_history import snapshot
+from bot.domain.grading import GRADER_VERSION
 from bot.errors import FieldErrors, NotAllowed, UserFacingError
 from bot.meetings import CLOCK_SKEW, HORIZON, MAX_ASK, MAX_NAME, MAX_NOTES, answer_reminders
 from bot.permissions import manager_of

@@ -49,7 +49,9 @@ def regrade(session_factory: sessionmaker[Session], *, batch: int = BATCH) -> Re
                     and scheduled_at is not None
                     and status != NextStepStatus.UNSCHEDULED
                 )
-                grade = grade_ask(AskType(meeting.ask_type), meeting.ask_text or "", description, booked=booked)
+                grade = grade_ask(
+                    AskType(meeting.ask_type), meeting.ask_text or "", description, booked=booked
+                )
                 if grade.graded.value != meeting.graded_ask_type or grade.reason != meeting.grade_reason:
                     changed += 1 if grade.graded.value != meeting.graded_ask_type else 0
                     meeting.graded_ask_type = grade.graded.value

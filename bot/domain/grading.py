@@ -40,28 +40,75 @@ _STRUCK = re.compile(r"(?<![\w~])~[^~\n]{1,200}~(?![\w~])")
 _EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{1,40}:", _I)
 _MRKDWN = re.compile(r"(?<!\w)[*_]+|[*_]+(?!\w)")
 _LINK = re.compile(r"<(?:[^<>|]{1,500}\|)?([^<>]{0,500})>")
-_SHORTHAND = [
-    (re.compile(r"\bw/o\b", _I), " without "),
-    (re.compile(r"\bw/", _I), " with "),
-    (re.compile(r"\bf/u\b", _I), " follow up "),
-    (re.compile(r"\bfup\b", _I), " follow up "),
-    (re.compile(r"\b(?:tmrw|tmrow|tmw|tmr|tmro|2morrow|2moro|tomorow|tommorow|tommorrow|tomorrw)\b", _I), " tomorrow "),
-    (re.compile(r"\bmtgs?\b|\bmtngs?\b", _I), " meeting "),
-    (re.compile(r"\bmins\b", _I), " minutes "),
-    (re.compile(r"\bpls\b|\bplz\b", _I), " please "),
-    (re.compile(r"\b(?:wk|wks)\b", _I), " week "),
-    (re.compile(r"\bnxt\b", _I), " next "),
-    (re.compile(r"\b(?:yr|yrs)\b", _I), " year "),
-    (re.compile(r"\bsec\b", _I), " security "),
-    (re.compile(r"\bthx\b", _I), " thanks "),
-    (re.compile(r"\b(?:b/c|bc)\b", _I), " because "),
-    (re.compile(r"\bconf\b", _I), " conference "),
-    (re.compile(r"\bprez\b|\bpres\b", _I), " presentation "),
-]
+# Shorthand spelled out, in one pass: the word as typed (lowercase) -> what it stands for.
+_SHORTHAND_WORDS = {
+    "w/o": "without",
+    "w/": "with",
+    "f/u": "follow up",
+    "fup": "follow up",
+    **dict.fromkeys(
+        [
+            "tmrw",
+            "tmrow",
+            "tmw",
+            "tmr",
+            "tmro",
+            "2morrow",
+            "2moro",
+            "tomorow",
+            "tommorow",
+            "tommorrow",
+            "tomorrw",
+        ],
+        "tomorrow",
+    ),
+    "mtg": "meeting",
+    "mtgs": "meeting",
+    "mtng": "meeting",
+    "mtngs": "meeting",
+    "mins": "minutes",
+    "pls": "please",
+    "plz": "please",
+    "wk": "week",
+    "wks": "week",
+    "nxt": "next",
+    "thx": "thanks",
+    "b/c": "because",
+    "bc": "because",
+    "conf": "conference",
+    "prez": "presentation",
+    "pres": "presentation",
+    "yr": "year",
+    "yrs": "year",
+    "sec": "security",
+}
+_SHORTHAND = re.compile(
+    r"\bw/o\b|\bw/|\bf/u\b|\bb/c\b|\b(?:"
+    + "|".join(sorted((w for w in _SHORTHAND_WORDS if "/" not in w), key=len, reverse=True))
+    + r")\b"
+)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NOT_WEEKDAY_TYPOS = frozenset(
-    {"today", "someday", "holiday", "holidays", "midday", "weekday", "weekdays", "birthday", "heyday",
-     "mayday", "doomsday", "payday", "yesterday", "everyday", "workday", "workdays", "noonday", "sundae"}
+    {
+        "today",
+        "someday",
+        "holiday",
+        "holidays",
+        "midday",
+        "weekday",
+        "weekdays",
+        "birthday",
+        "heyday",
+        "mayday",
+        "doomsday",
+        "payday",
+        "yesterday",
+        "everyday",
+        "workday",
+        "workdays",
+        "noonday",
+        "sundae",
+    }
 )
 _TYPO_CANDIDATE = re.compile(r"\b[mtwfs][a-z]{3,9}\b", _I)
 
@@ -88,13 +135,21 @@ def _distance(a: str, b: str, limit: int) -> int:
 def _fix_weekday(match: re.Match[str]) -> str:
     word = match.group(0)
     low = word.lower()
-    if low in _NOT_WEEKDAY_TYPOS or low in _WEEKDAYS or "d" not in low or not low.endswith(("y", "ay", "dy", "ys")):
+    if (
+        low in _NOT_WEEKDAY_TYPOS
+        or low in _WEEKDAYS
+        or "d" not in low
+        or not low.endswith(("y", "ay", "dy", "ys"))
+    ):
         return word
     limit = 1 if len(low) <= 6 else 2
     for day in _WEEKDAYS:
         if day[0] == low[0] and _distance(low, day, limit) <= limit:
             return day
     return word
+
+
+_SPACES = re.compile(r"[ \t]+")
 
 
 def clean(text: str) -> str:
@@ -106,10 +161,9 @@ def clean(text: str) -> str:
     out = _MRKDWN.sub(" ", out)
     out = out.replace("~", " ")
     out = out.lower()
-    for pattern, replacement in _SHORTHAND:
-        out = pattern.sub(replacement, out)
+    out = _SHORTHAND.sub(lambda m: f" {_SHORTHAND_WORDS[m.group(0)]} ", out)
     out = _TYPO_CANDIDATE.sub(_fix_weekday, out)
-    return re.sub(r"[ \t]+", " ", out)
+    return _SPACES.sub(" ", out)
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +202,9 @@ _MONTH_FULL = (
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _ORD = _DAY + r"(?:st|nd|rd|th)"
 _HOUR = r"(?:[01]?\d|2[0-3])"
-_ZONE = r"(?:\s*(?:[a-z]{1,2}[sd]?t|cet|cest|gmt|utc|bst|ist|pst|est|cst|mst|edt|pdt|cdt|mdt|aest|sgt|jst)\b)?"
+_ZONE = (
+    r"(?:\s*(?:[a-z]{1,2}[sd]?t|cet|cest|gmt|utc|bst|ist|pst|est|cst|mst|edt|pdt|cdt|mdt|aest|sgt|jst)\b)?"
+)
 
 # What follows a number when it is not a clock time.
 _NOT_TIME = (
@@ -278,15 +334,74 @@ _DESCRIBES = re.compile(
 )
 # Past-tense words that are about the next step, not the meeting held ("booked", "agreed"), or not past at all.
 _NOT_DESCRIBING = frozenset(
-    "asked agreed booked scheduled rescheduled blocked confirmed proposed suggested requested offered pencilled penciled"
-    " planned attached needed interested based related limited detailed advanced involved wed red need speed seed feed"
-    " teed locked invited expected committed promised reserved added included cc'd accepted approved aligned settled"
-    " arranged organized organised lined queued slotted calendared set".split()
+    [
+        "asked",
+        "agreed",
+        "booked",
+        "scheduled",
+        "rescheduled",
+        "blocked",
+        "confirmed",
+        "proposed",
+        "suggested",
+        "requested",
+        "offered",
+        "pencilled",
+        "penciled",
+        "planned",
+        "attached",
+        "needed",
+        "interested",
+        "based",
+        "related",
+        "limited",
+        "detailed",
+        "advanced",
+        "involved",
+        "wed",
+        "red",
+        "need",
+        "speed",
+        "seed",
+        "feed",
+        "teed",
+        "locked",
+        "invited",
+        "expected",
+        "committed",
+        "promised",
+        "reserved",
+        "added",
+        "included",
+        "cc'd",
+        "accepted",
+        "approved",
+        "aligned",
+        "settled",
+        "arranged",
+        "organized",
+        "organised",
+        "lined",
+        "queued",
+        "slotted",
+        "calendared",
+        "set",
+    ]
+)
+
+
+# "They sign renewals only in Q4": how the prospect works, in the present simple, not a commitment.
+_THEIR_HABIT = re.compile(
+    r"\bthey\s+(?!will\b|'ll|would\b|can\b|could\b|should\b|must\b|need\b|want\b|agreed\b|asked\b|said\b"
+    r"|promised\b|committed\b|are\b|'re|were\b|have\s+to\b|plan\b|hope\b|expect\b|may\b|might\b)[a-z]+\b",
+    _I,
 )
 
 
 def _describes(part: str) -> bool:
-    return any(m.group(0) not in _NOT_DESCRIBING for m in _DESCRIBES.finditer(part))
+    return _THEIR_HABIT.search(part) is not None or any(
+        m.group(0) not in _NOT_DESCRIBING for m in _DESCRIBES.finditer(part)
+    )
 
 
 # Terse notes: a noun phrase with a follow-up verb in it ("circle back Q2") looks ahead by itself.
@@ -296,8 +411,18 @@ _FOLLOW_VERB = re.compile(
     r"|call\s+back|check\s+back|loop\s+in|get\s+on\s+(?:the\s+)?calendar|come\s+back|get\s+back)\b",
     _I,
 )
-_NOUN_FOLLOW = re.compile(r"\b(?:a|an|the|just\s+a|quick)\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b", _I)
-_BY = re.compile(r"\b(?:by|before|until|no\s+later\s+than|due|latest)\s+(?:the\s+|this\s+|next\s+|end\s+of\s+)?$", _I)
+_NOUN_FOLLOW = re.compile(
+    r"\b(?:a|an|the|just\s+a|quick)\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b", _I
+)
+# Anything that could be a day, a time or a deadline (a superset, cheap to test).
+_DATED_HINT = re.compile(
+    r"\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|today|morning|afternoon|evening|noon|midday|clock"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|eo[dwmb]|cob|end\s+of|close\s+of|this\s+week|weekend"
+)
+_STARTS_BY = re.compile(r"(?:by|before|until|due)\b", _I)
+_BY = re.compile(
+    r"\b(?:by|before|until|no\s+later\s+than|due|latest)\s+(?:the\s+|this\s+|next\s+|end\s+of\s+)?$", _I
+)
 _HEADS = re.compile(
     r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|today|this\s+(?:afternoon|evening|morning)|noon|midday|o'?clock"
     r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
@@ -394,7 +519,9 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
     if _UNSET.search(part) and not has_day:
         has_time = has_time and bool(days)
     concrete = has_day or has_time
-    by_deadline = bool(deadlines) or any(_BY.search(part[: m.start()]) for m in days + times)
+    by_deadline = bool(deadlines) or any(
+        _BY.search(part[: m.start()]) or _STARTS_BY.match(m.group(0)) for m in days + times
+    )
     meeting = _MEETING.search(part) is not None and not _only_action_meeting(part)
     action = _ACTION.search(part) is not None
     follow = _FOLLOW_UP.search(part) is not None and not (
@@ -412,7 +539,11 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
         # "Meeting was on Tuesday at 2pm", "Showed them the console": the meeting that was held.
         return Reading(Evidence.NONE, describes_only=True)
     looks_ahead = (
-        forward or concrete or bool(deadlines) or _FOLLOW_VERB.search(part) is not None or _VAGUE.search(part) is not None
+        forward
+        or concrete
+        or bool(deadlines)
+        or _FOLLOW_VERB.search(part) is not None
+        or _VAGUE.search(part) is not None
     )
     if not looks_ahead:
         return Reading(Evidence.NONE, describes_only=True)
@@ -436,14 +567,26 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
     return Reading(Evidence.NONE, describes_only=True)
 
 
-_DAY_NAMES = {d[:3]: d.capitalize() for d in _WEEKDAYS} | {"tue": "Tuesday", "thu": "Thursday", "wed": "Wednesday"}
+_DAY_NAMES = {d[:3]: d.capitalize() for d in _WEEKDAYS} | {
+    "tue": "Tuesday",
+    "thu": "Thursday",
+    "wed": "Wednesday",
+}
 
 
 def _day_text(found: str) -> str:
     """A day as the rep would read it back: "thu" is "Thursday", "tomorrow" stays "tomorrow"."""
     word = found.strip(" .").lower()
     for prefix, name in _DAY_NAMES.items():
-        if word.startswith(prefix) and word.rstrip("s") in (name.lower(), prefix, prefix + "s", "tues", "thur", "thurs", "weds"):
+        if word.startswith(prefix) and word.rstrip("s") in (
+            name.lower(),
+            prefix,
+            prefix + "s",
+            "tues",
+            "thur",
+            "thurs",
+            "weds",
+        ):
             return name
     return word
 
@@ -458,7 +601,10 @@ def _only_action_meeting(part: str) -> bool:
     if re.search(r"\bon\s+(?:the|our|your|their|his|her|both)\s+calendars?\b", part) or _CLOCK.search(part):
         return False  # "on the calendar", "the invite for 3pm": a meeting at a time
     words = [m.group(0).lower() for m in _MEETING.finditer(part)]
-    return all(w in {"invite", "invitation", "calendar", "slot"} for w in words) and _ACTION.search(part) is not None
+    return (
+        all(w in {"invite", "invitation", "calendar", "slot"} for w in words)
+        and _ACTION.search(part) is not None
+    )
 
 
 def read_words(ask: str, next_step: str = "", booked: bool = False) -> Reading:
@@ -469,12 +615,20 @@ def read_words(ask: str, next_step: str = "", booked: bool = False) -> Reading:
     cleaned = [clean(t) for t in texts]
     no_ask = any(m.group("who") is None for m in _NO_ASK.finditer(cleaned[0]))
     is_step = [False] + [True] * (len(cleaned) - 1) if ask and ask.strip() else [True] * len(cleaned)
-    readings = [
-        _read_commitment(part, booked, step)
-        for text, step in zip(cleaned, is_step, strict=True)
-        for part in _commitments(text)
-        if not any(m.group("who") is None for m in _NO_ASK.finditer(part))
-    ]
+    readings: list[Reading] = []
+    best_dated = 0  # the strongest evidence so far from a commitment with its own day or deadline
+    for text, step in zip(cleaned, is_step, strict=True):
+        for part in _commitments(text):
+            # Long notes: a commitment with no day, time or deadline in it can be at most open-ended
+            # (or dated by the field), so once something dated is found it cannot win: skip it.
+            if best_dated >= _STRENGTH[Evidence.SPECIFIC] and not _DATED_HINT.search(part):
+                continue
+            if any(m.group("who") is None for m in _NO_ASK.finditer(part)):
+                continue
+            reading = _read_commitment(part, booked, step)
+            readings.append(reading)
+            if reading.has_day and not reading.from_field:
+                best_dated = max(best_dated, _STRENGTH[reading.evidence])
     # A commitment with its own day outranks the field: the field dates what the words leave undated.
     if any(r.has_day and not r.from_field for r in readings):
         readings = [r for r in readings if not r.from_field]

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.grading import read_words
 from bot.coaching import (
     STRONG_EXAMPLE,
     WEAK_EXAMPLE,
@@ -28,6 +27,7 @@ from bot.coaching import (
     stronger_ask,
     weak_phrases,
 )
+from bot.domain.grading import read_words
 from bot.vocabulary import AskType, MeetingKind, Reaction
 
 SM = AskType.SCHEDULED_MEETING
@@ -142,7 +142,10 @@ def test_reason_for_a_no_ask_and_for_an_action() -> None:
     assert "\u201cforgot to ask\u201d says no next step was asked" in no_ask.reason
     action = grade_ask(SM, "Sending pricing by Friday")
     assert action.reason is not None
-    assert "an action with a deadline, not a meeting" in action.reason and "graded specific action" in action.reason
+    assert (
+        "an action with a deadline, not a meeting" in action.reason
+        and "graded specific action" in action.reason
+    )
     described = grade_ask(SM, "Great chat with their ops lead")
     assert described.reason is not None
     assert "describes the meeting but asks for nothing" in described.reason
@@ -582,7 +585,13 @@ def test_booked_date_supplies_the_day_to_words_that_name_a_meeting() -> None:
 
 
 def test_a_day_without_a_time_keeps_the_grade_and_asks_for_the_time() -> None:
-    c = coach(_input(ask_text="Demo with their CFO on Thursday", next_step_at=None, reaction=Reaction.AGREED_UNSCHEDULED))
+    c = coach(
+        _input(
+            ask_text="Demo with their CFO on Thursday",
+            next_step_at=None,
+            reaction=Reaction.AGREED_UNSCHEDULED,
+        )
+    )
     assert c.grade.graded is SM
     assert "You named Thursday. Name the time too, so it goes on both calendars." in c.lines
 
