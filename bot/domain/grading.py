@@ -491,8 +491,8 @@ def _our_dates(part: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
         if _HABITUAL_AFTER.match(after) or _HABITUAL_BEFORE.search(before[-12:]):
             continue  # "most Monday mornings", "every Friday": a habit, not a date
         other = None
-        for other in _NOT_OUR_DATE.finditer(before):
-            pass
+        for marker in _NOT_OUR_DATE.finditer(before):
+            other = marker
         if other is not None and not re.search(
             r"\b(?:call|meeting|demo|session|send|sign|review|visit)\b", before[other.end() :], _I
         ):
@@ -504,7 +504,17 @@ def _our_dates(part: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
 
 
 def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Reading:
-    if _HEADS.search(part):
+    hinted = _DATED_HINT.search(part) is not None
+    describes = _describes(part)
+    # Most of a long note only tells the meeting that was held: settle that with two searches.
+    if (
+        describes
+        and not hinted
+        and not is_next_step
+        and not (_FORWARD.search(part) or _FOLLOW_VERB.search(part))
+    ):
+        return Reading(Evidence.NONE, describes_only=True)
+    if hinted and _HEADS.search(part):
         days = [
             m
             for m in _our_dates(part, _DAY_WORDS)
@@ -514,7 +524,7 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
         times = _our_dates(part, _CLOCK)
     else:
         days, times = [], []
-    deadlines = _our_dates(part, _DEADLINE_ONLY)
+    deadlines = _our_dates(part, _DEADLINE_ONLY) if hinted else []
     has_day, has_time = bool(days), bool(times)
     if _UNSET.search(part) and not has_day:
         has_time = has_time and bool(days)
@@ -527,7 +537,6 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
     follow = _FOLLOW_UP.search(part) is not None and not (
         _NOUN_FOLLOW.search(part) and not _FOLLOW_VERB.search(_NOUN_FOLLOW.sub(" ", part))
     )
-    describes = _describes(part)
     # The next-step field names the next step by definition: it looks ahead unless it says it happened.
     forward = (
         _FORWARD.search(part) is not None
