@@ -198,7 +198,8 @@ def grade_ask(chosen: AskType, text: str, next_step: str | None = None, *, booke
     supplies the day and time, never what was asked.
     """
     graded = grading.grade(chosen, text or "", next_step or "", booked=booked)
-    words = " / ".join(t.strip() for t in (text or "", next_step or "") if t and t.strip())
+    written = [t.strip() for t in (text or "", next_step or "") if t and t.strip()]
+    words = " / ".join(dict.fromkeys(written))  # the step's description is often the ask itself
     reason = _reason(chosen, graded.graded, words, graded.missing or "") if graded.lowered else None
     return Grade(
         chosen=chosen,
