@@ -416,8 +416,10 @@ _NOUN_FOLLOW = re.compile(
 )
 # Anything that could be a day, a time or a deadline (a superset, cheap to test).
 _DATED_HINT = re.compile(
-    r"\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|today|morning|afternoon|evening|noon|midday|clock"
-    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|eo[dwmb]|cob|end\s+of|close\s+of|this\s+week|weekend"
+    r"\d|\b(?:(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|days|\.)?|tuesday|wednesday|thursday|saturday"
+    r"|tomorrow|tonight|today|morning|afternoon|evening|noon|midday|o'?clock"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august"
+    r"|september|october|november|december|eo[dwmb]|cob|end\s+of|close\s+of|this\s+week|weekend)\b"
 )
 _STARTS_BY = re.compile(r"(?:by|before|until|due)\b", _I)
 _BY = re.compile(
