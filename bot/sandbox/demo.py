@@ -2,42 +2,62 @@
 
 Three reps in three timezones log meetings with ``/meeting`` over real, signed HTTP;
 the loopback fake plays Slack. Each step prints a line of narration, then what the
-person sees in Slack (modals and DMs rendered as text), and the run ends with what
-the database now holds.
+person sees in Slack (modals and DMs rendered as a terminal shows text).
 
-Every run uses its own Slack workspace id, so a persistent store (the default SQLite
-file) can be demoed again and again without runs mixing.
+One simulated clock runs the whole story: the app, the clock's sweeps and every frame's
+header read it. The story starts on a Wednesday afternoon (UTC) after a history the demo
+writes through the same code ``/meeting`` runs; the clock then sweeps over the following
+week, only at the moments something can fall due, so the Monday leaderboard and digest
+appear when they are posted, and the App Home is shown as it reads at the week's end.
+
+By default the data goes to a throwaway SQLite file in a temporary folder, deleted when the
+demo ends. A database given explicitly must hold no workspace: the demo's clock sweeps
+everything in it.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
+from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot import ids
 from bot.config import Config, ConfigError, load_database_url
-from bot.sandbox.fake_slack import FakeSlack
+from bot.delivery import Limits, SlackOutbox
+from bot.sandbox.fake_slack import Call, FakeSlack
 from bot.sandbox.render import render_message, render_view
 from bot.sandbox.user import SlackUser
-from bot.vocabulary import AskType, MeetingKind, NextStepStatus, Reaction
+from bot.slack_tokens import TokenSource
+from bot.vocabulary import AskType, LostReason, MeetingKind, NextStepStatus, Reaction
+from models import make_engine, make_session_factory
 
 WIDTH = 78
 INNER = WIDTH - 4  # what is rendered inside a frame
 SECRET = "nextstep-demo-signing-secret"
 WORKSPACE_NAME = "Acme Sales (demo)"
-TERRITORY = "Karnataka"
 WAIT = 10.0  # seconds the demo waits for any one thing the app does
+CHANNEL = "C0SALES"
+CHART_NAME = "nextstep-demo-chart.png"
+# The story starts on a Wednesday at 15:00 UTC: afternoon in Berlin, morning in Los Angeles,
+# evening in Bengaluru, with Monday and Tuesday of the same week behind it for the leaderboard.
+START_WEEKDAY, START_TIME = 2, time(15, 0)
+WEEK = timedelta(days=7)
+# The shown week ends the next Wednesday at 09:00 in Berlin, when Maria opens the app.
+WEEK_ENDS = time(9, 0)
+MAX_SWEEPS = 200  # the week needs a few dozen; a runaway loop stops here
 
 T = TypeVar("T")
 
@@ -67,6 +87,178 @@ class Rep:
 
     def local(self, at: datetime) -> str:
         return at.astimezone(self.tz).strftime("%a %H:%M")
+
+
+@dataclass(frozen=True)
+class Past:
+    """A meeting a rep logged before the story starts; ``day`` counts from the story week's Monday."""
+
+    rep: str
+    day: int
+    held: time
+    account: str
+    deal: str
+    kind: MeetingKind
+    ask: str  # {date}: the booked date, as the rep would say it
+    ask_type: AskType
+    reaction: Reaction | None
+    next_step: str | None = None
+    booked_days: int = 0  # the booked next step: days after the meeting, at booked_at (rep's time)
+    booked_at: time | None = None
+    notes: str | None = None
+    closed: tuple[int, LostReason | None] | None = None  # closed that day: lost for the reason, or won
+
+
+HISTORY = [
+    # Priya's earlier accounts, all closed by now: she goes back to the first, replaces with the third.
+    Past(
+        "Priya",
+        -26,
+        time(11),
+        "Deccan Freight",
+        "Fleet tracking pilot",
+        MeetingKind.DISCOVERY,
+        "I'll send over a case study and check back next quarter.",
+        AskType.OPEN_ENDED,
+        Reaction.DECLINED,
+        notes="Happy with spreadsheets for now.",
+        closed=(-12, LostReason.DECLINED),
+    ),
+    Past(
+        "Priya",
+        -23,
+        time(14),
+        "Hampi Stone Co.",
+        "Quarry fleet telematics",
+        MeetingKind.DEMO,
+        "Can we start a pilot on ten haul trucks on the 1st?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.DECLINED,
+        notes="No budget for it this year.",
+        closed=(-24, LostReason.NO_BUDGET),
+    ),
+    Past(
+        "Priya",
+        -20,
+        time(10, 30),
+        "Malnad Coffee Traders",
+        "Estate fleet tracking",
+        MeetingKind.PROPOSAL,
+        "Can we sign the order form on {date}?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.BOOKED,
+        next_step="Order form signature",
+        booked_days=1,
+        booked_at=time(16),
+    ),
+    Past(
+        "Priya",
+        -19,
+        time(16),
+        "Malnad Coffee Traders",
+        "Estate fleet tracking",
+        MeetingKind.NEGOTIATION,
+        "",
+        AskType.NO_ASK,
+        None,
+        notes="Signed for 40 vehicles.",
+        closed=(-19, None),
+    ),
+    Past(
+        "Priya",
+        -16,
+        time(11),
+        "Mysore Silk Works",
+        "Dispatch visibility",
+        MeetingKind.DISCOVERY,
+        "Can we book a demo for your dispatch team next Thursday at 11?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.DECLINED,
+        notes="Chose a competitor's tracker.",
+        closed=(-18, LostReason.COMPETITOR),
+    ),
+    # Monday and Tuesday of the story's week: what the leaderboard ranks, with today's meetings.
+    Past(
+        "Maria",
+        0,
+        time(10),
+        "Alpine Dairy Cooperative",
+        "Cold-chain monitoring",
+        MeetingKind.DISCOVERY,
+        "Can we show your logistics team a demo on {date}?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.BOOKED,
+        next_step="Demo for the logistics team",
+        booked_days=1,
+        booked_at=time(14),
+    ),
+    Past(
+        "Sam",
+        0,
+        time(11),
+        "Redwood Outfitters",
+        "Store inventory sync",
+        MeetingKind.DEMO,
+        "Can we get your CFO and IT lead on a call on {date} to review pricing?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.BOOKED,
+        next_step="Pricing review with the CFO and IT lead",
+        booked_days=17,
+        booked_at=time(10),
+    ),
+    Past(
+        "Priya",
+        0,
+        time(12),
+        "Cauvery Agro Exports",
+        "Cold storage sensors",
+        MeetingKind.DISCOVERY,
+        "Can we book the site visit at your Mysuru plant on {date}?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.BOOKED,
+        next_step="Site visit at the Mysuru plant",
+        booked_days=15,
+        booked_at=time(11),
+    ),
+    Past(
+        "Maria",
+        1,
+        time(14),
+        "Alpine Dairy Cooperative",
+        "Cold-chain monitoring",
+        MeetingKind.DEMO,
+        "Can we meet your finance director on {date} to agree the pilot budget?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.BOOKED,
+        next_step="Pilot budget with the finance director",
+        booked_days=14,
+        booked_at=time(11),
+    ),
+    Past(
+        "Sam",
+        1,
+        time(15),
+        "Sierra Foods",
+        "Fleet tracking",
+        MeetingKind.DISCOVERY,
+        "Would it be OK if I check back with you next quarter?",
+        AskType.OPEN_ENDED,
+        Reaction.DECLINED,
+        notes="No budget until their next fiscal year.",
+    ),
+    Past(
+        "Maria",
+        1,
+        time(16, 30),
+        "Baltic Ports Authority",
+        "Berth scheduling",
+        MeetingKind.DISCOVERY,
+        "Could we set up a call with your IT lead next Tuesday at 9?",
+        AskType.SCHEDULED_MEETING,
+        Reaction.DECLINED,
+        notes="Locked in with their current vendor until spring.",
+    ),
+]
 
 
 def _next_slot(now: datetime, tz: ZoneInfo, weekday: int, hour: int) -> datetime:
@@ -112,6 +304,29 @@ def _shown_url(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+class SimClock:
+    """The demo's one clock: the app, the sweeps and the narration all read it."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def story_start(now: datetime) -> datetime:
+    """The latest Wednesday 15:00 UTC no later than ``now``: where the simulated story begins."""
+    day = now.astimezone(UTC).date()
+    start = datetime.combine(day - timedelta(days=(day.weekday() - START_WEEKDAY) % 7), START_TIME, UTC)
+    return start if start <= now else start - WEEK
+
+
+def _minute_up(at: datetime) -> datetime:
+    """The clock sweeps on the minute: the first sweep at or after ``at``."""
+    whole = at.replace(second=0, microsecond=0)
+    return whole if whole == at else whole + timedelta(minutes=1)
+
+
 class Story:
     """Prints the narration and frames what each person sees."""
 
@@ -119,6 +334,7 @@ class Story:
         self.out = out
         self.now = now
         self.step = "starting"
+        self.names: dict[str, str] = {}  # user and channel ids as people read them
 
     def line(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -151,24 +367,47 @@ class Story:
         view = rep.person.view
         if view is None:
             raise DemoFailed(f"{rep.first} has no modal open")
-        self.frame(rep, "modal", render_view(view, errors=errors, width=INNER, tz=rep.tz))
+        self.view(rep, "modal", view, errors)
+
+    def view(
+        self, rep: Rep, surface: str, view: dict[str, Any], errors: dict[str, str] | None = None
+    ) -> None:
+        shown = render_view(view, errors=errors, width=INNER, tz=rep.tz, markup="terminal", names=self.names)
+        self.frame(rep, surface, shown)
 
     def dm(self, rep: Rep, message: dict[str, Any], surface: str = "DM from Next Step") -> None:
-        self.frame(rep, surface, render_message(message, width=INNER, tz=rep.tz))
+        shown = render_message(message, width=INNER, tz=rep.tz, markup="terminal", names=self.names)
+        self.frame(rep, surface, shown)
 
 
 class Demo:
     """The scenes, played against the running app."""
 
-    def __init__(self, story: Story, fake: FakeSlack, engine: Engine, team_id: str, reps: dict[str, Rep]):
+    def __init__(
+        self,
+        story: Story,
+        clock: SimClock,
+        fake: FakeSlack,
+        engine: Engine,
+        team_id: str,
+        reps: dict[str, Rep],
+        chart_dir: Path,
+        start: datetime,
+    ):
         self.story = story
+        self.clock = clock
         self.fake = fake
         self.engine = engine
         self.team_id = team_id
+        self.chart_dir = chart_dir
+        self.chart_path: Path | None = None
+        self.start = start  # when the story's Wednesday begins; the clock stands earlier
+        self.sessions = make_session_factory(engine)
+        self.outbox: SlackOutbox | None = None
         self.maria, self.sam, self.priya = reps["maria"], reps["sam"], reps["priya"]
         # Sam and Priya log two meetings each; these were the later ones.
-        self.sam_last_call = _held(story.now() - timedelta(minutes=45), self.sam.tz)
-        self.priya_last_call = _held(story.now() - timedelta(minutes=45), self.priya.tz)
+        self.sam_last_call = _held(start - timedelta(minutes=45), self.sam.tz)
+        self.priya_last_call = _held(start - timedelta(minutes=45), self.priya.tz)
 
     # ------------------------------------------------------------------ waiting on the app
 
@@ -226,10 +465,13 @@ class Demo:
         if response.status != 200:
             raise DemoFailed(f"Save answered HTTP {response.status}")
 
-    def save_clean(self, rep: Rep) -> None:
+    def save_clean(self, rep: Rep) -> int:
+        """Save, and expect no error; the number of DMs the rep had before (what came next is new)."""
+        seen = len(rep.person.dms())
         self.save(rep)
         if rep.person.errors:
             raise DemoFailed(f"the app refused {rep.first}'s form: {rep.person.errors}")
+        return seen
 
     # ------------------------------------------------------------------ the scenes
 
@@ -244,7 +486,7 @@ class Demo:
         held, when = self.held(maria, 60)
         at = _next_slot(self.story.now(), maria.tz, weekday=3, hour=10)
         day = _day(at, maria.tz)
-        s.chapter(1, "Maria books a proposal review (and forgets the date at first)")
+        s.chapter(2, "Maria books a proposal review (and forgets the date at first)")
         s.say(
             f"Maria presented her proposal to Northwind Logistics {when}. She types /meeting "
             "and starts typing the company's name in the Account field."
@@ -289,15 +531,14 @@ class Demo:
         local = at.astimezone(maria.tz)
         s.say(f"Maria picks {day} {local.day} {local:%B}, 10:00 (her time) and presses Save again.")
         maria.person.fill(ids.NEXT_STEP_AT, at)
-        self.save_clean(maria)
-        dm = self.next_dm(maria, 0)
+        dm = self.next_dm(maria, self.save_clean(maria))
         s.note("The modal closes, and a moment later the coaching DM arrives:")
         s.dm(maria, dm)
 
     def agreed_then_booked(self) -> None:
         s, sam = self.story, self.sam
         held, when = self.held(sam, 150, before=self.sam_last_call)
-        s.chapter(2, "Sam gets a yes without a date, then books it from the DM")
+        s.chapter(3, "Sam gets a yes without a date, then books it from the DM")
         s.say(
             f"Sam, in Los Angeles, demoed to Globex Manufacturing {when}. They agreed to go "
             "through pricing with their CFO, but nobody put a date on it. He logs it as "
@@ -317,8 +558,7 @@ class Demo:
                 ids.KIND: MeetingKind.DEMO.value,
             },
         )
-        self.save_clean(sam)
-        dm = self.next_dm(sam, 0)
+        dm = self.next_dm(sam, self.save_clean(sam))
         s.note("He presses Save. The coaching DM:")
         s.dm(sam, dm)
 
@@ -347,7 +587,7 @@ class Demo:
         s, priya = self.story, self.priya
         held, when = self.held(priya, 120, before=self.priya_last_call)
         at = _next_slot(self.story.now(), priya.tz, weekday=0, hour=11)
-        s.chapter(3, "Priya's prospect hesitates")
+        s.chapter(4, "Priya's prospect hesitates")
         s.say(
             f"Priya, in Bengaluru, demoed to Kaveri Textiles {when}. She asked for a pilot "
             "kickoff; they said they need to check with the plant managers first."
@@ -365,27 +605,24 @@ class Demo:
                 ids.KIND: MeetingKind.DEMO.value,
             },
         )
-        self.save_clean(priya)
+        seen = self.save_clean(priya)
         s.note(f"She logs it as “{Reaction.HESITANT.label}” and presses Save. The coaching DM:")
-        s.dm(priya, self.next_dm(priya, 0))
+        s.dm(priya, self.next_dm(priya, seen))
 
-    def declined(self, seeded: list[str]) -> None:
+    def declined(self, closed: list[str]) -> None:
         s, priya = self.story, self.priya
         held, when = self.priya_last_call, _when_held(self.priya_last_call, s.now(), priya.tz)
-        s.chapter(4, "Priya is turned down, and replaces the prospect")
+        s.chapter(5, "Priya is turned down, and replaces the prospect")
         s.say(
-            f"Priya's territory, {TERRITORY}, already holds {len(seeded)} of her accounts, "
-            f"none with an open deal (imported from the CRM when the demo started): {', '.join(seeded)}."
-        )
-        s.say(
-            f"She met {seeded[0]} for discovery {when} and asked for a demo. They declined: they "
-            "signed with a competitor last month. She types /meeting and “Deccan” in the Account field."
+            f"Priya went back to {closed[0]}, who turned down her last deal, and met them for discovery "
+            f"{when}. She asked for a demo; they declined: they signed with a competitor last month. "
+            "She types /meeting and “Deccan” in the Account field."
         )
         self.open_modal(priya)
         self.choose_account(priya, "Deccan", existing=True)
         self.wait_for_block(priya, ids.NEW_DEAL_NAME)
         s.note(
-            f"The typeahead offers “{seeded[0]}”; she picks it, names the deal and logs "
+            f"The typeahead offers “{closed[0]}”; she picks it, names the new deal and logs "
             f"“{Reaction.DECLINED.label}”."
         )
         self.fill(
@@ -393,32 +630,37 @@ class Demo:
             {
                 ids.NEW_DEAL_NAME: "Warehouse tracking",
                 ids.HELD_AT: held,
-                ids.ASK: "Could we set up a demo for your operations team on Wednesday at 3pm?",
+                ids.ASK: "Could we set up a demo for your operations team next Tuesday at 3pm?",
                 ids.ASK_TYPE: AskType.SCHEDULED_MEETING.value,
                 ids.REACTION: Reaction.DECLINED.value,
                 ids.KIND: MeetingKind.DISCOVERY.value,
                 ids.NOTES: "Signed with a competitor last month; contract renews in a year.",
             },
         )
-        self.save_clean(priya)
-        dm = self.next_dm(priya, 1)
+        dm = self.next_dm(priya, self.save_clean(priya))
         s.note("She presses Save. The coaching DM:")
         s.dm(priya, dm)
+        s.note(
+            "The accounts listed are the ones she added with /meeting whose deals are closed (the "
+            "history above): none has an open deal."
+        )
 
-        s.say("She clicks “Add a replacement deal” and types “Malnad” in the account field.")
+        s.say(
+            "She clicks “Add a replacement deal” and types “Malnad”: Malnad Coffee Traders bought "
+            "from her before, and they have a second site to equip."
+        )
         priya.person.click(ids.ADD_REPLACEMENT_DEAL, in_message=dm)
         self.wait_for_modal(priya, ids.REPLACEMENT_MODAL)
         self.choose_account(priya, "Malnad", existing=True)
         priya.person.fill(ids.NEW_DEAL_NAME, "Estate-to-port logistics")
         s.modal(priya)
         s.say("She presses “Add deal”. A new DM:")
-        self.save_clean(priya)
-        s.dm(priya, self.next_dm(priya, 2))
+        s.dm(priya, self.next_dm(priya, self.save_clean(priya)))
 
     def open_ended(self) -> None:
         s, sam = self.story, self.sam
         when = _when_held(self.sam_last_call, self.story.now(), sam.tz)
-        s.chapter(5, "Sam calls an open-ended follow-up a “scheduled meeting”")
+        s.chapter(6, "Sam calls an open-ended follow-up a “scheduled meeting”")
         s.say(
             f"Sam spoke to Pinecrest Health {when}. His ask was “I'll circle back in a few "
             f"weeks…”, but he picks “{AskType.SCHEDULED_MEETING.label}” anyway."
@@ -435,80 +677,274 @@ class Demo:
                 ids.REACTION: Reaction.AGREED_UNSCHEDULED.value,
             },
         )
-        self.save_clean(sam)
+        seen = self.save_clean(sam)
         s.note(f"They said yes to that, so he logs “{Reaction.AGREED_UNSCHEDULED.label}”. The coaching DM:")
-        s.dm(sam, self.next_dm(sam, 1))
+        s.dm(sam, self.next_dm(sam, seen))
 
-    # ------------------------------------------------------------------ seeding and the summary
+    # ------------------------------------------------------------------ the history and the clock
 
-    def seed_territory(self, now: datetime) -> list[str]:
-        """Priya's accounts in her territory, as a CRM import would leave them: no open deal on any."""
-        from bot.meetings import name_key
-        from bot.reps import ensure_rep, ensure_workspace
-        from models import Account
+    def write_history(self, started: datetime) -> list[str]:
+        """What the reps logged before the story, written as ``/meeting`` writes it, with the clock running.
 
-        names = ["Deccan Freight", "Hampi Stone Co.", "Malnad Coffee Traders", "Mysore Silk Works"]
-        with Session(self.engine) as session:
-            ensure_workspace(session, self.team_id, now, WORKSPACE_NAME)
-            rep = ensure_rep(session, self.team_id, self.priya.user_id, now, self.priya.name)
-            for name in names:
-                session.add(
-                    Account(
-                        team_id=self.team_id,
-                        name=name,
-                        name_key=name_key(name),
-                        territory=TERRITORY,
-                        created_by_rep_id=rep.id,
-                        created_at=now,
-                    )
-                )
-            session.commit()
-        return names
-
-    def clock_week(self, token: str) -> None:
-        """The clock over the following week (simulated), each nudge shown when it arrives, in the rep's time."""
-        from bot.delivery import Limits, SlackOutbox
-        from bot.slack_tokens import TokenSource
-        from bot.sweep import sweep
-        from models import make_session_factory
+        Returns Priya's closed accounts (the first is the one she goes back to).
+        """
+        from bot.deal_edits import close_deal
+        from bot.meetings import LoggedMeeting, MeetingForm, log_meeting
+        from bot.reps import SlackProfile, apply_profile
 
         s = self.story
-        s.chapter(6, "The week that follows: the clock nudges")
+        reps = {rep.first: rep for rep in (self.maria, self.sam, self.priya)}
+        s.chapter(1, "Where the week stands")
+        with Session(self.engine) as session:
+            for rep in reps.values():  # the profiles the app reads from Slack on first use
+                apply_profile(
+                    session, self.team_id, SlackProfile(rep.user_id, rep.name, rep.tz_name), started
+                )
+            session.commit()
+        monday = self.start.date() - timedelta(days=START_WEEKDAY)
+        logged: dict[str, LoggedMeeting] = {}
+        this_week: list[tuple[datetime, str]] = []
+
+        def local(rep: Rep, day: int, at: time) -> datetime:
+            return datetime.combine(monday + timedelta(days=day), at, rep.tz).astimezone(UTC)
+
+        def log(past: Past) -> None:
+            rep = reps[past.rep]
+            held = local(rep, past.day, past.held)
+            booked = local(rep, past.day + past.booked_days, past.booked_at) if past.booked_at else None
+            deal = logged.get(past.deal)
+            form = MeetingForm(
+                account=f"{ids.ACCOUNT_ID_PREFIX}{deal.account_id}"
+                if deal
+                else ids.NEW_ACCOUNT_PREFIX + past.account,
+                deal=str(deal.deal_id) if deal else None,
+                new_deal_name=None if deal else past.deal,
+                held_at=held,
+                ask_text=past.ask.format(
+                    date=f"{booked.astimezone(rep.tz):%A %-d %B at %H:%M}" if booked else ""
+                ),
+                ask_type=past.ask_type,
+                reaction=past.reaction,
+                next_step=past.next_step,
+                next_step_at=booked,
+                kind=past.kind,
+                notes=past.notes,
+            )
+            with Session(self.engine) as session:
+                logged[past.deal] = log_meeting(
+                    session,
+                    team_id=self.team_id,
+                    user_id=rep.user_id,
+                    form=form,
+                    view_id=None,
+                    now=self.clock.at,
+                )
+            if past.day >= 0:
+                label = past.reaction.label if past.reaction else "no ask"
+                this_week.append(
+                    (
+                        held,
+                        f"  {held.astimezone(rep.tz):%a %H:%M}  {rep.first:<6} {past.account} "
+                        f"({past.kind.value}): {label}",
+                    )
+                )
+
+        def close(past: Past, reason: LostReason | None) -> None:
+            with Session(self.engine) as session:
+                close_deal(
+                    session,
+                    team_id=self.team_id,
+                    user_id=reps[past.rep].user_id,
+                    deal_id=logged[past.deal].deal_id,
+                    won=reason is None,
+                    reason=reason,
+                    now=self.clock.at,
+                )
+
+        # In the order it happened, the clock sweeping in between: a meeting is logged 40 minutes
+        # after it was held, a deal closed at 17:00 (the rep's time) of its day.
+        events: list[tuple[datetime, int, Callable[[], None]]] = []
+        for n, past in enumerate(HISTORY):
+            rep = reps[past.rep]
+            events.append((local(rep, past.day, past.held) + timedelta(minutes=40), n, partial(log, past)))
+            if past.closed is not None:
+                day, reason = past.closed
+                at = max(local(rep, day, time(17)), events[-1][0] + timedelta(minutes=1))
+                events.append((at, n, partial(close, past, reason)))
+        # On Monday morning, before the week's first leaderboard post, an admin sets up the team.
+        events.append((local(self.maria, 0, time(8)), -1, lambda: self.setup_team(self.clock.at)))
+        for at, _, happen in sorted(events, key=lambda e: (e[0], e[1])):
+            self.run_clock(at)
+            happen()
+        self.run_clock(self.start)
+
+        closed = [p for p in HISTORY if p.closed is not None]
         s.say(
-            "The clock sweeps every minute. Here it runs over the next seven days in 15-minute steps of "
-            "simulated time, and each DM is shown when it arrives, in that rep's own working hours."
+            "Maria, Sam and Priya have used Next Step for a month. The demo writes the meetings they "
+            "logged before today through the same code /meeting runs, in the order they happened, with "
+            "the app's clock sweeping in between as it would have. On Monday morning an admin put the "
+            "three in one team, “Field sales”, led by Sam, whose leaderboard posts in #sales every "
+            "Monday at 09:00 Berlin time (the workspace's timezone). This week so far, each in the "
+            "rep's own time:"
         )
-        outbox = SlackOutbox(
-            self.fake.api_url, TokenSource(token, None), Limits(per_workspace_per_second=100)
+        s.line()
+        for _, row in sorted(this_week):
+            s.line(row)
+        s.say(
+            "Before that, Priya worked four accounts whose deals are now closed: "
+            + ", ".join(
+                f"{p.account} ({p.closed[1].label.lower() if p.closed and p.closed[1] else 'won'})"
+                for p in closed
+            )
+            + "."
         )
-        sessions = make_session_factory(self.engine)
-        by_user = {rep.user_id: rep for rep in (self.maria, self.sam, self.priya)}
-        real_now = s.now
-        start = real_now().replace(second=0, microsecond=0) + timedelta(minutes=15 - real_now().minute % 15)
-        at = start
+        s.say(
+            "It is now Wednesday afternoon in Berlin, morning in Los Angeles and evening in Bengaluru. "
+            "The reps log today's meetings."
+        )
+        return [p.account for p in closed if p.closed and p.closed[1] is not None]
+
+    def setup_team(self, at: datetime) -> None:
+        """The team and its channel, as an admin sets them in the app's settings."""
+        from models import Rep as RepRow
+        from models import SalesTeam
+
+        self.fake.add_channel(self.team_id, CHANNEL, "sales")
+        self.story.names[CHANNEL] = "sales"
+        reps = [r.user_id for r in (self.maria, self.sam, self.priya)]
+        with Session(self.engine) as session:
+            team = SalesTeam(
+                team_id=self.team_id,
+                name="Field sales",
+                manager_user_id=self.sam.user_id,
+                channel_id=CHANNEL,
+                channel_chosen_by=self.sam.user_id,
+                created_at=at,
+            )
+            session.add(team)
+            session.flush()
+            for row in session.scalars(
+                select(RepRow).where(RepRow.team_id == self.team_id, RepRow.user_id.in_(reps))
+            ):
+                row.sales_team_id = team.id
+            session.commit()
+
+    def next_moment(self, after: datetime) -> datetime | None:
+        """The first minute after ``after`` at which a sweep can find something due, from the database."""
+        from bot.leaderboard import post_moment, week_containing, workspace_zone
+        from models import Deal, NextStep, Nudge, Workspace
+
+        with Session(self.engine) as session:
+            moments = [
+                session.scalar(
+                    select(func.min(NextStep.nudge_check_at)).where(NextStep.team_id == self.team_id)
+                ),
+                session.scalar(select(func.min(Deal.stall_check_at)).where(Deal.team_id == self.team_id)),
+                session.scalar(
+                    select(func.min(Nudge.next_attempt_at)).where(
+                        Nudge.team_id == self.team_id, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None)
+                    )
+                ),
+            ]
+            workspace = session.get(Workspace, self.team_id)
+            assert workspace is not None
+            week = week_containing(after, workspace_zone(workspace))
+            moments += [post_moment(workspace, w) for w in (week.shifted(-1), week)]
+        future = [m for m in moments if m is not None and m > after]
+        return _minute_up(min(future)) if future else None
+
+    def run_clock(self, until: datetime, show: bool = False) -> int:
+        """Sweep at each moment something can fall due up to ``until``, then stand at ``until``.
+
+        The real clock sweeps every minute; the minutes skipped here find nothing due. With
+        ``show``, each message is shown when it arrives. Returns the number of sweeps.
+        """
+        from bot.sweep import sweep
+
+        if self.outbox is None:
+            raise DemoFailed("the clock has no outbox")
+        sweeps = 0
+        # What was written at this very moment (a meeting just logged) is due for a look too.
+        at = self.next_moment(self.clock.at - timedelta(microseconds=1))
+        while at is not None and at <= until:
+            sweeps += 1
+            if sweeps > MAX_SWEEPS:
+                raise DemoFailed(f"the clock swept {MAX_SWEEPS} times before {until:%Y-%m-%d %H:%M} UTC")
+            self.clock.at = at
+            calls = len(self.fake.calls)
+            sweep(self.sessions, self.outbox, now=at, worker="demo", wall_clock=lambda: datetime.now(UTC))
+            if show:
+                self.show_arrivals(self.fake.calls[calls:])
+            at = self.next_moment(at)
+        self.clock.at = max(self.clock.at, until)
+        return sweeps
+
+    def show_arrivals(self, calls: list[Call]) -> None:
+        """What the sweep just sent, in the order it was sent: posts in #sales, the chart, DMs."""
+        s = self.story
+        readers = {}
+        for rep in (self.maria, self.sam, self.priya):
+            readers[rep.user_id] = readers[self.fake.dm_channel_id(self.team_id, rep.user_id)] = rep
+        for call in calls:
+            if call.method == "files.completeUploadExternal":
+                s.say(
+                    "In the post's thread, the app uploads a chart: the team's booked rate and meetings "
+                    "over the last 8 weeks."
+                )
+                uploads = [f for f in self.fake.files(self.team_id) if f.get("channel") == CHANNEL]
+                if uploads:
+                    self.save_chart(uploads[-1].get("content") or b"")
+                continue
+            if call.method != "chat.postMessage" or (call.response or {}).get("ok") is not True:
+                continue
+            message = {"text": call.params.get("text"), "blocks": call.params.get("blocks")}
+            channel = str(call.params.get("channel"))
+            if channel == CHANNEL:
+                s.note("In #sales, as everyone in the channel sees it:")
+                s.dm(self.maria, message, surface="#sales")
+            elif (reader := readers.get(channel)) is not None:
+                if reader is self.sam and "pipeline" in str(message["text"] or "").lower():
+                    s.note(f"{reader.first}, as the team's manager, gets the weekly digest:")
+                s.dm(reader, message)
+
+    def save_chart(self, png: bytes) -> None:
+        path = self.chart_dir / CHART_NAME
         try:
-            s.now = lambda: at
-            while at <= start + timedelta(days=7):
-                seen = len(self.fake.calls_to("chat.postMessage"))
-                sweep(sessions, outbox, now=at, worker="demo", wall_clock=real_now)
-                for call in self.fake.calls_to("chat.postMessage")[seen:]:
-                    rep = by_user.get(str(call.params.get("channel")))
-                    if rep is not None:
-                        message = {"text": call.params.get("text"), "blocks": call.params.get("blocks")}
-                        s.dm(rep, message, surface="nudge")
-                at += timedelta(minutes=15)
-        finally:
-            s.now = real_now
+            path.write_bytes(png)
+        except OSError as error:
+            self.story.note(f"(The demo could not save it to {path}: {error.strerror or error}.)")
+            return
+        self.chart_path = path
+        self.story.note("The demo saved it here; open it to see what Slack shows:")
+        self.story.line(f"    {path}")
+
+    def week(self) -> None:
+        """The clock over the following week (simulated), each message shown when it arrives."""
+        s = self.story
+        s.chapter(7, "The week that follows: nudges, then Monday's leaderboard and digest")
+        s.say(
+            "The clock process sweeps every minute. Here it runs over the following week of simulated "
+            "time, up to next Wednesday morning in Berlin, sweeping at each moment the database says "
+            "something can fall due (the other minutes find nothing to do). Each message is shown when "
+            "it arrives, in the reader's own time."
+        )
+        berlin = self.maria.tz
+        end = datetime.combine((self.start + WEEK).astimezone(berlin).date(), WEEK_ENDS, berlin)
+        sweeps = self.run_clock(end.astimezone(UTC), show=True)
+        s.say(
+            f"A week has passed: {sweeps} sweeps, at the moments something could fall due, did the work "
+            f"of the {int((end - self.start) / timedelta(minutes=1)):,} one-minute sweeps in between."
+        )
 
     def summary(self, database: str) -> None:
-        from models import Meeting, NextStep, Workspace
+        from models import Meeting, NextStep
         from models import Rep as RepRow
 
         s = self.story
-        s.chapter(7, "What the database now holds")
+        s.chapter(9, "What the database holds at the end of the week")
         with Session(self.engine) as session:
             s.line()
-            s.line(f"  Workspace {self.team_id} ({WORKSPACE_NAME}), this run:")
+            s.line(f"  Workspace {self.team_id} ({WORKSPACE_NAME}), every meeting logged in it:")
             s.line()
             s.line(f"  {'rep':<14}{'timezone':<22}{'meetings':>9}{'ended booked':>14}{'booked rate':>13}")
             for rep in (self.maria, self.sam, self.priya):
@@ -536,14 +972,11 @@ class Demo:
             s.line()
             s.note(
                 f"Next steps on a calendar: {on_calendar}; still without a date: {unscheduled}. "
-                "The booked rate counts meetings that ended “Agreed and booked”: Sam's pricing call "
-                "was booked afterwards, from the DM, so it is on the calendar but not in his rate."
+                "The booked rate counts meetings that ended “Agreed and booked”: Sam's pricing call with "
+                "Globex was booked afterwards, from the DM, so it is on the calendar but not in his rate."
             )
-            total = session.scalar(select(func.count()).select_from(Meeting))
-            workspaces = session.scalar(select(func.count()).select_from(Workspace))
         s.line()
         s.line(f"  Database: {database}")
-        s.line(f"  It holds {total} meetings in {workspaces} workspace(s); each demo run uses its own.")
 
 
 @contextmanager
@@ -560,34 +993,95 @@ def _quiet(*names: str) -> Iterator[None]:
             logger.setLevel(level)
 
 
-def run_demo(database_url: str | None, out: TextIO) -> int:
-    """Play the demo against ``database_url`` (default: the SQLite file in the working directory)."""
+def _empty(url: str) -> int:
+    """How many workspaces the database at ``url`` already holds (0 for a new or empty one)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("workspaces"):
+                return 0
+            return int(connection.exec_driver_sql("SELECT count(*) FROM workspaces").scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def run_demo(
+    database_url: str | None,
+    out: TextIO,
+    *,
+    now: datetime | None = None,
+    chart_dir: Path | None = None,
+) -> int:
+    """Play the demo; 0 when every step did what it should, 1 with one line saying what did not.
+
+    ``database_url``: None for a throwaway SQLite file, deleted at the end; a database given
+    must hold no workspace. ``now``: the real moment the story's week is chosen from (the
+    Wednesday before it). ``chart_dir``: where the leaderboard's chart is saved (the working
+    directory by default).
+    """
+
+    story_at = story_start(now or datetime.now(UTC))
+    clock = SimClock(story_at - timedelta(days=30))  # the workspace was installed a month before
+    story = Story(out, clock)
+    with ExitStack() as cleanup:
+        if database_url is None:
+            folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="nextstep-demo-"))
+            url, shown = (
+                f"sqlite:///{Path(folder) / 'demo.sqlite'}",
+                "a throwaway SQLite file, deleted when the demo ends",
+            )
+        else:
+            try:
+                # The CLI's own checks: an unsupported scheme gets the same one line as `nextstep db upgrade`.
+                url = load_database_url({"DATABASE_URL": database_url})
+            except ConfigError as error:
+                out.write(f"nextstep demo: {error.problems[0]}\n")
+                return 1
+            shown = _shown_url(url)
+        return _play(
+            url, shown, story, clock, story_at, chart_dir or Path.cwd(), cleanup, database_url is None
+        )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _play(
+    url: str,
+    shown: str,
+    story: Story,
+    clock: SimClock,
+    story_at: datetime,
+    chart_dir: Path,
+    cleanup: ExitStack,
+    throwaway: bool,
+) -> int:
+    from bot import migrate
     from bot.server import BackgroundServer
     from handlers import create_app
     from handlers.web import make_wsgi_app
-    from models import make_engine
 
-    try:
-        # The CLI's own checks: an unsupported scheme gets the same one line as `nextstep db upgrade`.
-        url = load_database_url({"DATABASE_URL": database_url} if database_url else {})
-    except ConfigError as error:
-        out.write(f"nextstep demo: {error.problems[0]}\n")
-        return 1
     team_id = "T" + secrets.token_hex(4).upper()
-    story = Story(out, lambda: datetime.now(UTC))
-    fake: FakeSlack | None = None
-    server: BackgroundServer | None = None
-    engine: Engine | None = None
     try:
+        story.step = "checking the database"
+        held = _empty(url)
+        if held:
+            story.line(
+                f"nextstep demo: {shown} already holds {held} workspace(s); the demo's clock would sweep "
+                "them, so give it an empty database (or leave DATABASE_URL unset for a throwaway one)"
+            )
+            return 1
         story.step = "migrating the database"
         with _quiet("alembic"):
-            from bot import migrate
-
             migrate.upgrade(url)
         engine = make_engine(url)
+        cleanup.callback(engine.dispose)
+        if throwaway:
+            # Nothing to keep if the machine crashes: no fsync on each of the history's commits.
+            event.listen(
+                engine, "connect", lambda connection, _: connection.execute("PRAGMA synchronous=OFF")
+            )
 
         story.step = "starting the Slack sandbox and the app"
-        fake = FakeSlack().start()
+        fake = cleanup.enter_context(FakeSlack().start())
         token = fake.add_workspace(team_id, WORKSPACE_NAME, bot_token=f"xoxb-{team_id}-demo")
         reps = {
             "maria": Rep("Maria Lopez", "Maria", "U0MARIA", "Europe/Berlin"),
@@ -598,43 +1092,47 @@ def run_demo(database_url: str | None, out: TextIO) -> int:
             fake.add_user(
                 team_id, rep.user_id, key, real_name=rep.name, display_name=rep.name, tz=rep.tz_name
             )
+            story.names[rep.user_id] = rep.name
         config = Config(signing_secret=SECRET, database_url=url, slack_api_url=fake.api_url, bot_token=token)
-        app, deps = create_app(config, engine)
+        app, deps = create_app(config, engine, clock=clock)
         server = BackgroundServer(make_wsgi_app(app, deps)).start()
+        cleanup.callback(server.stop)
         for rep in reps.values():
             rep.user = SlackUser(fake, server.url + "/slack/events", SECRET, team_id, rep.user_id)
 
-        now = story.now()
         story.line("Next Step demo: the real app on 127.0.0.1, the built-in Slack sandbox playing Slack,")
         story.line("and three reps logging their meetings with /meeting.")
         story.line()
         story.line(f"  Workspace: {WORKSPACE_NAME}, Slack team id {team_id} (new for this run)")
-        story.line(f"  Database:  {_shown_url(url)}")
+        story.line(f"  Database:  {shown}")
+        story.line(f"  Time:      simulated; the story starts on {story_at:%A %-d %B %Y, %H:%M} UTC")
         story.line()
         for rep in reps.values():
-            story.line(f"  {rep.name:<13} {rep.tz_name:<21} it is {rep.local(now)} there")
+            story.line(f"  {rep.name:<13} {rep.tz_name:<21} it is {rep.local(story_at)} there")
 
-        demo = Demo(story, fake, engine, team_id, reps)
-        story.step = "seeding Priya's territory"
-        seeded = demo.seed_territory(now)
+        demo = Demo(story, clock, fake, engine, team_id, reps, chart_dir, story_at)
+        demo.outbox = SlackOutbox(
+            fake.api_url,
+            TokenSource(token, None),
+            Limits(per_channel_interval=0.0, per_workspace_per_second=1000.0),
+        )
+        story.step = "writing the reps' history"
+        closed = demo.write_history(clock.at)
         demo.booked_with_prep()
         demo.agreed_then_booked()
         demo.hesitant()
-        demo.declined(seeded)
+        demo.declined(closed)
         demo.open_ended()
         fake.wait_idle(quiet=0.1)
         story.step = "running the clock over a simulated week"
-        demo.clock_week(token)
+        demo.week()
         if fake.internal_errors:
             raise DemoFailed("the Slack sandbox hit an internal error")
-        demo.summary(_shown_url(url))
         from bot.sandbox.demo_pipeline import pipeline_chapter
 
+        story.step = "showing the App Home"
         pipeline_chapter(demo, 8)
-        from bot.sandbox.demo_leaderboard import leaderboard_chapter
-
-        story.step = "posting the weekly leaderboard"
-        leaderboard_chapter(demo, 9, token)
+        demo.summary(shown)
         story.line()
         return 0
     except Exception as error:  # the demo must end with one clear line, whatever broke
@@ -643,10 +1141,3 @@ def run_demo(database_url: str | None, out: TextIO) -> int:
         story.line()
         story.line(f"nextstep demo: failed while {story.step}: {reason}")
         return 1
-    finally:
-        if server is not None:
-            server.stop()
-        if fake is not None:
-            fake.stop()
-        if engine is not None:
-            engine.dispose()

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.sandbox import FakeSlack, SlackUser, render_message, render_view
+from bot.sandbox.render import mrkdwn_to_text
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-T1"
@@ -687,3 +688,116 @@ def test_render_reads_like_slack(fake: FakeSlack) -> None:
     shown = render_view(log_modal(), errors={"ask": "Ask for a date"})
     assert "Log a meeting" in shown.split("\n")[0] and "[Save]" in shown.split("\n")[-1]
     assert "What did you ask for?: <…>" in shown and "⚠ Ask for a date" in shown
+
+
+# ---------------------------------------------------------------------- mrkdwn as a terminal shows it
+
+
+def terminal(text: str, **names: str) -> str:
+    return mrkdwn_to_text(text, markup="terminal", names=names)
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("*When:* Thursday", "When: Thursday"),
+        ("Not ranked _yet_.", "Not ranked yet."),
+        ("_*both*_ and *_both_*", "both and both"),
+        (
+            "~Fri 4 Dec~ withdrawn",
+            "F\u0336r\u0336i\u0336 \u03364\u0336 \u0336D\u0336e\u0336c\u0336 withdrawn",
+        ),
+        ("log it with `/meeting`", "log it with /meeting"),
+        ("`*not bold*` stays", "*not bold* stays"),
+        ("<https://cal.example/e?a_b=1|Add to calendar>", "Add to calendar (https://cal.example/e?a_b=1)"),
+        ("<https://example.com>", "https://example.com"),
+        ("<mailto:ann@example.com|Ann>", "Ann (ann@example.com)"),
+        ("<@U1> and <@U2|sam>", "@Maria Lopez and @sam"),
+        ("<#C1> or <#C2|general>", "#sales or #general"),
+        ("<!here> <!date^1700000000^{date}|Nov 14>", "@here Nov 14"),
+        (":bulb: :white_check_mark: :+1:", "\U0001f4a1 \u2705 \U0001f44d"),
+        (":large_green_circle: :first_place_medal:", "\U0001f7e2 \U0001f947"),
+        (":our_custom_parrot:", "(our custom parrot)"),
+        ("&lt;b&gt; &amp; co", "<b> & co"),
+    ],
+)
+def test_inline_mrkdwn_reads_as_text(written: str, shown: str) -> None:
+    assert terminal(written, U1="Maria Lopez", C1="sales") == shown
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2*3*4 = 24",
+        "snake_case_name",
+        "a~b~c",
+        "at 10:00:30",
+        "a * b * c",
+        "path/to_x_",
+        "https://example.com/a_b_c",
+    ],
+)
+def test_marks_inside_words_are_left_alone(written: str) -> None:
+    assert terminal(written) == written
+
+
+def test_quotes_and_code_blocks_sit_behind_a_bar() -> None:
+    assert terminal(">Can we book *Tuesday*?\nThen more.") == "▎ Can we book Tuesday?\nThen more."
+    assert terminal("&gt; escaped quote") == "▎ escaped quote"
+    assert terminal(">>>one\ntwo") == "▎ one\n▎ two"
+    assert terminal("Run:\n```nextstep demo\n*raw* :bulb: <x>```\nDone.") == (
+        "Run:\n┆ nextstep demo\n┆ *raw* :bulb: <x>\nDone."
+    )
+    assert terminal("Inline ```block``` here") == "Inline \n┆ block\n here"
+
+
+def test_slack_markup_keeps_the_marks_and_resolves_links() -> None:
+    assert mrkdwn_to_text("*Hi* <@U1> <https://a.b|x> :bulb:") == "*Hi* @U1 x (https://a.b) :bulb:"
+
+
+def test_a_message_in_terminal_markup_wraps_quotes_and_bullets_under_their_marks() -> None:
+    message = {
+        "text": "fallback",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": ":calendar: Your week", "emoji": True}},
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*A stronger ask*\n>Can we book a working session for Wednesday at 2pm to go "
+                    "through pricing?\n• _Who_ will attend, and who decides in the end, and when",
+                },
+            },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": ":bulb: Ask for a *date*"}]},
+            {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [
+                            {"type": "user", "user_id": "U1"},
+                            {"type": "text", "text": " said "},
+                            {"type": "emoji", "name": "tada"},
+                        ],
+                    },
+                    {"type": "rich_text_quote", "elements": [{"type": "text", "text": "Ship it"}]},
+                ],
+            },
+        ],
+    }
+    lines = render_message(message, width=40, markup="terminal", names={"U1": "Maria"}).split("\n")
+    assert lines == [
+        "\U0001f4c6 Your week",
+        "═" * len("\U0001f4c6 Your week"),
+        "A stronger ask",
+        "▎ Can we book a working session for",
+        "▎ Wednesday at 2pm to go through",
+        "▎ pricing?",
+        "• Who will attend, and who decides in",
+        "  the end, and when",
+        "  › \U0001f4a1 Ask for a date",
+        "",
+        "@Maria said \U0001f389",
+        "▎ Ship it",
+    ]
+    assert "*" in render_message(message)  # the default keeps Slack's marks for tests to match
