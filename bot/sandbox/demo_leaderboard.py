@@ -34,6 +34,8 @@ def leaderboard_chapter(demo: Demo, number: int, token: str) -> str:
         workspace = session.get(Workspace, demo.team_id)
         assert workspace is not None
         workspace.leaderboard_channel_id = CHANNEL
+        # The demo has no admin to give the workspace their timezone: the admin picks Maria's.
+        workspace.timezone = demo.maria.tz_name
         team = SalesTeam(
             team_id=demo.team_id,
             name="Field sales",
@@ -55,8 +57,9 @@ def leaderboard_chapter(demo: Demo, number: int, token: str) -> str:
         label = week.label
         tz_name = workspace.timezone
     s.say(
-        f"An admin puts the three reps in one team, \u201cField sales\u201d, managed by {demo.sam.first}, "
-        f"posting in #sales. The clock sweeps at the set time: Monday 09:00 {tz_name}, reporting {label}."
+        f"An admin sets the workspace's timezone and puts the three reps in one team, "
+        f"\u201cField sales\u201d, managed by {demo.sam.first}, posting in #sales. "
+        f"The clock sweeps at the set time: Monday 09:00 {tz_name}, reporting {label}."
     )
     outbox = SlackOutbox(demo.fake.api_url, TokenSource(token, None), Limits(per_workspace_per_second=100))
     sweep(
