@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from bot.config import Config
 from bot.delivery import Limits, SlackOutbox
+from bot.permissions import Admins
 from bot.slack_tokens import token_source
 from bot.sweep import SweepReport, sweep
 from models import make_engine, make_session_factory
@@ -39,7 +40,14 @@ def run_sweep(config: Config, engine: Engine, now: datetime) -> SweepReport:
         token_source(config, engine),
         Limits(per_workspace_per_second=config.workspace_rate),
     )
-    report = sweep(make_session_factory(engine), outbox, now=now, worker=worker_name(), wall_clock=utcnow)
+    report = sweep(
+        make_session_factory(engine),
+        outbox,
+        now=now,
+        worker=worker_name(),
+        wall_clock=utcnow,
+        admins=Admins.of(config),
+    )
     log.info(
         "sweep as of %s: claimed %d, sent %d in %d DMs, failed %d, gave up %d, escalated %d",
         now.isoformat(),

@@ -108,7 +108,7 @@ class TeamScope:
     sales_team_id: int | None
     name: str
     channel_id: str | None
-    chosen_by: str | None
+    chosen_by: str | None  # the admin who chose that channel (None: nobody did; the admins are told)
     manager_user_id: str | None
 
     @property
@@ -121,14 +121,13 @@ def team_scopes(session: Session, workspace: Workspace) -> list[TeamScope]:
     teams = session.scalars(
         select(SalesTeam).where(SalesTeam.team_id == workspace.team_id).order_by(SalesTeam.name)
     ).all()
-    chooser = workspace.leaderboard_channel_chosen_by or workspace.installer_user_id
     scopes = [
         TeamScope(
             team_id=workspace.team_id,
             sales_team_id=t.id,
             name=t.name,
             channel_id=t.channel_id or workspace.leaderboard_channel_id,
-            chosen_by=(t.channel_chosen_by if t.channel_id else chooser) or workspace.installer_user_id,
+            chosen_by=t.channel_chosen_by if t.channel_id else workspace.leaderboard_channel_chosen_by,
             manager_user_id=t.manager_user_id,
         )
         for t in teams
@@ -152,7 +151,7 @@ def default_scope(workspace: Workspace) -> TeamScope:
         sales_team_id=None,
         name=workspace.name or "Everyone",
         channel_id=workspace.leaderboard_channel_id,
-        chosen_by=workspace.leaderboard_channel_chosen_by or workspace.installer_user_id,
+        chosen_by=workspace.leaderboard_channel_chosen_by,
         manager_user_id=None,
     )
 

@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.reps import SlackProfile
+from bot.config import Config
 from bot.vocabulary import RepStatus
 from models import Deal, Rep, SalesTeam, Workspace
 
+if TYPE_CHECKING:
+    from bot.reps import SlackProfile
 
-def is_admin(profile: SlackProfile, workspace: Workspace | None) -> bool:
-    """Slack's workspace admins and owners, and whoever installed the app."""
-    installer = workspace.installer_user_id if workspace is not None else None
-    return profile.is_admin or profile.is_owner or (installer is not None and profile.user_id == installer)
+
+@dataclass(frozen=True)
+class Admins:
+    """Who is an admin: Slack's workspace admins and owners, and besides them whoever installed
+    the app through OAuth, or in single-workspace mode the users in NEXTSTEP_ADMINS. Never
+    anyone for being the first to use the app."""
+
+    listed: frozenset[str] = frozenset()
+    oauth: bool = False
+
+    @classmethod
+    def of(cls, config: Config) -> Admins:
+        return cls(listed=config.admins, oauth=config.multi_workspace)
+
+    def by_record(self, user_id: str, workspace: Workspace | None) -> bool:
+        """An admin whatever Slack says: listed in NEXTSTEP_ADMINS, or the OAuth installer."""
+        if user_id in self.listed:
+            return True
+        return self.oauth and workspace is not None and workspace.installer_user_id == user_id
+
+    def include(self, profile: SlackProfile, workspace: Workspace | None) -> bool:
+        return profile.is_admin or profile.is_owner or self.by_record(profile.user_id, workspace)
+
+    def to_tell(self, session: Session, workspace: Workspace) -> list[str]:
+        """Who hears of a fault nobody in particular owns (a leaderboard channel nobody chose).
+
+        OAuth mode: the installer, else the Slack admins the app knows. Single-workspace mode:
+        NEXTSTEP_ADMINS and the Slack admins the app knows (from their last users.info).
+        """
+        if self.oauth and workspace.installer_user_id:
+            return [workspace.installer_user_id]
+        known = session.scalars(
+            select(Rep.user_id).where(
+                Rep.team_id == workspace.team_id, Rep.slack_admin.is_(True), Rep.status != RepStatus.LEFT
+            )
+        )
+        return sorted(self.listed | set(known))
 
 
 def managed_teams(session: Session, team_id: str, manager_user_id: str) -> list[SalesTeam]:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.permissions import Admins
 from models import Base, Rep, Workspace
 
 # Slack timezones change when people travel; refresh at most daily.
@@ -96,22 +97,33 @@ def ensure_rep(session: Session, team_id: str, user_id: str, now: datetime, disp
     return rep
 
 
+def known_slack_admin(session: Session, team_id: str, user_id: str) -> bool:
+    """Whether Slack said this person is a workspace admin or owner, at their last users.info."""
+    return bool(session.scalar(select(Rep.slack_admin).where(Rep.team_id == team_id, Rep.user_id == user_id)))
+
+
 def profile_is_stale(rep: Rep | None, now: datetime) -> bool:
     return (
         rep is None or rep.timezone_refreshed_at is None or now - rep.timezone_refreshed_at > PROFILE_MAX_AGE
     )
 
 
-def apply_profile(session: Session, team_id: str, profile: SlackProfile, now: datetime) -> Rep:
-    """Store what Slack says of a rep: name and timezone; a new workspace takes its first rep's zone."""
+def apply_profile(
+    session: Session, team_id: str, profile: SlackProfile, now: datetime, admins: Admins | None = None
+) -> Rep:
+    """Store what Slack says of a rep: name, timezone, whether a Slack admin.
+
+    A workspace whose timezone nobody chose yet takes its first admin's (PRODUCT.md's default).
+    Nobody becomes an admin here: ``admins`` only says who already is one (by default Slack's
+    admins and owners alone).
+    """
     workspace = ensure_workspace(session, team_id, now)
     rep = ensure_rep(session, team_id, profile.user_id, now, profile.display_name)
     rep.display_name = profile.display_name
     rep.timezone = zone(profile.timezone).key
     rep.timezone_refreshed_at = now
-    if workspace.installer_user_id is None:
-        # Single-workspace mode has no install event: the first person to use the app stands in
-        # for the installer, and the workspace takes their timezone (PRODUCT.md's default).
-        workspace.installer_user_id = profile.user_id
+    rep.slack_admin = profile.is_admin or profile.is_owner
+    if workspace.timezone_chosen_by is None and (admins or Admins()).include(profile, workspace):
         workspace.timezone = rep.timezone
+        workspace.timezone_chosen_by = profile.user_id
     return rep

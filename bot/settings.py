@@ -199,7 +199,7 @@ def apply_settings(
     assert workspace is not None
     if form.channel != workspace.leaderboard_channel_id:
         workspace.leaderboard_channel_chosen_by = admin_user_id if form.channel else None
-    workspace.timezone = form.timezone
+    workspace.timezone, workspace.timezone_chosen_by = form.timezone, admin_user_id
     workspace.leaderboard_channel_id = form.channel
     workspace.leaderboard_weekday = form.weekday
     workspace.leaderboard_time = form.post_time

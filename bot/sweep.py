@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.nudge_dm import NudgeItem, nudge_message
 from bot.delivery import DeliveryError
 from bot.nudges import NudgeSettings, PastNudge, Plan, plan_booked, plan_stalled, plan_unscheduled
+from bot.permissions import Admins
 from bot.purge import purge_uninstalled
 from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
 from bot.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
@@ -118,14 +119,19 @@ def sweep(
     worker: str,
     wall_clock: Callable[[], datetime],
     max_workers: int = 8,
+    admins: Admins | None = None,
 ) -> SweepReport:
-    """One sweep as of ``now``: claim what is due, deliver what is claimed, record the sweep."""
+    """One sweep as of ``now``: claim what is due, deliver what is claimed, record the sweep.
+
+    ``admins`` (from the configuration) hear of a leaderboard that can't be posted when nobody
+    chose its channel.
+    """
     started = wall_clock()
     report = SweepReport()
     plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox)
     deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker)
     # The weekly leaderboards and digests that are due (claimed once, like nudges).
-    post_due_leaderboards(session_factory, outbox, now=now)
+    post_due_leaderboards(session_factory, outbox, now=now, admins=admins)
     purge_uninstalled(session_factory, now)
     with session_factory() as session:
         session.add(

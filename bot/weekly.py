@@ -1,4 +1,4 @@
-"""The clock's weekly work: each team's leaderboard and each manager's digest; the installer's welcome.
+"""The clock's weekly work: each team's leaderboard and each manager's digest; the admins' welcome.
 
 Called from every sweep. A workspace's week is due from its set weekday and local time
 until the end of that local week, so a clock that was down at posting time posts on its
@@ -11,7 +11,7 @@ an error; another sweep takes it over after ``STALE_CLAIM``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -36,6 +36,7 @@ from bot.leaderboard import (
     week_containing,
     workspace_zone,
 )
+from bot.permissions import Admins
 from models import LeaderboardPost, SalesTeam, Workspace
 
 log = logging.getLogger("nextstep.weekly")
@@ -43,7 +44,7 @@ log = logging.getLogger("nextstep.weekly")
 LEADERBOARD = "leaderboard"
 DIGEST = "digest"
 STALE_CLAIM = timedelta(minutes=10)
-# A private channel the bot is not in: tried again hourly, the admin told once.
+# A private channel the bot is not in: tried again hourly, the admins told once.
 CHANNEL_RETRY = timedelta(hours=1)
 CHANNEL_FAULTS = frozenset({"not_in_channel", "is_archived", "channel_not_found"})
 EMPTY = "empty"
@@ -87,9 +88,13 @@ class Claim:
 
 
 def post_due_leaderboards(
-    session_factory: sessionmaker[Session], outbox: Any, *, now: datetime
+    session_factory: sessionmaker[Session], outbox: Any, *, now: datetime, admins: Admins | None = None
 ) -> WeeklyReport:
-    """Everything weekly that is due as of ``now``, in every installed workspace."""
+    """Everything weekly that is due as of ``now``, in every installed workspace.
+
+    ``admins`` says who hears of a board that can't be posted when nobody chose its channel.
+    """
+    admins = admins or Admins()
     report = WeeklyReport()
     if not isinstance(outbox, ChannelOutbox):
         return report  # an outbox that only sends DMs (a test double of the nudge sweep)
@@ -101,7 +106,7 @@ def post_due_leaderboards(
         ).all()
     for team_id in team_ids:
         try:
-            _weekly_for(session_factory, outbox, team_id, now, report)
+            _weekly_for(session_factory, outbox, team_id, now, report, admins)
         except DeliveryError as error:
             log.warning("weekly posts of %s stopped: %s", team_id, error.reason)
         except Exception:
@@ -121,6 +126,7 @@ def _weekly_for(
     team_id: str,
     now: datetime,
     report: WeeklyReport,
+    admins: Admins,
 ) -> None:
     with session_factory() as session:
         workspace = session.get(Workspace, team_id)
@@ -156,7 +162,7 @@ def _weekly_for(
             session_factory, team_id, LEADERBOARD, scope.key, week.monday, scope.channel_id, now
         )
         if claim is not None:
-            post_board(session_factory, outbox, scope, week, claim, now, report)
+            post_board(session_factory, outbox, scope, week, claim, now, report, admins)
     for manager in managers:
         if (DIGEST, manager) in done:
             continue
@@ -303,6 +309,7 @@ def post_board(
     claim: Claim,
     now: datetime,
     report: WeeklyReport,
+    admins: Admins | None = None,
 ) -> None:
     assert scope.channel_id is not None
     board, _ = board_for(session_factory, scope, week, with_history=True)
@@ -327,14 +334,15 @@ def post_board(
         _finish(session_factory, claim.post_id, now=now, error=error.reason)
         report.faults.append(f"{scope.key}: {error.reason}")
         told_already = claim.previous_error == error.reason and claim.previous_channel == scope.channel_id
-        if scope.chosen_by and not told_already:
+        if not told_already:
             fault_text, fault_blocks = channel_fault_message(
                 error.reason, scope.channel_id, scope.name, week.label
             )
-            try:
-                outbox.post_dm(scope.team_id, scope.chosen_by, fault_text, fault_blocks)
-            except DeliveryError as dm_error:
-                log.warning("admin %s not told of %s: %s", scope.chosen_by, error.reason, dm_error.reason)
+            for admin in fault_owners(session_factory, scope, admins or Admins()):
+                try:
+                    outbox.post_dm(scope.team_id, admin, fault_text, fault_blocks)
+                except DeliveryError as dm_error:
+                    log.warning("admin %s not told of %s: %s", admin, error.reason, dm_error.reason)
         return
     _finish(session_factory, claim.post_id, now=now, channel=channel, ts=ts)
     report.posted += 1
@@ -351,6 +359,15 @@ def post_board(
         report.charts += 1
     except DeliveryError as error:  # the board is up; a missing chart is not worth a second post
         log.warning("chart of %s/%s not uploaded: %s", scope.team_id, scope.key, error.reason)
+
+
+def fault_owners(session_factory: sessionmaker[Session], scope: TeamScope, admins: Admins) -> list[str]:
+    """Who is told the board can't be posted: whoever chose its channel, else the admins."""
+    if scope.chosen_by:
+        return [scope.chosen_by]
+    with session_factory() as session:
+        workspace = session.get(Workspace, scope.team_id)
+        return admins.to_tell(session, workspace) if workspace is not None else []
 
 
 def send_digest(
@@ -388,31 +405,46 @@ def send_digest(
 # ---------------------------------------------------------------- the welcome
 
 
-def claim_welcome(session: Session, team_id: str, now: datetime) -> str | None:
-    """The installer to welcome, once: the claim is a conditional UPDATE, so two callers send one DM."""
-    workspace = session.get(Workspace, team_id)
-    if workspace is None or workspace.installer_user_id is None or workspace.welcomed_at is not None:
-        return None
+def claim_welcome(session: Session, team_id: str, now: datetime) -> bool:
+    """Take the workspace's welcome, once: the claim is a conditional UPDATE, so two callers send one."""
     taken = session.execute(
         update(Workspace)
         .where(Workspace.team_id == team_id, Workspace.welcomed_at.is_(None))
         .values(welcomed_at=now)
     )
     session.commit()
-    return workspace.installer_user_id if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def welcome_installer(
+def welcome_admins(
     session_factory: sessionmaker[Session],
     send_dm: Callable[[str, str, list[dict[str, Any]]], object],
     team_id: str,
     now: datetime,
-) -> str | None:
-    """The installer's welcome DM if it is still owed: ``send_dm(user, text, blocks)``; who got it."""
+    admins: Sequence[str],
+    *,
+    installed: bool,
+) -> list[str]:
+    """The welcome DM to each of ``admins`` if the workspace still owes it: ``send_dm(user, text,
+    blocks)``; who got it. ``installed``: they installed the app (OAuth), rather than being named."""
+    if not admins:
+        return []
     with session_factory() as session:
-        installer = claim_welcome(session, team_id, now)
-    if installer is None:
-        return None
-    text, blocks = welcome_message(installer)
-    send_dm(installer, text, blocks)
-    return installer
+        if not claim_welcome(session, team_id, now):
+            return []
+    welcomed = []
+    for user_id in admins:
+        text, blocks = welcome_message(user_id, installed=installed)
+        try:
+            send_dm(user_id, text, blocks)
+        except Exception as error:  # one wrong id in NEXTSTEP_ADMINS must not cost the others theirs
+            log.warning("welcome DM to %s in %s not sent: %s", user_id, team_id, _reason(error))
+            continue
+        welcomed.append(user_id)
+    return welcomed
+
+
+def _reason(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    code = response.get("error") if response is not None and hasattr(response, "get") else None
+    return str(code or type(error).__name__)

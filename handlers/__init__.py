@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config, ConfigError
+from bot.permissions import Admins
 from bot.reps import token_accepted
 from bot.slack_tokens import TokenSource, installation_store
 from models import make_session_factory
@@ -48,6 +49,10 @@ class Deps:
 
     def session(self) -> Session:
         return self.session_factory()
+
+    @property
+    def admins(self) -> Admins:
+        return Admins.of(self.config)
 
 
 def quiet_slack_sdk_debug() -> None:
@@ -101,9 +106,10 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
     if not config.multi_workspace:
         # The static token works (Bolt just checked it): a workspace once marked dead is live again.
         identity = client.auth_test()
+        team_id = str(identity["team_id"])
         try:
             with deps.session() as session:
-                token_accepted(session, str(identity["team_id"]), clock(), str(identity.get("team") or ""))
+                token_accepted(session, team_id, clock(), str(identity.get("team") or ""))
                 session.commit()
         except SQLAlchemyError as error:
             raise ConfigError(
@@ -111,6 +117,8 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
                     f"DATABASE_URL: the database is not ready ({type(error).__name__}); run `nextstep db upgrade` first"
                 ]
             ) from None
+        if config.admins:  # the admins are named: they are welcomed as the app first starts
+            _welcome(session_factory, clock, client, team_id, sorted(config.admins), installed=False)
     register_all(app, deps)
     return app, deps
 
@@ -148,7 +156,7 @@ def _on_installed(
     clock: Callable[[], datetime],
     api_url: str = "https://slack.com/api/",
 ):
-    """After the OAuth install: the workspace row, with the installer and their timezone."""
+    """After the OAuth install: the workspace row with its installer (an admin), and their welcome."""
     from bot.reps import ensure_workspace
 
     def success(args: SuccessArgs) -> BoltResponse:
@@ -162,7 +170,16 @@ def _on_installed(
                 workspace.tokens_revoked_at = None
                 workspace.uninstalled_at = None  # reinstalled within 30 days: the purge is off
                 session.commit()
-            _welcome(session_factory, clock, api_url, installation.team_id, installation.bot_token)
+            if installation.bot_token and installation.user_id:
+                client = WebClient(token=installation.bot_token, base_url=api_url, timeout=10)
+                _welcome(
+                    session_factory,
+                    clock,
+                    client,
+                    installation.team_id,
+                    [installation.user_id],
+                    installed=True,
+                )
         return args.default.success(args)
 
     return success
@@ -171,24 +188,25 @@ def _on_installed(
 def _welcome(
     session_factory: sessionmaker[Session],
     clock: Callable[[], datetime],
-    api_url: str,
+    client: WebClient,
     team_id: str,
-    token: str | None,
+    admins: list[str],
+    *,
+    installed: bool,
 ) -> None:
-    """The installer's welcome DM with the three things to set up; once per workspace."""
-    from bot.weekly import welcome_installer
+    """The welcome DM with the three things to set up; once per workspace."""
+    from bot.weekly import welcome_admins
 
-    if not token:
-        return
-    client = WebClient(token=token, base_url=api_url, timeout=10)
     try:
-        welcome_installer(
+        welcome_admins(
             session_factory,
             lambda user, text, blocks: client.chat_postMessage(channel=user, text=text, blocks=blocks),
             team_id,
             clock(),
+            admins,
+            installed=installed,
         )
-    except Exception as error:  # the install itself succeeded; say so whatever the DM did
+    except Exception as error:  # the install (or start-up) itself succeeded; say so whatever the DM did
         log.warning("welcome DM not sent team=%s: %s", team_id, type(error).__name__)
 
 

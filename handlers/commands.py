@@ -110,7 +110,7 @@ def nextsteps(ack: Ack, body: dict, client: WebClient, respond: Respond, context
             rep = resume(session, team_id=team_id, user_id=user_id, now=deps.clock())
         ack(text=RESUMED if rep else NOT_PAUSED)
         return
-    text, blocks = help_blocks(unknown=None if sub == "help" else sub)
+    text, blocks = help_blocks(unknown=None if sub == "help" else sub, oauth=deps.config.multi_workspace)
     ack(text=text, blocks=blocks)
 
 

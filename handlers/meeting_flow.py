@@ -113,7 +113,7 @@ def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str
             return
     user = client.users_info(user=user_id)["user"]
     with deps.session() as session:
-        apply_profile(session, team_id, SlackProfile.from_users_info(user), now)
+        apply_profile(session, team_id, SlackProfile.from_users_info(user), now, deps.admins)
         session.commit()
     deps.fresh_profiles[key] = now + PROFILE_MAX_AGE
 

@@ -35,7 +35,7 @@ from bot.deal_edits import (
 from bot.deal_history import find_deals, load_history
 from bot.errors import NotAllowed, UserFacingError
 from bot.export import parse_export, write_csv
-from bot.permissions import is_admin, manager_of, may_see_deal, reps_managed_by
+from bot.permissions import manager_of, may_see_deal, reps_managed_by
 from bot.pipeline import hygiene, load_pipeline
 from bot.reps import SlackProfile, zone
 from bot.view_state import ViewState
@@ -75,17 +75,17 @@ def _tell(client: WebClient, body: dict, text: str) -> None:
 
 
 def _admin(client: WebClient, deps: Deps, team_id: str, user_id: str) -> bool:
-    """Slack admin or owner (users.info), or the installer."""
+    """In NEXTSTEP_ADMINS, the OAuth installer, or a Slack admin or owner (users.info)."""
     with deps.session() as session:
         workspace = session.get(Workspace, team_id)
-        if workspace is not None and workspace.installer_user_id == user_id:
+        if deps.admins.by_record(user_id, workspace):
             return True
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as error:
         log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
         return False
-    return is_admin(SlackProfile.from_users_info(user), workspace)
+    return deps.admins.include(SlackProfile.from_users_info(user), workspace)
 
 
 def _may_see(client: WebClient, deps: Deps, team_id: str, user_id: str, deal_id: int | None) -> bool:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
+from bot.blocks.help import not_admin_text
 from bot.blocks.leaderboard import leaderboard_message
 from bot.blocks.settings_modal import settings_modal
 from bot.errors import FieldErrors
@@ -23,11 +24,10 @@ from bot.leaderboard import (
     week_containing,
     workspace_zone,
 )
-from bot.permissions import is_admin
-from bot.reps import SlackProfile, apply_profile, ensure_workspace
+from bot.reps import SlackProfile, apply_profile, ensure_workspace, known_slack_admin
 from bot.settings import apply_settings, read_settings, set_opt_out, settings_view
 from bot.view_state import ViewState
-from bot.weekly import welcome_installer
+from bot.weekly import welcome_admins
 from handlers import Deps
 from handlers.guard import AFTER_ACK, guarded, modal_error
 from handlers.meeting_flow import refresh_profile
@@ -39,10 +39,6 @@ log = logging.getLogger("nextstep")
 # person's rows on first use. One at a time, so neither trips over the other's insert.
 _FIRST_USE = threading.Lock()
 
-NOT_ADMIN = (
-    "Only workspace admins and owners, and whoever installed Next Step, can change its settings. "
-    "Ask one of them, or try `/nextsteps help` for what you can do."
-)
 SAVED = "Settings saved. The next leaderboard goes out {when} ({tz})."
 OPTED_OUT = (
     "You're off the leaderboard: your meetings still count in your team's totals, but your name isn't "
@@ -53,25 +49,40 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 def welcome_on_first_use(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
-    """Single-workspace mode has no install event: the first `/nextsteps` stands in for it (after the ack)."""
+    """The welcome still owed, on a `/nextsteps` (after the ack): single-workspace mode has no install
+    event. It goes to NEXTSTEP_ADMINS, or when none are named, to the first Slack admin or owner who
+    uses the app; in OAuth mode, to the installer (normally welcomed at the install already)."""
 
     def run() -> None:
         try:
             now = deps.clock()
             with deps.session() as session:
                 workspace = session.get(Workspace, team_id)
-                owed = workspace is None or workspace.welcomed_at is None
-                known = workspace is not None and workspace.installer_user_id is not None
-            if not owed:
-                return
-            if not known:
-                with _FIRST_USE:  # they become the installer
+                if workspace is not None and workspace.welcomed_at is not None:
+                    return
+                installer = workspace.installer_user_id if workspace is not None else None
+            admins = deps.admins
+            if admins.oauth:
+                to = [installer] if installer else []
+            elif admins.listed:
+                to = sorted(admins.listed)
+            else:
+                with _FIRST_USE:  # is this person a Slack admin or owner? (users.info, at most daily)
                     refresh_profile(client, deps, team_id=team_id, user_id=user_id)
-            welcome_installer(
+                with deps.session() as session:
+                    to = [user_id] if known_slack_admin(session, team_id, user_id) else []
+            if not to:
+                return
+            with _FIRST_USE, deps.session() as session:
+                ensure_workspace(session, team_id, now)
+                session.commit()
+            welcome_admins(
                 deps.session_factory,
                 lambda user, text, blocks: client.chat_postMessage(channel=user, text=text, blocks=blocks),
                 team_id,
                 now,
+                to,
+                installed=admins.oauth,
             )
         except Exception:
             log.exception("welcome DM failed team=%s", team_id)
@@ -82,10 +93,10 @@ def welcome_on_first_use(client: WebClient, deps: Deps, team_id: str, user_id: s
 def _admin_profile(client: WebClient, deps: Deps, team_id: str, user_id: str) -> tuple[SlackProfile, bool]:
     profile = SlackProfile.from_users_info(client.users_info(user=user_id)["user"])
     with _FIRST_USE, deps.session() as session:
-        apply_profile(session, team_id, profile, deps.clock())
+        apply_profile(session, team_id, profile, deps.clock(), deps.admins)
         session.commit()
         workspace = session.get(Workspace, team_id)
-        return profile, is_admin(profile, workspace)
+        return profile, deps.admins.include(profile, workspace)
 
 
 def settings_command(ack: Ack, body: dict, client: WebClient, context: dict, first: str = "") -> None:
@@ -94,7 +105,7 @@ def settings_command(ack: Ack, body: dict, client: WebClient, context: dict, fir
     team_id, user_id = context["team_id"], body["user_id"]
     _, admin = _admin_profile(client, deps, team_id, user_id)
     if not admin:
-        ack(text=NOT_ADMIN)
+        ack(text=not_admin_text(deps.config.multi_workspace))
         return
     with deps.session() as session:
         workspace = session.get(Workspace, team_id)
@@ -168,14 +179,13 @@ def settings_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -
         return
     with deps.session() as session:
         workspace = session.get(Workspace, team_id)
-        profile = SlackProfile(user_id=user_id, display_name=user_id, timezone="UTC")
-        # The opener was checked with users.info; the installer check guards a forged submission.
+        # The opener was checked when the modal opened; this guards a forged or late submission.
         if workspace is None:
             ack()
             return
-        admin_checked = is_admin(profile, workspace) or _still_admin(client, user_id)
+        admin_checked = deps.admins.by_record(user_id, workspace) or _still_admin(client, user_id)
         if not admin_checked:
-            modal_error(ack, view, NOT_ADMIN, prefer=ids.SETTING_TIMEZONE)
+            modal_error(ack, view, not_admin_text(deps.config.multi_workspace), prefer=ids.SETTING_TIMEZONE)
             return
         new_reps = apply_settings(session, team_id, form, user_id, deps.clock())
     ack()

@@ -25,7 +25,7 @@ class Builder:
             name="Acme Sales",
             timezone=tz,
             created_at=MONDAY - timedelta(days=365),
-            installer_user_id="UADMIN",
+            installer_user_id=settings.pop("installer_user_id", "UADMIN"),
             welcomed_at=MONDAY - timedelta(days=365),
             **settings,
         )

@@ -1,8 +1,9 @@
-"""DMs to admins: the installer's welcome, and a leaderboard that could not be posted (with the fix)."""
+"""DMs to admins: the welcome, and a leaderboard that could not be posted (with the fix)."""
 
 from __future__ import annotations
 
 from bot.blocks.common import Block, context, header, section, user_text
+from bot.blocks.help import who_may_change_settings
 
 WELCOME_STEPS = (
     (
@@ -22,21 +23,27 @@ WELCOME_STEPS = (
 )
 
 
-def welcome_message(installer_user_id: str) -> tuple[str, list[Block]]:
+def welcome_message(user_id: str, *, installed: bool) -> tuple[str, list[Block]]:
+    """To the OAuth installer (``installed``), or to an admin of a single-workspace install."""
     steps = "\n".join(f"*{n}. {title}*\n{what}" for n, (title, what) in enumerate(WELCOME_STEPS, start=1))
-    text = (
-        "Thanks for installing Next Step. Three things to set up: the leaderboard channel and schedule, "
-        "your teams, and working hours and holidays. Start with /nextsteps settings."
+    setup = (
+        "Three things to set up: the leaderboard channel and schedule, your teams, and working hours "
+        "and holidays. Start with /nextsteps settings."
     )
+    if installed:
+        text = f"Thanks for installing Next Step. {setup}"
+        hello = f"Thanks for installing me, <@{user_id}>."
+    else:
+        text = f"Next Step is ready in your workspace, and you're one of its admins. {setup}"
+        hello = f"Hi <@{user_id}>, I'm ready in your workspace, and you're one of my admins."
     blocks = [
         header("Welcome to Next Step"),
         section(
-            f"Thanks for installing me, <@{installer_user_id}>. I help your reps end every meeting with a "
-            "*scheduled* next step: they log meetings with `/meeting`, I coach the ask and nudge what slips. "
-            "Three things to set up:"
+            f"{hello} I help your reps end every meeting with a *scheduled* next step: they log "
+            "meetings with `/meeting`, I coach the ask and nudge what slips. Three things to set up:"
         ),
         section(steps),
-        context("`/nextsteps help` lists every command."),
+        context(f"{who_may_change_settings(oauth=installed)} `/nextsteps help` lists every command."),
     ]
     return text, blocks
 

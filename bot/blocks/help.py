@@ -44,6 +44,32 @@ COMMANDS = (
     ("/nextsteps help", "This list."),
 )
 
+# Who may change the settings, and how to add someone: in the help, the refusal and the welcome.
+ADMINS = {
+    False: (
+        "Slack's workspace admins and owners, and the people listed in Next Step's `NEXTSTEP_ADMINS` setting",
+        "To add someone, ask whoever runs Next Step to add their Slack member ID to `NEXTSTEP_ADMINS` "
+        "(comma-separated) and restart it.",
+    ),
+    True: (
+        "Slack's workspace admins and owners, and whoever installed Next Step",
+        "To add someone, make them a workspace admin or owner in Slack.",
+    ),
+}
+
+
+def who_may_change_settings(oauth: bool) -> str:
+    """Who the admins are, then how to add one (``oauth``: the app was installed through OAuth)."""
+    who, add = ADMINS[oauth]
+    return f"Settings are for admins: {who}. {add}"
+
+
+def not_admin_text(oauth: bool) -> str:
+    """The refusal of `/nextsteps settings` to someone who isn't an admin."""
+    who, add = ADMINS[oauth]
+    return f"Only {who}, can change Next Step's settings. {add} Meanwhile, `/nextsteps help` lists what you can do."
+
+
 RESUMED = "Welcome back. Nudges start again from now, one at a time, not everything at once."
 NOT_PAUSED = "You weren't paused, so there's nothing to resume."
 
@@ -55,17 +81,19 @@ def paused_text(until: date) -> str:
     )
 
 
-def help_blocks(unknown: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+def help_blocks(unknown: str | None = None, *, oauth: bool = False) -> tuple[str, list[dict[str, Any]]]:
     lines = "\n".join(f"\u2022 `{cmd}`  {what}" for cmd, what in COMMANDS)
+    admins = who_may_change_settings(oauth)
     intro = (
         f"I don't know `{user_text(unknown, 50)}` yet. Here's what I can do:"
         if unknown
         else "End every meeting with a *scheduled* next step. Here's how I help:"
     )
-    text = f"{intro}\n{lines}"
+    text = f"{intro}\n{lines}\n{admins}"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": intro}},
         {"type": "section", "text": {"type": "mrkdwn", "text": lines}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": admins}},
         {
             "type": "context",
             "elements": [

@@ -807,7 +807,7 @@ class Demo:
     def setup_team(self, at: datetime) -> None:
         """The team and its channel, as an admin sets them in the app's settings."""
         from models import Rep as RepRow
-        from models import SalesTeam
+        from models import SalesTeam, Workspace
 
         self.fake.add_channel(self.team_id, CHANNEL, "sales")
         self.story.names[CHANNEL] = "sales"
@@ -827,6 +827,10 @@ class Demo:
                 select(RepRow).where(RepRow.team_id == self.team_id, RepRow.user_id.in_(reps))
             ):
                 row.sales_team_id = team.id
+            # The demo has no Slack admin to lend the workspace a timezone: the admin picks Berlin's.
+            workspace = session.get(Workspace, self.team_id)
+            assert workspace is not None
+            workspace.timezone = self.maria.tz.key
             session.commit()
 
     def next_moment(self, after: datetime) -> datetime | None:

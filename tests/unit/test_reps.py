@@ -42,3 +42,23 @@ def test_two_first_requests_at_once_share_one_rep_and_one_workspace(engine):
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Rep)) == 1
         assert session.scalar(select(func.count()).select_from(Workspace)) == 1
+
+
+def test_the_first_profile_makes_nobody_an_admin_and_the_first_admin_gives_the_timezone(session):
+    from bot.permissions import Admins
+    from bot.reps import SlackProfile, apply_profile
+
+    apply_profile(session, "T1", SlackProfile("U1", "Maria", "Europe/Berlin"), NOW)
+    workspace = session.get(Workspace, "T1")
+    assert (workspace.installer_user_id, workspace.timezone, workspace.timezone_chosen_by) == (
+        None,
+        "UTC",
+        None,
+    )
+    assert not Admins().include(SlackProfile("U1", "Maria", "Europe/Berlin"), workspace)
+
+    named = Admins(listed=frozenset({"U2"}))
+    apply_profile(session, "T1", SlackProfile("U2", "Sam", "America/Los_Angeles"), NOW, named)
+    ada = apply_profile(session, "T1", SlackProfile("U3", "Ada", "Europe/Paris", is_admin=True), NOW, named)
+    assert (workspace.timezone, workspace.timezone_chosen_by) == ("America/Los_Angeles", "U2")
+    assert ada.slack_admin and workspace.installer_user_id is None
