@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config, ConfigError
-from bot.reps import token_accepted
-from bot.slack_tokens import TokenSource, installation_store
+from bot.services.reps import token_accepted
+from bot.slack.tokens import TokenSource, installation_store
+from handlers.deps import Deps
 from models import make_session_factory
 from models.slack_tables import OAUTH_STATES_TABLE
 
@@ -32,22 +32,6 @@ BOT_SCOPES = ["commands", "chat:write", "users:read", "files:write", "channels:j
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class Deps:
-    """What every listener needs, injected into Bolt's context by a middleware."""
-
-    config: Config
-    session_factory: sessionmaker[Session]
-    clock: Callable[[], datetime]
-    tokens: TokenSource
-    # (team, user) → until when their stored Slack profile is fresh: a /meeting from a rep seen
-    # today costs no database read after the modal opens. A lower bound, so never wrong.
-    fresh_profiles: dict[tuple[str, str], datetime] = field(default_factory=dict)
-
-    def session(self) -> Session:
-        return self.session_factory()
 
 
 def quiet_slack_sdk_debug() -> None:
@@ -116,7 +100,13 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
 
 
 def register_all(app: App, deps: Deps) -> None:
-    from handlers import actions, commands, events, options, pipeline, views, weekly
+    from handlers.actions import deals as pipeline
+    from handlers.actions import nudges as actions
+    from handlers.commands import nextsteps as commands
+    from handlers.commands import settings as weekly
+    from handlers.events import tokens as events
+    from handlers.options import accounts as options
+    from handlers.views import meeting as views
 
     @app.middleware
     def inject_deps(context: dict, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
@@ -149,7 +139,7 @@ def _on_installed(
     api_url: str = "https://slack.com/api/",
 ):
     """After the OAuth install: the workspace row, with the installer and their timezone."""
-    from bot.reps import ensure_workspace
+    from bot.services.reps import ensure_workspace
 
     def success(args: SuccessArgs) -> BoltResponse:
         installation = args.installation
@@ -176,7 +166,7 @@ def _welcome(
     token: str | None,
 ) -> None:
     """The installer's welcome DM with the three things to set up; once per workspace."""
-    from bot.weekly import welcome_installer
+    from bot.clock.weekly import welcome_installer
 
     if not token:
         return

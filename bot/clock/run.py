@@ -16,10 +16,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from bot.clock.sweep import SweepReport, sweep
 from bot.config import Config
-from bot.delivery import Limits, SlackOutbox
-from bot.slack_tokens import token_source
-from bot.sweep import SweepReport, sweep
+from bot.slack.outbox import Limits, SlackOutbox
+from bot.slack.tokens import token_source
 from models import make_engine, make_session_factory
 
 log = logging.getLogger("nextstep.clock")

@@ -3,7 +3,7 @@
 1. Plan and claim. Candidates are the next steps and deals whose check time has passed
    (``ix_next_steps_nudge_check_at``, ``ix_deals_stall_check_at``), so the cost follows
    what is due, not the size of the history. Per rep, under a row lock taken with SKIP
-   LOCKED (a second clock skips that rep), the rules of ``bot.nudges`` decide what is due;
+   LOCKED (a second clock skips that rep), the rules of ``bot.domain.nudges`` decide what is due;
    each due nudge is inserted under its unique key (team, kind, subject, window): the claim.
 2. Deliver. Claimed, unsent nudges are grouped into one DM per rep and sent, workspaces in
    parallel, each paced to Slack's limits. The nudge rows are locked (SKIP LOCKED) while
@@ -32,14 +32,14 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.nudge_dm import NudgeItem, nudge_message
-from bot.delivery import DeliveryError
-from bot.nudges import NudgeSettings, PastNudge, Plan, plan_booked, plan_stalled, plan_unscheduled
-from bot.purge import purge_uninstalled
-from bot.reps import SlackProfile, apply_profile, profile_is_stale, zone
-from bot.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
-from bot.weekly import post_due_leaderboards
-from bot.worktime import NoWorkingTime, WorkCalendar, parse_days
+from bot.clock.weekly import post_due_leaderboards
+from bot.domain.nudges import NudgeSettings, PastNudge, Plan, plan_booked, plan_stalled, plan_unscheduled
+from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
+from bot.domain.worktime import NoWorkingTime, WorkCalendar, parse_days
+from bot.services.purge import purge_uninstalled
+from bot.services.reps import SlackProfile, apply_profile, profile_is_stale, zone
+from bot.slack.blocks.nudge_dm import NudgeItem, nudge_message
+from bot.slack.outbox import DeliveryError
 from models import Account, ClockSweep, Deal, Holiday, NextStep, Nudge, Rep, Workspace
 
 log = logging.getLogger("nextstep.sweep")

@@ -20,13 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.admin_notices import channel_fault_message, welcome_message
-from bot.blocks.digest import digest_message
-from bot.blocks.leaderboard import leaderboard_message
-from bot.chart import chart_png
-from bot.delivery import DeliveryError
-from bot.digest import build_digest
-from bot.leaderboard import (
+from bot.services.digest import build_digest
+from bot.services.leaderboard import (
     Board,
     TeamScope,
     Week,
@@ -36,6 +31,11 @@ from bot.leaderboard import (
     week_containing,
     workspace_zone,
 )
+from bot.slack.blocks.admin_notices import channel_fault_message, welcome_message
+from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.leaderboard import leaderboard_message
+from bot.slack.chart import chart_png
+from bot.slack.outbox import DeliveryError
 from models import LeaderboardPost, SalesTeam, Workspace
 
 log = logging.getLogger("nextstep.weekly")

@@ -17,7 +17,7 @@ from enum import StrEnum
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from bot.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
+from bot.domain.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
 
 # The article's two asks, quoted wherever the bot contrasts a weak ask with a strong one.
 WEAK_EXAMPLE = "Do you mind if I call you in a few weeks?"

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.vocabulary import NudgeKind
-from bot.worktime import WorkCalendar
+from bot.domain.vocabulary import NudgeKind
+from bot.domain.worktime import WorkCalendar
 
 # A claimed nudge not yet delivered is retried by the delivery loop; the planner looks
 # again this much later rather than planning the next one on top of it.

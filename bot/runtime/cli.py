@@ -30,7 +30,7 @@ def cmd_serve(_args: argparse.Namespace) -> int:
         config = load_config()
     except ConfigError as error:
         return _fail(error)
-    from bot.server import serve
+    from bot.runtime.server import serve
 
     serve(config)
     return 0
@@ -41,7 +41,7 @@ def cmd_clock(_args: argparse.Namespace) -> int:
         config = load_config()
     except ConfigError as error:
         return _fail(error)
-    from bot.clock import run_clock
+    from bot.clock.run import run_clock
 
     run_clock(config)
     return 0
@@ -60,7 +60,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
     if at.tzinfo is None:
         print("nextstep: --at: give the offset, e.g. 2026-12-01T09:00:00+00:00 or ...Z", file=sys.stderr)
         return 2
-    from bot.clock import tick
+    from bot.clock.run import tick
 
     report = tick(config, at.astimezone(UTC))
     print(
@@ -75,7 +75,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         url = load_database_url(os.environ)
     except ConfigError as error:
         return _fail(error)
-    from bot import migrate
+    from bot.runtime import migrate
 
     if args.action == "upgrade":
         migrate.upgrade(url)
@@ -85,7 +85,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.sandbox.demo import run_demo
+    from bot.runtime.demo import run_demo
 
     return run_demo(database_url=os.environ.get("DATABASE_URL") or None, out=sys.stdout)
 

@@ -25,12 +25,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot import ids
 from bot.config import Config, ConfigError, load_database_url
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.render import render_message, render_view
-from bot.sandbox.user import SlackUser
-from bot.vocabulary import AskType, MeetingKind, NextStepStatus, Reaction
+from bot.domain.vocabulary import AskType, MeetingKind, NextStepStatus, Reaction
+from bot.slack import ids
+from bot.slackfake.fake import FakeSlack
+from bot.slackfake.render import render_message, render_view
+from bot.slackfake.user import SlackUser
 
 WIDTH = 78
 INNER = WIDTH - 4  # what is rendered inside a frame
@@ -443,8 +443,8 @@ class Demo:
 
     def seed_territory(self, now: datetime) -> list[str]:
         """Priya's accounts in her territory, as a CRM import would leave them: no open deal on any."""
-        from bot.meetings import name_key
-        from bot.reps import ensure_rep, ensure_workspace
+        from bot.services.meetings import name_key
+        from bot.services.reps import ensure_rep, ensure_workspace
         from models import Account
 
         names = ["Deccan Freight", "Hampi Stone Co.", "Malnad Coffee Traders", "Mysore Silk Works"]
@@ -467,9 +467,9 @@ class Demo:
 
     def clock_week(self, token: str) -> None:
         """The clock over the following week (simulated), each nudge shown when it arrives, in the rep's time."""
-        from bot.delivery import Limits, SlackOutbox
-        from bot.slack_tokens import TokenSource
-        from bot.sweep import sweep
+        from bot.clock.sweep import sweep
+        from bot.slack.outbox import Limits, SlackOutbox
+        from bot.slack.tokens import TokenSource
         from models import make_session_factory
 
         s = self.story
@@ -562,8 +562,8 @@ def _quiet(*names: str) -> Iterator[None]:
 
 def run_demo(database_url: str | None, out: TextIO) -> int:
     """Play the demo against ``database_url`` (default: the SQLite file in the working directory)."""
-    from bot.server import BackgroundServer
-    from handlers import create_app
+    from bot.runtime.server import BackgroundServer
+    from handlers.app import create_app
     from handlers.web import make_wsgi_app
     from models import make_engine
 
@@ -581,7 +581,7 @@ def run_demo(database_url: str | None, out: TextIO) -> int:
     try:
         story.step = "migrating the database"
         with _quiet("alembic"):
-            from bot import migrate
+            from bot.runtime import migrate
 
             migrate.upgrade(url)
         engine = make_engine(url)
@@ -628,10 +628,10 @@ def run_demo(database_url: str | None, out: TextIO) -> int:
         if fake.internal_errors:
             raise DemoFailed("the Slack sandbox hit an internal error")
         demo.summary(_shown_url(url))
-        from bot.sandbox.demo_pipeline import pipeline_chapter
+        from bot.runtime.demo_pipeline import pipeline_chapter
 
         pipeline_chapter(demo, 8)
-        from bot.sandbox.demo_leaderboard import leaderboard_chapter
+        from bot.runtime.demo_leaderboard import leaderboard_chapter
 
         story.step = "posting the weekly leaderboard"
         leaderboard_chapter(demo, 9, token)

@@ -10,20 +10,20 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.sandbox.render import render_message
+from bot.slackfake.render import render_message
 
 if TYPE_CHECKING:
-    from bot.sandbox.demo import Demo
+    from bot.runtime.demo import Demo
 
 CHANNEL = "C0SALES"
 
 
 def leaderboard_chapter(demo: Demo, number: int, token: str) -> str:
     """Sam manages the three reps; the clock posts their week in #sales. The chart's path."""
-    from bot.delivery import Limits, SlackOutbox
-    from bot.leaderboard import post_moment, week_containing, workspace_zone
-    from bot.slack_tokens import TokenSource
-    from bot.sweep import sweep
+    from bot.clock.sweep import sweep
+    from bot.services.leaderboard import post_moment, week_containing, workspace_zone
+    from bot.slack.outbox import Limits, SlackOutbox
+    from bot.slack.tokens import TokenSource
     from models import Rep, SalesTeam, Workspace, make_session_factory
 
     s = demo.story

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import ids
-from bot.sandbox.render import render_view
+from bot.slack import ids
+from bot.slackfake.render import render_view
 
 if TYPE_CHECKING:
-    from bot.sandbox.demo import Demo
+    from bot.runtime.demo import Demo
 
 
 def pipeline_chapter(demo: Demo, number: int) -> None:
@@ -36,6 +36,6 @@ def pipeline_chapter(demo: Demo, number: int) -> None:
 
 
 def demo_width() -> int:
-    from bot.sandbox.demo import INNER
+    from bot.runtime.demo import INNER
 
     return INNER

@@ -18,7 +18,7 @@ log = logging.getLogger("nextstep")
 
 def build_wsgi(config: Config) -> Callable[..., Any]:
     """The whole web app for one process: engine, Bolt app, WSGI routing."""
-    from handlers import create_app
+    from handlers.app import create_app
     from handlers.web import make_wsgi_app
     from models import make_engine
 

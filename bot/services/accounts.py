@@ -8,9 +8,9 @@ from sqlalchemy import case, exists, func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot import ids
-from bot.meetings import name_key
-from bot.vocabulary import DealStatus
+from bot.domain.vocabulary import DealStatus
+from bot.services.meetings import name_key
+from bot.slack import ids
 from models import Account, Deal, Rep
 
 # Slack shows at most 100 options in an external select, each value at most 150 characters:

@@ -12,14 +12,9 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.coaching import grade_ask
-from bot.deal_history import snapshot
-from bot.errors import FieldErrors, NotAllowed, UserFacingError
-from bot.meetings import CLOCK_SKEW, HORIZON, MAX_ASK, MAX_NAME, MAX_NOTES, answer_reminders
-from bot.permissions import manager_of
-from bot.reps import ensure_rep
-from bot.vocabulary import (
+from bot.domain.coaching import grade_ask
+from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
+from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
     AskType,
     DealStatus,
@@ -29,6 +24,11 @@ from bot.vocabulary import (
     NudgeAnswer,
     Reaction,
 )
+from bot.services.deal_history import snapshot
+from bot.services.meetings import CLOCK_SKEW, HORIZON, MAX_ASK, MAX_NAME, MAX_NOTES, answer_reminders
+from bot.services.permissions import manager_of
+from bot.services.reps import ensure_rep
+from bot.slack import ids
 from models import Deal, Meeting, MeetingVersion, NextStep, Nudge, Rep
 
 EDIT_WINDOW = timedelta(days=7)

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from bot.meetings import name_key
-from bot.pipeline import DealFacts, DealSignals, load_deal_facts, signals
-from bot.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
+from bot.domain.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
+from bot.services.meetings import name_key
+from bot.services.pipeline import DealFacts, DealSignals, load_deal_facts, signals
 from models import Account, Deal, Meeting, MeetingVersion, NextStep, Rep, Reschedule
 
 # A modal holds 100 blocks: the newest meetings are shown, the export has them all.
@@ -86,7 +86,7 @@ def snapshot(meeting: Meeting) -> dict[str, object]:
 
 
 def load_history(session: Session, team_id: str, deal_id: int, now: datetime) -> DealHistory | None:
-    """The deal's timeline; callers check ``bot.permissions.may_see_deal`` first."""
+    """The deal's timeline; callers check ``bot.services.permissions.may_see_deal`` first."""
     deal = session.get(Deal, deal_id)
     if deal is None or deal.team_id != team_id:
         return None

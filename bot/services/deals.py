@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.errors import FieldErrors, NotAllowed
-from bot.meetings import MAX_NAME, default_deal_name, name_key
-from bot.reps import ensure_rep
+from bot.domain.errors import FieldErrors, NotAllowed
+from bot.services.meetings import MAX_NAME, default_deal_name, name_key
+from bot.services.reps import ensure_rep
+from bot.slack import ids
 from models import Account, Deal, Rep, Workspace
 
 

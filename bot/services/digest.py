@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.permissions import reps_managed_by
-from bot.pipeline import escalated_steps
-from bot.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus, NextStepStatus, RepStatus
+from bot.domain.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus, NextStepStatus, RepStatus
+from bot.services.permissions import reps_managed_by
+from bot.services.pipeline import escalated_steps
 from models import Account, Deal, NextStep, Workspace
 
 ESCALATED = "escalated"

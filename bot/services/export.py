@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.errors import UserFacingError
-from bot.pauses import BadDate, parse_day
+from bot.domain.errors import UserFacingError
+from bot.services.pauses import BadDate, parse_day
 from models import Account, Deal, Meeting, NextStep, Rep, Reschedule
 
 CHUNK = 500  # rows per fetch from the server-side cursor: the memory bound

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.reps import zone
-from bot.vocabulary import AskType, NextStepStatus, Reaction, RepStatus
-from bot.worktime import parse_days
+from bot.domain.vocabulary import AskType, NextStepStatus, Reaction, RepStatus
+from bot.domain.worktime import parse_days
+from bot.services.reps import zone
 from models import Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace
 
 # Follow-through: a booked step's 2-day grace, and how early a meeting on that deal may come

@@ -12,12 +12,9 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.coaching import grade_ask
-from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed
-from bot.reps import ensure_rep, ensure_workspace
-from bot.view_state import ViewState
-from bot.vocabulary import (
+from bot.domain.coaching import grade_ask
+from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
+from bot.domain.vocabulary import (
     PREP_QUESTIONS,
     AskType,
     DealStatus,
@@ -27,6 +24,9 @@ from bot.vocabulary import (
     NudgeKind,
     Reaction,
 )
+from bot.services.reps import ensure_rep, ensure_workspace
+from bot.slack import ids
+from bot.slack.view_state import ViewState
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule
 
 _E = TypeVar("_E", AskType, Reaction, MeetingKind)

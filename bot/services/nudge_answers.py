@@ -18,15 +18,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.blocks.nudge_dm import NudgeItem, nudge_message
-from bot.coaching import format_when
-from bot.deal_edits import close_steps_and_nudges
-from bot.errors import NotAllowed, UserFacingError
-from bot.meetings import book_next_step
-from bot.nudges import SNOOZE_CHOICES, snooze_until
-from bot.reps import zone
-from bot.sweep import PRIORITY, calendar_of, nudge_item
-from bot.vocabulary import (
+from bot.clock.sweep import PRIORITY, calendar_of, nudge_item
+from bot.domain.coaching import format_when
+from bot.domain.errors import NotAllowed, UserFacingError
+from bot.domain.nudges import SNOOZE_CHOICES, snooze_until
+from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
     DealStatus,
     LostReason,
@@ -34,12 +30,16 @@ from bot.vocabulary import (
     NudgeAnswer,
     NudgeKind,
 )
+from bot.services.deal_edits import close_steps_and_nudges
+from bot.services.meetings import book_next_step
+from bot.services.reps import zone
+from bot.slack.blocks.nudge_dm import NudgeItem, nudge_message
 from models import Account, Deal, NextStep, Nudge, Rep, Workspace
 
 NOT_YOURS = "That reminder isn't one of yours, so I left it as it was."
 SNOOZE_KEYS = frozenset(choice for choice, _label in SNOOZE_CHOICES)
 
-# Which answers each kind of nudge offers (its buttons in bot.blocks.nudge_dm).
+# Which answers each kind of nudge offers (its buttons in bot.slack.blocks.nudge_dm).
 _OFFERS = {
     "snooze": (NudgeKind.UNSCHEDULED, NudgeKind.STALLED),
     "didnt_happen": (NudgeKind.OVERDUE,),
@@ -274,7 +274,7 @@ def answer_booked(
     rescheduled: bool,
     now: datetime,
 ) -> Answered:
-    """Book (or move) the nudge's next step with ``bot.meetings.book_next_step``, and answer its nudges.
+    """Book (or move) the nudge's next step with ``bot.services.meetings.book_next_step``, and answer its nudges.
 
     Raises FieldErrors (by the booked-it modal's block ids) for what the rep can fix.
     """

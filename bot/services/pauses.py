@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.errors import UserFacingError
-from bot.reps import ensure_rep, ensure_workspace, zone
-from bot.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus
+from bot.domain.errors import UserFacingError
+from bot.domain.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus
+from bot.services.reps import ensure_rep, ensure_workspace, zone
 from models import Deal, NextStep, Nudge, Rep, RepPause
 
 MONTHS = {

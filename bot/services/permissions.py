@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.reps import SlackProfile
-from bot.vocabulary import RepStatus
+from bot.domain.vocabulary import RepStatus
+from bot.services.reps import SlackProfile
 from models import Deal, Rep, SalesTeam, Workspace
 
 

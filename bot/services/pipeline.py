@@ -47,7 +47,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from bot.vocabulary import (
+from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
     AskType,
     DealStatus,

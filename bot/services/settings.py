@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.blocks.settings_modal import TEAM_REPS_SHOWN, SettingsView, TeamView, holidays_text
-from bot.errors import FieldErrors
-from bot.reps import ensure_rep
-from bot.view_state import ViewState
-from bot.worktime import parse_days
+from bot.domain.errors import FieldErrors
+from bot.domain.worktime import parse_days
+from bot.services.reps import ensure_rep
+from bot.slack import ids
+from bot.slack.blocks.settings_modal import TEAM_REPS_SHOWN, SettingsView, TeamView, holidays_text
+from bot.slack.view_state import ViewState
 from models import Holiday, Rep, SalesTeam, Workspace
 
 NEW_TEAM = "new"

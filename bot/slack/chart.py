@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Sequence
 
-from bot.leaderboard import ChartWeek
+from bot.services.leaderboard import ChartWeek
 
 # The data a chart was drawn from, stored in the PNG's text chunk under this key.
 DATA_KEY = "nextstep-data"

@@ -22,8 +22,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.reps import SlackProfile
-from bot.slack_tokens import TokenSource
+from bot.services.reps import SlackProfile
+from bot.slack.tokens import TokenSource
 
 # The workspace's token is no good any more: stop its nudges.
 DEAD_TOKEN = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
@@ -84,7 +84,7 @@ class _Pacer:
 
 # Posting is not idempotent: after a read timeout Slack may already have posted, so only reads
 # (users.info) are retried on timeouts. A post that timed out fails, and the sweep retries it
-# later with backoff: the second window for a duplicate, documented in bot/sweep.py.
+# later with backoff: the second window for a duplicate, documented in bot/clock/sweep.py.
 _NOT_IDEMPOTENT = ("chat.postMessage", "files.completeUploadExternal")
 
 

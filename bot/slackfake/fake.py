@@ -37,8 +37,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.sandbox.limits import check_blocks, check_view
-from bot.sandbox.state import initial_values, iter_elements, merge_values
+from bot.slackfake.limits import check_blocks, check_view
+from bot.slackfake.state import initial_values, iter_elements, merge_values
 
 log = logging.getLogger(__name__)
 

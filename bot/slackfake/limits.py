@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.state import STATE_KEYS, all_options
+from bot.slackfake.state import STATE_KEYS, all_options
 
 BLOCK_TYPES = {
     "actions",

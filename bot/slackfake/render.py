@@ -7,7 +7,7 @@ import textwrap
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.sandbox.state import STATE_KEYS, all_options, initial_entry, option_text
+from bot.slackfake.state import STATE_KEYS, all_options, initial_entry, option_text
 
 WIDTH = 78
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")

@@ -27,8 +27,8 @@ from datetime import time as clock_time
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.state import (
+from bot.slackfake.fake import FakeSlack
+from bot.slackfake.state import (
     EXTERNAL,
     MULTI_OPTION,
     SINGLE_OPTION,

@@ -13,15 +13,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot import ids
-from bot.accounts import AccountChoice
-from bot.blocks.booked_it_modal import booked_it_modal
-from bot.blocks.coaching_dm import WITHDRAWN_NOTE, withdrawn_in_place
-from bot.blocks.common import button, section, user_text
-from bot.blocks.deal_history import history_modal
-from bot.blocks.deal_modals import deal_lost_modal, edit_deal_modal, edit_meeting_modal, reassign_modal
-from bot.blocks.team_pipeline import NOT_A_MANAGER, team_message
-from bot.deal_edits import (
+from bot.domain.errors import NotAllowed, UserFacingError
+from bot.domain.vocabulary import (
+    AskType,
+    DealStatus,
+    LostReason,
+    MeetingKind,
+    NextStepStatus,
+    Reaction,
+    RepStatus,
+)
+from bot.services.accounts import AccountChoice
+from bot.services.deal_edits import (
     DealDetails,
     MeetingEdit,
     close_deal,
@@ -32,17 +35,22 @@ from bot.deal_edits import (
     reassign_deal,
     withdraw_meeting,
 )
-from bot.deal_history import find_deals, load_history
-from bot.errors import NotAllowed, UserFacingError
-from bot.export import parse_export, write_csv
-from bot.permissions import is_admin, manager_of, may_see_deal, reps_managed_by
-from bot.pipeline import hygiene, load_pipeline
-from bot.reps import SlackProfile, zone
-from bot.view_state import ViewState
-from bot.vocabulary import AskType, DealStatus, LostReason, MeetingKind, NextStepStatus, Reaction, RepStatus
-from handlers import Deps
+from bot.services.deal_history import find_deals, load_history
+from bot.services.export import parse_export, write_csv
+from bot.services.permissions import is_admin, manager_of, may_see_deal, reps_managed_by
+from bot.services.pipeline import hygiene, load_pipeline
+from bot.services.reps import SlackProfile, zone
+from bot.slack import ids
+from bot.slack.blocks.booked_it_modal import booked_it_modal
+from bot.slack.blocks.coaching_dm import WITHDRAWN_NOTE, withdrawn_in_place
+from bot.slack.blocks.common import button, section, user_text
+from bot.slack.blocks.deal_history import history_modal
+from bot.slack.blocks.deal_modals import deal_lost_modal, edit_deal_modal, edit_meeting_modal, reassign_modal
+from bot.slack.blocks.team_pipeline import NOT_A_MANAGER, team_message
+from bot.slack.view_state import ViewState
+from handlers.deps import Deps
+from handlers.events.app_home import publish_home
 from handlers.guard import REOPEN, guarded, modal_error, saved, view_metadata
-from handlers.home import publish_home
 from handlers.meeting_flow import open_meeting_modal, refresh_nudge_messages
 from models import Account, Deal, NextStep, Rep, Workspace
 
@@ -609,7 +617,7 @@ def reassign_clicked(ack: Ack, body: dict, client: WebClient, context: dict) -> 
 
 
 def register(app: App) -> None:
-    """Wired before handlers.views: its catch-all for unknown modals must come last."""
+    """Wired before handlers.views.meeting: its catch-all for unknown modals must come last."""
     app.event("app_home_opened")(home_opened)
     app.block_action(ids.OPEN_DEAL)(open_deal)
     app.block_action(ids.HOME_PAGE)(home_page)

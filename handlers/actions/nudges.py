@@ -11,15 +11,15 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.accounts import AccountChoice, account_label
-from bot.blocks.booked_it_modal import booked_it_modal
-from bot.blocks.mark_lost_modal import mark_lost_modal
-from bot.blocks.replacement_modal import replacement_modal
-from bot.errors import NotAllowed, UserFacingError
-from bot.nudge_answers import NOT_YOURS, Answered, NudgeSubject, didnt_happen, snooze, subject_of
-from bot.vocabulary import NextStepStatus
-from handlers import Deps
+from bot.domain.errors import NotAllowed, UserFacingError
+from bot.domain.vocabulary import NextStepStatus
+from bot.services.accounts import AccountChoice, account_label
+from bot.services.nudge_answers import NOT_YOURS, Answered, NudgeSubject, didnt_happen, snooze, subject_of
+from bot.slack import ids
+from bot.slack.blocks.booked_it_modal import booked_it_modal
+from bot.slack.blocks.mark_lost_modal import mark_lost_modal
+from bot.slack.blocks.replacement_modal import replacement_modal
+from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.meeting_flow import open_meeting_modal, refresh_meeting_modal, refresh_nudge_messages
 from models import Account, Deal, NextStep, Rep

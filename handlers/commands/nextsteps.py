@@ -9,12 +9,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.accounts import find_account
-from bot.blocks.help import NOT_PAUSED, RESUMED, help_blocks, paused_text
-from bot.errors import UserFacingError
-from bot.pauses import parse_day, pause, resume
-from bot.reps import zone
-from handlers import Deps, pipeline, weekly
+from bot.domain.errors import UserFacingError
+from bot.services.accounts import find_account
+from bot.services.pauses import parse_day, pause, resume
+from bot.services.reps import zone
+from bot.slack.blocks.help import NOT_PAUSED, RESUMED, help_blocks, paused_text
+from handlers.actions import deals as pipeline
+from handlers.commands import settings as weekly
+from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.meeting_flow import open_meeting_modal, refresh_profile
 from models import Rep

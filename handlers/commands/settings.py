@@ -11,11 +11,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ids
-from bot.blocks.leaderboard import leaderboard_message
-from bot.blocks.settings_modal import settings_modal
-from bot.errors import FieldErrors
-from bot.leaderboard import (
+from bot.clock.weekly import welcome_installer
+from bot.domain.errors import FieldErrors
+from bot.services.leaderboard import (
     compute_board,
     post_moment,
     reported_week,
@@ -23,12 +21,14 @@ from bot.leaderboard import (
     week_containing,
     workspace_zone,
 )
-from bot.permissions import is_admin
-from bot.reps import SlackProfile, apply_profile, ensure_workspace
-from bot.settings import apply_settings, read_settings, set_opt_out, settings_view
-from bot.view_state import ViewState
-from bot.weekly import welcome_installer
-from handlers import Deps
+from bot.services.permissions import is_admin
+from bot.services.reps import SlackProfile, apply_profile, ensure_workspace
+from bot.services.settings import apply_settings, read_settings, set_opt_out, settings_view
+from bot.slack import ids
+from bot.slack.blocks.leaderboard import leaderboard_message
+from bot.slack.blocks.settings_modal import settings_modal
+from bot.slack.view_state import ViewState
+from handlers.deps import Deps
 from handlers.guard import AFTER_ACK, guarded, modal_error
 from handlers.meeting_flow import refresh_profile
 from models import Workspace
@@ -194,5 +194,5 @@ def _still_admin(client: WebClient, user_id: str) -> bool:
 
 
 def register(app: App) -> None:
-    """Wired before handlers.views: its catch-all for unknown modals must come last."""
+    """Wired before handlers.views.meeting: its catch-all for unknown modals must come last."""
     app.view(ids.SETTINGS_MODAL)(settings_submitted)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.blocks.app_home import LastMeeting, home_view
-from bot.deal_edits import EDIT_WINDOW, last_meeting_id
-from bot.pipeline import load_pipeline
-from bot.reps import ensure_rep, ensure_workspace, zone
-from handlers import Deps
+from bot.services.deal_edits import EDIT_WINDOW, last_meeting_id
+from bot.services.pipeline import load_pipeline
+from bot.services.reps import ensure_rep, ensure_workspace, zone
+from bot.slack.blocks.app_home import LastMeeting, home_view
+from handlers.deps import Deps
 from models import Account, Deal, Meeting, Rep
 
 

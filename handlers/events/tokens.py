@@ -8,8 +8,8 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltResponse
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.reps import ensure_workspace
-from handlers import Deps
+from bot.services.reps import ensure_workspace
+from handlers.deps import Deps
 from handlers.guard import guarded
 from models import ProcessedEvent
 

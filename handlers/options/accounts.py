@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from bot import ids
-from bot.accounts import search_accounts
-from bot.blocks.common import clip
-from handlers import Deps
+from bot.services.accounts import search_accounts
+from bot.slack import ids
+from bot.slack.blocks.common import clip
+from handlers.deps import Deps
 from handlers.guard import guarded
 
 

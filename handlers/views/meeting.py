@@ -9,17 +9,24 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import ids
-from bot.blocks.confirmations import booked_confirmation, replacement_confirmation
-from bot.blocks.mark_lost_modal import replacement_offer
-from bot.deals import add_replacement_deal
-from bot.errors import DuplicateSubmission
-from bot.meetings import LoggedMeeting, book_next_step, log_meeting, read_meeting_form, replacement_accounts
-from bot.nudge_answers import Answered, answer_booked, mark_lost
-from bot.reps import zone
-from bot.view_state import ViewState
-from bot.vocabulary import LostReason
-from handlers import Deps
+from bot.domain.errors import DuplicateSubmission
+from bot.domain.vocabulary import LostReason
+from bot.services.deals import add_replacement_deal
+from bot.services.meetings import (
+    LoggedMeeting,
+    book_next_step,
+    log_meeting,
+    read_meeting_form,
+    replacement_accounts,
+)
+from bot.services.nudge_answers import Answered, answer_booked, mark_lost
+from bot.services.reps import zone
+from bot.slack import ids
+from bot.slack.blocks.confirmations import booked_confirmation, replacement_confirmation
+from bot.slack.blocks.mark_lost_modal import replacement_offer
+from bot.slack.view_state import ViewState
+from handlers.deps import Deps
+from handlers.events.app_home import publish_home
 from handlers.guard import (
     FAILED,
     REOPEN,
@@ -29,7 +36,6 @@ from handlers.guard import (
     save,
     view_metadata,
 )
-from handlers.home import publish_home
 from handlers.meeting_flow import refresh_nudge_messages, send_coaching
 from models import Account, Deal, Rep
 

@@ -14,10 +14,11 @@ from slack_sdk.models.views import View
 from sqlalchemy import Engine
 
 from bot.config import Config
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.user import SlackUser
-from bot.server import BackgroundServer
-from handlers import Deps, create_app
+from bot.runtime.server import BackgroundServer
+from bot.slackfake.fake import FakeSlack
+from bot.slackfake.user import SlackUser
+from handlers.app import create_app
+from handlers.deps import Deps
 from handlers.web import make_wsgi_app
 
 SECRET = "e2e-signing-secret"
@@ -26,7 +27,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 # The console script as this environment runs it: never a `nextstep` found on PATH, which may be
 # another install's (or none, in a virtualenv that was not activated).
-NEXTSTEP = [sys.executable, "-m", "bot.cli"]
+NEXTSTEP = [sys.executable, "-m", "bot.runtime.cli"]
 
 
 @dataclass

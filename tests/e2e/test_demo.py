@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.sandbox.demo import run_demo
+from bot.runtime.demo import run_demo
 from models import Meeting, Workspace, make_engine
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.blocks.meeting_modal import deal_block_id
-from bot.reps import ensure_workspace
-from bot.sandbox.render import render_message, render_view
-from bot.vocabulary import AskType, NextStepStatus, Reaction
+from bot.domain.vocabulary import AskType, NextStepStatus, Reaction
+from bot.services.reps import ensure_workspace
+from bot.slack import ids
+from bot.slack.blocks.meeting_modal import deal_block_id
+from bot.slackfake.render import render_message, render_view
 from models import Account, Deal, Meeting, NextStep, Rep
 
 HOUR = timedelta(hours=1)
@@ -68,7 +68,7 @@ def test_slash_command_opens_the_short_modal(fake, running, maria):
 
 
 def test_a_refused_or_hanging_views_open_still_gets_the_rep_an_answer_in_time(fake, running, maria):
-    from handlers.commands import OPEN_FAILED
+    from handlers.commands.nextsteps import OPEN_FAILED
 
     fake.inject("views.open", error="expired_trigger_id")
     response = maria.slash("/meeting")

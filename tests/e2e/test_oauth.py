@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.sandbox.user import SlackUser
+from bot.slackfake.user import SlackUser
 from models import Meeting, Workspace
 from models.slack_tables import bots, installations
 from tests.e2e.conftest import SECRET, Running, assert_everything_sent_is_valid, start_app

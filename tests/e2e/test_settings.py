@@ -7,8 +7,8 @@ from datetime import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.sandbox.render import render_message
+from bot.slack import ids
+from bot.slackfake.render import render_message
 from models import Holiday, Rep, SalesTeam, Workspace
 from tests.e2e.conftest import TEAM
 
@@ -157,8 +157,8 @@ def test_help_explains_every_command(fake, running, maria):
 def test_a_workspace_with_more_teams_than_the_modal_holds_reaches_each_by_name(fake, running, person):
     from datetime import UTC, datetime
 
-    from bot.blocks.settings_modal import MAX_TEAMS_SHOWN
-    from bot.reps import ensure_workspace
+    from bot.services.reps import ensure_workspace
+    from bot.slack.blocks.settings_modal import MAX_TEAMS_SHOWN
 
     fake.add_user(TEAM, "UADA", "ada", real_name="Ada Admin", tz="Europe/Paris", is_admin=True)
     names = [f"Region {n:02d}" for n in range(1, 17)]  # 16 teams; the modal holds 14

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox.fake_slack import FakeSlack
+from bot.slackfake.fake import FakeSlack
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.sandbox import FakeSlack, SlackUser, render_message, render_view
+from bot.slackfake import FakeSlack, SlackUser, render_message, render_view
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-T1"

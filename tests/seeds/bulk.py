@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, update
 
-from bot.vocabulary import NextStepStatus, NudgeKind
+from bot.domain.vocabulary import NextStepStatus, NudgeKind
 from models import Account, Deal, NextStep, Nudge, Rep, Workspace
 
 # A Tuesday afternoon in UTC: inside the default working hours (9:00-18:00, Monday-Friday).
@@ -139,7 +139,7 @@ def add_claimed_nudges(
 ) -> None:
     """The first nudge of each rep's step, claimed and not yet sent: what delivery starts from.
 
-    What ``bot.sweep.plan_and_claim`` leaves for steps seeded by
+    What ``bot.clock.sweep.plan_and_claim`` leaves for steps seeded by
     ``add_reps_with_due_unscheduled_steps`` with the same ``now`` and ``unscheduled_for``:
     the claimed rows, and the steps' next check two days on (the second nudge).
     """

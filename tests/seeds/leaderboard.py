@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.vocabulary import AskType, NextStepStatus, Reaction
+from bot.domain.vocabulary import AskType, NextStepStatus, Reaction
 from models import Account, Deal, Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
-from bot.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
+from bot.domain.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
 from models import Account, Deal, Meeting, NextStep, Rep, Workspace
 
 

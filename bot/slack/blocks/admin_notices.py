@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, context, header, section, user_text
+from bot.slack.blocks.common import Block, context, header, section, user_text
 
 WELCOME_STEPS = (
     (

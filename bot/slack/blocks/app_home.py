@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot import ids
-from bot.blocks.coaching_dm import edit_meeting_buttons
-from bot.blocks.common import Block, actions, button, context, escape, header, plain, section, user_text
-from bot.pipeline import WEIGHTS, DealSignals, FlagKind, Pipeline, StepState, step_state
-from bot.vocabulary import REACTION_LABELS, Reaction
+from bot.domain.vocabulary import REACTION_LABELS, Reaction
+from bot.services.pipeline import WEIGHTS, DealSignals, FlagKind, Pipeline, StepState, step_state
+from bot.slack import ids
+from bot.slack.blocks.coaching_dm import edit_meeting_buttons
+from bot.slack.blocks.common import Block, actions, button, context, escape, header, plain, section, user_text
 
 # 2 blocks a deal: a page of 25 stays far inside the Home tab's 100 blocks.
 PAGE_SIZE = 25

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot import ids
-from bot.blocks.common import Block, clip, context, plain, user_text
+from bot.slack import ids
+from bot.slack.blocks.common import Block, clip, context, plain, user_text
 
 MAX_DESCRIPTION = 1000  # the next step's description, as the /meeting modal allows
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot import ids
-from bot.blocks.common import (
+from bot.domain.coaching import Coaching, Outcome
+from bot.slack import ids
+from bot.slack.blocks.common import (
     MAX_BLOCKS,
     Block,
     actions,
@@ -15,7 +16,6 @@ from bot.blocks.common import (
     section,
     user_text,
 )
-from bot.coaching import Coaching, Outcome
 
 EDIT_BLOCK_ID = "coaching_edit"
 WITHDRAWN_NOTE = "Withdrawn. It stays in the deal's history, marked withdrawn, and counts in no metric."

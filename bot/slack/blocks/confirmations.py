@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import ids
-from bot.blocks.common import actions, button, context, section, user_text
-from bot.coaching import calendar_links, format_when
+from bot.domain.coaching import calendar_links, format_when
+from bot.slack import ids
+from bot.slack.blocks.common import actions, button, context, section, user_text
 
 
 def booked_confirmation(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot import ids
-from bot.blocks.app_home import short_day, short_when
-from bot.blocks.common import Block, actions, button, context, escape, header, plain, section, user_text
-from bot.deal_history import DealHistory, TimelineMeeting
-from bot.vocabulary import LOST_REASON_LABELS, DealStatus, LostReason, MeetingKind, NextStepStatus
+from bot.domain.vocabulary import LOST_REASON_LABELS, DealStatus, LostReason, MeetingKind, NextStepStatus
+from bot.services.deal_history import DealHistory, TimelineMeeting
+from bot.slack import ids
+from bot.slack.blocks.app_home import short_day, short_when
+from bot.slack.blocks.common import Block, actions, button, context, escape, header, plain, section, user_text
 
 _NAME = 120
 

@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bot import ids
-from bot.blocks.common import Block, clip, context, plain, user_text
-from bot.meetings import MAX_ASK, MAX_NAME, MAX_NOTES
-from bot.vocabulary import AskType, LostReason, MeetingKind, Reaction
+from bot.domain.vocabulary import AskType, LostReason, MeetingKind, Reaction
+from bot.services.meetings import MAX_ASK, MAX_NAME, MAX_NOTES
+from bot.slack import ids
+from bot.slack.blocks.common import Block, clip, context, plain, user_text
 from models import Meeting
 
 _NAME = 200

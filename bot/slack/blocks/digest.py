@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import ids
-from bot.blocks.common import MAX_BLOCKS, Block, button, context, header, section, user_text
-from bot.digest import CATEGORIES, Digest
+from bot.services.digest import CATEGORIES, Digest
+from bot.slack import ids
+from bot.slack.blocks.common import MAX_BLOCKS, Block, button, context, header, section, user_text
 
 # Header, intro, and a summary line of what did not fit; each category heading takes one more.
 FIXED_BLOCKS = 3

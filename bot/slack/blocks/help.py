@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.blocks.common import user_text
+from bot.slack.blocks.common import user_text
 
 COMMANDS = (
     (

@@ -7,8 +7,8 @@ past the budget, the rest is summarised in one line.
 
 from __future__ import annotations
 
-from bot.blocks.common import MAX_BLOCKS, Block, context, escape, header, section, user_text
-from bot.leaderboard import Board, RepLine, Totals
+from bot.services.leaderboard import Board, RepLine, Totals
+from bot.slack.blocks.common import MAX_BLOCKS, Block, context, escape, header, section, user_text
 
 LINES_PER_SECTION = 15
 NAME_LIMIT = 40

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import ids
-from bot.blocks.common import Block, actions, button, context, plain, section, user_text
-from bot.vocabulary import LostReason
+from bot.domain.vocabulary import LostReason
+from bot.slack import ids
+from bot.slack.blocks.common import Block, actions, button, context, plain, section, user_text
 
 MAX_ACCOUNTS_SHOWN = 5
 ACCOUNT_BLOCK_PREFIX = "lost_replacement_account_"  # + position, so block_ids stay unique

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot import ids
-from bot.blocks.common import clip, context, plain, section
-from bot.meetings import MAX_ASK, MAX_NAME, MAX_NEXT_STEP, MAX_NOTES, MAX_PREP
-from bot.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
+from bot.domain.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
+from bot.services.meetings import MAX_ASK, MAX_NAME, MAX_NEXT_STEP, MAX_NOTES, MAX_PREP
+from bot.slack import ids
+from bot.slack.blocks.common import clip, context, plain, section
 
 TITLE = "Log a meeting"
 

@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import ids
-from bot.blocks.common import MAX_BLOCKS, actions, button, context, header, section, user_text
-from bot.coaching import format_when
-from bot.nudges import SNOOZE_CHOICES
-from bot.vocabulary import PREP_QUESTIONS, NudgeAnswer, NudgeKind
+from bot.domain.coaching import format_when
+from bot.domain.nudges import SNOOZE_CHOICES
+from bot.domain.vocabulary import PREP_QUESTIONS, NudgeAnswer, NudgeKind
+from bot.slack import ids
+from bot.slack.blocks.common import MAX_BLOCKS, actions, button, context, header, section, user_text
 
 _NAME = 150
 _TEXT = 500

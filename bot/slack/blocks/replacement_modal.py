@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import ids
-from bot.blocks.common import plain, section, user_text
-from bot.meetings import MAX_NAME
+from bot.services.meetings import MAX_NAME
+from bot.slack import ids
+from bot.slack.blocks.common import plain, section, user_text
 
 
 def replacement_modal(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from bot import ids
-from bot.blocks.common import Block, context, header, plain, section, user_text
+from bot.slack import ids
+from bot.slack.blocks.common import Block, context, header, plain, section, user_text
 
 # A multi_users_select shows at most 100 people; saving leaves the rest of a bigger team as it is.
 TEAM_REPS_SHOWN = 100

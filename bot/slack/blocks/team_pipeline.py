@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks.app_home import money
-from bot.blocks.common import MAX_BLOCKS, Block, context, escape, header, section, user_text
-from bot.pipeline import RepHygiene
+from bot.services.pipeline import RepHygiene
+from bot.slack.blocks.app_home import money
+from bot.slack.blocks.common import MAX_BLOCKS, Block, context, escape, header, section, user_text
 
 NOT_A_MANAGER = (
     "`/nextsteps team` is for managers: it shows the pipelines of the reps on the teams you manage, "

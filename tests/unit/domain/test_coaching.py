@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.coaching import (
+from bot.domain.coaching import (
     STRONG_EXAMPLE,
     WEAK_EXAMPLE,
     CoachingInput,
@@ -28,7 +28,7 @@ from bot.coaching import (
     stronger_ask,
     weak_phrases,
 )
-from bot.vocabulary import AskType, MeetingKind, Reaction
+from bot.domain.vocabulary import AskType, MeetingKind, Reaction
 
 SM = AskType.SCHEDULED_MEETING
 SA = AskType.SPECIFIC_ACTION
@@ -503,7 +503,7 @@ def _input(**overrides: object) -> CoachingInput:
 
 def _read(c: object) -> str:
     """Everything the rep reads in the coaching, as one string."""
-    from bot.coaching import Coaching
+    from bot.domain.coaching import Coaching
 
     assert isinstance(c, Coaching)
     parts = [

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.worktime import NoWorkingTime, WorkCalendar, parse_days
+from bot.domain.worktime import NoWorkingTime, WorkCalendar, parse_days
 
 LA, BERLIN, KOLKATA, KATHMANDU = (
     ZoneInfo(z) for z in ("America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu")

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot import ids
-from bot.deal_edits import DealDetails, close_deal, edit_deal, reassign_deal
-from bot.errors import FieldErrors, NotAllowed, UserFacingError
-from bot.meetings import MeetingForm, log_meeting
-from bot.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
+from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
+from bot.domain.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
+from bot.services.deal_edits import DealDetails, close_deal, edit_deal, reassign_deal
+from bot.services.meetings import MeetingForm, log_meeting
+from bot.slack import ids
 from models import Deal, NextStep, Rep, SalesTeam
 
 
@@ -154,7 +154,7 @@ def test_a_manager_or_admin_reassigns_a_deal_with_its_open_step(session, now):
 
 
 def test_withdrawing_a_booked_meeting_takes_it_out_of_the_streak(session, now):
-    from bot.deal_edits import withdraw_meeting
+    from bot.services.deal_edits import withdraw_meeting
 
     def booked(view, at):
         return log_meeting(
@@ -184,7 +184,7 @@ def test_withdrawing_a_booked_meeting_takes_it_out_of_the_streak(session, now):
 
 def test_finding_a_deal_by_name_is_filtered_by_owner_before_the_limit(session, now):
     """A rep's own 'Acme' deal is found even when colleagues have many newer 'Acme' deals."""
-    from bot.deal_history import find_deals
+    from bot.services.deal_history import find_deals
 
     mine = logged(session, now, user="U1", account="new:Acme Mine")
     for n in range(12):
@@ -227,7 +227,7 @@ def _follow_up(session, first, at, view, reaction, step_at=None):
 
 
 def _edit(session, meeting_id, at, reaction):
-    from bot.deal_edits import MeetingEdit, edit_meeting
+    from bot.services.deal_edits import MeetingEdit, edit_meeting
 
     return edit_meeting(
         session,
@@ -247,7 +247,7 @@ def _edit(session, meeting_id, at, reaction):
 
 
 def test_withdrawing_a_meeting_puts_back_the_steps_it_counted_as_happened(session, now):
-    from bot.deal_edits import withdraw_meeting
+    from bot.services.deal_edits import withdraw_meeting
 
     booked = _log(session, now, "V1", Reaction.BOOKED, step_at=now + timedelta(days=1))
     later = now + timedelta(days=1, hours=2)
@@ -266,7 +266,7 @@ def test_withdrawing_a_meeting_puts_back_the_steps_it_counted_as_happened(sessio
 
 
 def test_withdrawing_puts_an_unscheduled_step_back_unscheduled_but_not_on_a_closed_deal(session, now):
-    from bot.deal_edits import withdraw_meeting
+    from bot.services.deal_edits import withdraw_meeting
 
     agreed = _log(session, now, "V1", Reaction.AGREED_UNSCHEDULED)
     second = _follow_up(session, agreed, now + timedelta(hours=3), "V2", Reaction.HESITANT)
@@ -319,7 +319,7 @@ def test_editing_a_decline_back_to_agreed_reopens_the_step_and_clears_the_risk(s
 
 
 def test_editing_the_notes_after_booked_it_keeps_the_date(session, now):
-    from bot.meetings import book_next_step
+    from bot.services.meetings import book_next_step
 
     agreed = _log(session, now, "V1", Reaction.AGREED_UNSCHEDULED)
     thursday = now + timedelta(days=2)

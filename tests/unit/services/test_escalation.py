@@ -12,14 +12,14 @@ from datetime import timedelta
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.blocks.app_home import home_view
-from bot.digest import build_digest
-from bot.pipeline import FlagKind, escalated_steps, load_pipeline
-from bot.reps import zone
-from bot.sandbox.render import render_view
-from bot.vocabulary import NextStepStatus, NudgeKind, Reaction
+from bot.domain.vocabulary import NextStepStatus, NudgeKind, Reaction
+from bot.services.digest import build_digest
+from bot.services.pipeline import FlagKind, escalated_steps, load_pipeline
+from bot.services.reps import zone
+from bot.slack.blocks.app_home import home_view
+from bot.slackfake.render import render_view
 from models import Deal, NextStep, Nudge, Rep, SalesTeam, Workspace
-from tests import pipeline_seed as seed
+from tests.seeds import pipeline as seed
 
 DAY = timedelta(days=1)
 

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from slack_sdk.models.blocks import Block
 
-from bot.blocks.leaderboard import leaderboard_message
-from bot.chart import DATA_KEY, chart_png
-from bot.leaderboard import (
+from bot.domain.vocabulary import AskType, NextStepStatus, Reaction
+from bot.services.leaderboard import (
     compute_board,
     default_scope,
     post_moment,
@@ -20,9 +19,10 @@ from bot.leaderboard import (
     team_scopes,
     week_containing,
 )
-from bot.sandbox.render import render_message
-from bot.vocabulary import AskType, NextStepStatus, Reaction
-from tests.leaderboard_seed import BERLIN, MONDAY, POST_AT, Builder, at
+from bot.slack.blocks.leaderboard import leaderboard_message
+from bot.slack.chart import DATA_KEY, chart_png
+from bot.slackfake.render import render_message
+from tests.seeds.leaderboard import BERLIN, MONDAY, POST_AT, Builder, at
 
 NEW_YORK = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
@@ -96,7 +96,7 @@ def test_ask_rate_uses_the_graded_ask_and_withdrawn_meetings_are_hidden(session)
 
 
 def test_a_pause_leaves_a_rep_out_of_the_weeks_it_reached_into_only(session):
-    from bot.pauses import pause, resume
+    from bot.services.pauses import pause, resume
 
     b = Builder(session)
     monday_early = datetime(2026, 11, 23, 7, tzinfo=ZoneInfo("Europe/Berlin"))  # before the 09:00 post

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import ids
-from bot.accounts import search_accounts
-from bot.errors import DuplicateSubmission, FieldErrors, NotAllowed
-from bot.meetings import MeetingForm, book_next_step, log_meeting, replacement_accounts, validate
-from bot.vocabulary import AskType, NextStepStatus, Reaction
+from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
+from bot.domain.vocabulary import AskType, NextStepStatus, Reaction
+from bot.services.accounts import search_accounts
+from bot.services.meetings import MeetingForm, book_next_step, log_meeting, replacement_accounts, validate
+from bot.slack import ids
 from models import Account, Deal, Meeting, NextStep, Rep, Reschedule
 
 
@@ -332,7 +332,7 @@ def test_a_call_before_a_booked_meeting_leaves_that_meeting_booked(session, now)
 
 
 def test_a_colleagues_deal_is_not_offered_and_cannot_be_logged_on(session, now):
-    from bot.accounts import open_deals
+    from bot.services.accounts import open_deals
 
     theirs = log_meeting(session, team_id="T1", user_id="U2", form=form(now), view_id="V1", now=now)
     assert open_deals(session, "T1", f"acct:{theirs.account_id}", "U1") == []
@@ -361,7 +361,7 @@ def test_a_colleagues_deal_is_not_offered_and_cannot_be_logged_on(session, now):
 
 
 def test_meeting_text_picks_the_one_account_containing_it(session, now):
-    from bot.accounts import find_account
+    from bot.services.accounts import find_account
 
     log_meeting(
         session, team_id="T1", user_id="U1", form=form(now, account="new:Acme Corp"), view_id="V1", now=now

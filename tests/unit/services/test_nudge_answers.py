@@ -10,20 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import ids
-from bot.errors import FieldErrors, NotAllowed, UserFacingError
-from bot.meetings import MeetingForm, log_meeting
-from bot.nudge_answers import (
-    NOT_YOURS,
-    answer_booked,
-    didnt_happen,
-    mark_lost,
-    nudge_message_for,
-    snooze,
-)
-from bot.sandbox.render import render_message
-from bot.sweep import SweepReport, plan_and_claim
-from bot.vocabulary import (
+from bot.clock.sweep import SweepReport, plan_and_claim
+from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
+from bot.domain.vocabulary import (
     AskType,
     DealStatus,
     LostReason,
@@ -32,6 +21,17 @@ from bot.vocabulary import (
     NudgeKind,
     Reaction,
 )
+from bot.services.meetings import MeetingForm, log_meeting
+from bot.services.nudge_answers import (
+    NOT_YOURS,
+    answer_booked,
+    didnt_happen,
+    mark_lost,
+    nudge_message_for,
+    snooze,
+)
+from bot.slack import ids
+from bot.slackfake.render import render_message
 from models import Deal, NextStep, Nudge, Rep, Reschedule, Workspace, make_session_factory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -503,8 +503,8 @@ def test_a_nudge_dm_with_many_items_stays_within_slacks_50_blocks():
 
     from slack_sdk.models.blocks import Block
 
-    from bot.blocks.nudge_dm import NudgeItem, nudge_message
-    from bot.vocabulary import NudgeKind
+    from bot.domain.vocabulary import NudgeKind
+    from bot.slack.blocks.nudge_dm import NudgeItem, nudge_message
 
     items = [
         NudgeItem(nudge_id=n, kind=NudgeKind.UNSCHEDULED, account_name=f"Account {n}", deal_name="Deal")

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.meetings import MeetingForm, log_meeting
-from bot.pauses import BadDate, parse_day, pause, resume
-from bot.vocabulary import AskType, Reaction
+from bot.domain.vocabulary import AskType, Reaction
+from bot.services.meetings import MeetingForm, log_meeting
+from bot.services.pauses import BadDate, parse_day, pause, resume
 from models import NextStep, Rep
 
 TODAY = date(2026, 11, 26)  # a Thursday

@@ -8,11 +8,10 @@ from decimal import Decimal
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.blocks.app_home import PAGE_SIZE, home_view
-from bot.blocks.deal_history import history_modal
-from bot.deal_edits import MeetingEdit, edit_meeting, withdraw_meeting
-from bot.deal_history import load_history
-from bot.pipeline import (
+from bot.domain.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
+from bot.services.deal_edits import MeetingEdit, edit_meeting, withdraw_meeting
+from bot.services.deal_history import load_history
+from bot.services.pipeline import (
     DealFacts,
     FlagKind,
     Level,
@@ -23,10 +22,11 @@ from bot.pipeline import (
     momentum,
     pipeline,
 )
-from bot.reps import zone
-from bot.sandbox.render import render_view
-from bot.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
-from tests import pipeline_seed as seed
+from bot.services.reps import zone
+from bot.slack.blocks.app_home import PAGE_SIZE, home_view
+from bot.slack.blocks.deal_history import history_modal
+from bot.slackfake.render import render_view
+from tests.seeds import pipeline as seed
 
 DAY = timedelta(days=1)
 UTC = zone("UTC")
@@ -246,7 +246,7 @@ def test_history_shows_the_timeline_edits_and_withdrawals(session, now):
 
 
 def test_export_cells_that_a_spreadsheet_would_run_are_quoted():
-    from bot.export import _cell
+    from bot.services.export import _cell
 
     assert _cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert [_cell(t) for t in ("+1", "-2", "@cmd", "\tx")] == ["'+1", "'-2", "'@cmd", "'\tx"]

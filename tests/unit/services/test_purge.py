@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.meetings import MeetingForm, log_meeting
-from bot.purge import purge_uninstalled
-from bot.reps import ensure_workspace, token_accepted
-from bot.vocabulary import AskType, Reaction
+from bot.domain.vocabulary import AskType, Reaction
+from bot.services.meetings import MeetingForm, log_meeting
+from bot.services.purge import purge_uninstalled
+from bot.services.reps import ensure_workspace, token_accepted
 from models import Account, Deal, Meeting, NextStep, Rep, Workspace, make_session_factory
 
 

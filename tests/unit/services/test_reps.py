@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.reps import ensure_rep, ensure_workspace
+from bot.services.reps import ensure_rep, ensure_workspace
 from models import Rep, Workspace, make_session_factory
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)

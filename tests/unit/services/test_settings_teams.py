@@ -6,9 +6,9 @@ from datetime import time
 
 from sqlalchemy import select
 
-from bot.blocks.settings_modal import TEAM_REPS_SHOWN
-from bot.reps import ensure_workspace
-from bot.settings import SettingsForm, TeamForm, apply_settings
+from bot.services.reps import ensure_workspace
+from bot.services.settings import SettingsForm, TeamForm, apply_settings
+from bot.slack.blocks.settings_modal import TEAM_REPS_SHOWN
 from models import Rep, SalesTeam, Workspace
 
 
@@ -64,8 +64,8 @@ def test_holidays_that_would_not_fit_back_in_the_modal_are_refused_with_the_reas
 
     from slack_sdk.models.views import View
 
-    from bot.blocks.settings_modal import settings_modal
-    from bot.settings import MAX_HOLIDAYS_TEXT, parse_holidays, settings_view
+    from bot.services.settings import MAX_HOLIDAYS_TEXT, parse_holidays, settings_view
+    from bot.slack.blocks.settings_modal import settings_modal
 
     days = [date(2027, 1, 1) + timedelta(days=n) for n in range(100)]
     # typed in the compact form Python also reads (20270101), every line grows by two characters

@@ -11,12 +11,12 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import ids
-from bot.blocks.booked_it_modal import booked_it_modal
-from bot.blocks.coaching_dm import coaching_message
-from bot.blocks.common import fit
-from bot.coaching import STRONG_EXAMPLE, WEAK_EXAMPLE, Coaching, CoachingInput, Outcome, Prep, coach
-from bot.vocabulary import AskType, MeetingKind, Reaction
+from bot.domain.coaching import STRONG_EXAMPLE, WEAK_EXAMPLE, Coaching, CoachingInput, Outcome, Prep, coach
+from bot.domain.vocabulary import AskType, MeetingKind, Reaction
+from bot.slack import ids
+from bot.slack.blocks.booked_it_modal import booked_it_modal
+from bot.slack.blocks.coaching_dm import coaching_message
+from bot.slack.blocks.common import fit
 
 AT = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
 LONG = "x" * 5000
