@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
+from bot.domain.pipeline import DealFacts, DealSignals, signals
 from bot.domain.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
 from bot.services.meetings import name_key
-from bot.services.pipeline import DealFacts, DealSignals, load_deal_facts, signals
+from bot.services.pipeline import load_deal_facts
 from models import Account, Deal, Meeting, MeetingVersion, NextStep, Rep, Reschedule
 
 # A modal holds 100 blocks: the newest meetings are shown, the export has them all.

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.domain.errors import NotAllowed, UserFacingError
+from bot.domain.pipeline import hygiene
 from bot.domain.vocabulary import (
     AskType,
     DealStatus,
@@ -38,7 +39,7 @@ from bot.services.deal_edits import (
 from bot.services.deal_history import find_deals, load_history
 from bot.services.export import parse_export, write_csv
 from bot.services.permissions import is_admin, manager_of, may_see_deal, reps_managed_by
-from bot.services.pipeline import hygiene, load_pipeline
+from bot.services.pipeline import load_pipeline
 from bot.services.reps import SlackProfile, zone
 from bot.slack import ids
 from bot.slack.blocks.booked_it_modal import booked_it_modal

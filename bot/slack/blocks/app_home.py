@@ -7,8 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.domain.pipeline import WEIGHTS, DealSignals, FlagKind, Pipeline, StepState, step_state
 from bot.domain.vocabulary import REACTION_LABELS, Reaction
-from bot.services.pipeline import WEIGHTS, DealSignals, FlagKind, Pipeline, StepState, step_state
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import edit_meeting_buttons
 from bot.slack.blocks.common import Block, actions, button, context, escape, header, plain, section, user_text

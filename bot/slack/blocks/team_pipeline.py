@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.services.pipeline import RepHygiene
+from bot.domain.pipeline import RepHygiene
 from bot.slack.blocks.app_home import money
 from bot.slack.blocks.common import MAX_BLOCKS, Block, context, escape, header, section, user_text
 

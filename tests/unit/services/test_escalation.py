@@ -12,9 +12,10 @@ from datetime import timedelta
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
+from bot.domain.pipeline import FlagKind
 from bot.domain.vocabulary import NextStepStatus, NudgeKind, Reaction
 from bot.services.digest import build_digest
-from bot.services.pipeline import FlagKind, escalated_steps, load_pipeline
+from bot.services.pipeline import escalated_steps, load_pipeline
 from bot.services.reps import zone
 from bot.slack.blocks.app_home import home_view
 from bot.slackfake.render import render_view

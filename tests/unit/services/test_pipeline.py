@@ -8,20 +8,20 @@ from decimal import Decimal
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.domain.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
-from bot.services.deal_edits import MeetingEdit, edit_meeting, withdraw_meeting
-from bot.services.deal_history import load_history
-from bot.services.pipeline import (
+from bot.domain.pipeline import (
     DealFacts,
     FlagKind,
     Level,
     MeetingFact,
     ReplacementRatio,
     flags,
-    load_pipeline,
     momentum,
     pipeline,
 )
+from bot.domain.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
+from bot.services.deal_edits import MeetingEdit, edit_meeting, withdraw_meeting
+from bot.services.deal_history import load_history
+from bot.services.pipeline import load_pipeline
 from bot.services.reps import zone
 from bot.slack.blocks.app_home import PAGE_SIZE, home_view
 from bot.slack.blocks.deal_history import history_modal
