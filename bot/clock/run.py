@@ -16,7 +16,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from bot.clock.sweep import SweepReport, sweep
+from bot.clock.report import SweepReport
+from bot.clock.sweep import sweep
 from bot.config import Config
 from bot.slack.outbox import Limits, SlackOutbox
 from bot.slack.tokens import token_source

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.vocabulary import NudgeKind
+from bot.domain.vocabulary import NudgeAnswer, NudgeKind
 from bot.domain.worktime import WorkCalendar
 
 # A claimed nudge not yet delivered is retried by the delivery loop; the planner looks
@@ -215,3 +215,23 @@ def snooze_until(choice: str, now: datetime, cal: WorkCalendar) -> datetime:
 
 
 SNOOZE_CHOICES = (("1d", "1 working day"), ("3d", "3 working days"), ("next_week", "Next week"))
+
+
+# The order a DM lists its nudges in: what is most urgent first.
+PRIORITY = {NudgeKind.OVERDUE: 0, NudgeKind.UNSCHEDULED: 1, NudgeKind.STALLED: 2, NudgeKind.PREP: 3}
+
+
+@dataclass(frozen=True)
+class NudgeItem:
+    nudge_id: int
+    kind: NudgeKind
+    account_name: str
+    deal_name: str
+    description: str | None = None
+    scheduled_at: datetime | None = None
+    ordinal: int = 1  # which unscheduled reminder this is
+    max_nudges: int = 3
+    days_quiet: int = 0  # stalled: days since the last meeting
+    prep: tuple[tuple[str, str | None], ...] = ()  # (field, answer) in PREP_QUESTIONS order
+    answer: NudgeAnswer | None = None
+    answer_note: str | None = None  # e.g. the snooze's end, already in the rep's words

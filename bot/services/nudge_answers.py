@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.clock.sweep import PRIORITY, calendar_of, nudge_item
 from bot.domain.coaching import format_when
 from bot.domain.errors import NotAllowed, UserFacingError
-from bot.domain.nudges import SNOOZE_CHOICES, snooze_until
+from bot.domain.nudges import PRIORITY, SNOOZE_CHOICES, NudgeItem, snooze_until
 from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
     DealStatus,
@@ -32,8 +31,9 @@ from bot.domain.vocabulary import (
 )
 from bot.services.deal_edits import close_steps_and_nudges
 from bot.services.meetings import book_next_step
+from bot.services.nudge_context import calendar_of, nudge_item
 from bot.services.reps import zone
-from bot.slack.blocks.nudge_dm import NudgeItem, nudge_message
+from bot.slack.blocks.nudge_dm import nudge_message
 from models import Account, Deal, NextStep, Nudge, Rep, Workspace
 
 NOT_YOURS = "That reminder isn't one of yours, so I left it as it was."

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.clock.sweep import SweepReport, sweep
+from bot.clock.report import SweepReport
+from bot.clock.sweep import sweep
 from bot.config import Config
 from bot.domain.vocabulary import (
     AskType,

@@ -6,35 +6,17 @@ DM when it is sent and when a click updates it in place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.coaching import format_when
-from bot.domain.nudges import SNOOZE_CHOICES
+from bot.domain.nudges import SNOOZE_CHOICES, NudgeItem
 from bot.domain.vocabulary import PREP_QUESTIONS, NudgeAnswer, NudgeKind
 from bot.slack import ids
 from bot.slack.blocks.common import MAX_BLOCKS, actions, button, context, header, section, user_text
 
 _NAME = 150
 _TEXT = 500
-
-
-@dataclass(frozen=True)
-class NudgeItem:
-    nudge_id: int
-    kind: NudgeKind
-    account_name: str
-    deal_name: str
-    description: str | None = None
-    scheduled_at: datetime | None = None
-    ordinal: int = 1  # which unscheduled reminder this is
-    max_nudges: int = 3
-    days_quiet: int = 0  # stalled: days since the last meeting
-    prep: tuple[tuple[str, str | None], ...] = ()  # (field, answer) in PREP_QUESTIONS order
-    answer: NudgeAnswer | None = None
-    answer_note: str | None = None  # e.g. the snooze's end, already in the rep's words
 
 
 def _title(item: NudgeItem) -> str:
