@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config, ConfigError
 from bot.services.reps import token_accepted
 from bot.slack.tokens import TokenSource, installation_store
+from handlers import actions, commands, events, options, views
 from handlers.deps import Deps
 from models import make_session_factory
 from models.slack_tables import OAUTH_STATES_TABLE
@@ -100,13 +101,6 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
 
 
 def register_all(app: App, deps: Deps) -> None:
-    from handlers.actions import deals as pipeline
-    from handlers.actions import nudges as actions
-    from handlers.commands import nextsteps as commands
-    from handlers.commands import settings as weekly
-    from handlers.events import tokens as events
-    from handlers.options import accounts as options
-    from handlers.views import meeting as views
 
     @app.middleware
     def inject_deps(context: dict, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
@@ -118,9 +112,7 @@ def register_all(app: App, deps: Deps) -> None:
     commands.register(app)
     options.register(app)
     actions.register(app)
-    pipeline.register(app)  # before views: its catch-all for unknown modals comes last
-    weekly.register(app)  # the settings modal; before views too
-    views.register(app)
+    views.register(app)  # the views package registers its catch-all for unknown modals last
 
     @app.error
     def log_error(error: Exception, body: dict, context: dict, logger: logging.Logger) -> None:

@@ -618,7 +618,7 @@ def reassign_clicked(ack: Ack, body: dict, client: WebClient, context: dict) -> 
 
 
 def register(app: App) -> None:
-    """Wired before handlers.views.meeting: its catch-all for unknown modals must come last."""
+    """Also registers this feature's modal submissions (handlers.views, wired after, ends with the catch-all)."""
     app.event("app_home_opened")(home_opened)
     app.block_action(ids.OPEN_DEAL)(open_deal)
     app.block_action(ids.HOME_PAGE)(home_page)

@@ -194,5 +194,5 @@ def _still_admin(client: WebClient, user_id: str) -> bool:
 
 
 def register(app: App) -> None:
-    """Wired before handlers.views.meeting: its catch-all for unknown modals must come last."""
+    """Also registers this feature's modal submissions (handlers.views, wired after, ends with the catch-all)."""
     app.view(ids.SETTINGS_MODAL)(settings_submitted)

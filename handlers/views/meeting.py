@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -287,17 +286,8 @@ def replacement_submitted(ack: Ack, body: dict, client: WebClient, context: dict
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
-def unknown_view(ack: Ack, body: dict) -> None:
-    """A modal this version of the app does not know (an old deploy's): say so, save nothing."""
-    view = body.get("view") or {}
-    log.warning("unknown view callback_id=%r", str(view.get("callback_id"))[:64])
-    modal_error(ack, view, REOPEN)
-
-
 def register(app: App) -> None:
     app.view(ids.MEETING_MODAL)(meeting_submitted)
     app.view(ids.BOOKED_IT_MODAL)(booked_it_submitted)
     app.view(ids.REPLACEMENT_MODAL)(replacement_submitted)
     app.view(ids.MARK_LOST_MODAL)(mark_lost_submitted)
-    # Registered last: Bolt runs the first listener that matches.
-    app.view(re.compile(".*"))(unknown_view)
