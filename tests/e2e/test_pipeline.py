@@ -16,9 +16,7 @@ from bot.slackfake.render import render_message, render_view
 from bot.slackfake.user import SlackUser
 from handlers.actions.deals import DEAL_REFUSED, TEAM_EXPORT_REFUSED
 from models import Deal, Meeting, NextStep, Rep, SalesTeam
-from tests.e2e.conftest import SECRET, TEAM
-from tests.e2e.test_meeting_flow import submit_with
-from tests.e2e.test_oauth import install
+from tests.e2e.conftest import SECRET, TEAM, install, submit_with
 from tests.seeds import pipeline as seed
 
 DAY = timedelta(days=1)
