@@ -54,8 +54,8 @@ from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, make_url, text  # noqa: E402
 
 from bot.clock.deliver import deliver  # noqa: E402
-from bot.clock.plan import plan_and_claim  # noqa: E402
 from bot.clock.report import SweepReport  # noqa: E402
+from bot.clock.sweep import plan_and_claim  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
 from bot.domain.vocabulary import NudgeKind  # noqa: E402
 from bot.runtime.migrate import upgrade  # noqa: E402

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.clock.plan import plan_and_claim
 from bot.clock.report import SweepReport
+from bot.clock.sweep import plan_and_claim
 from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
 from bot.domain.vocabulary import (
     AskType,
