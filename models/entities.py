@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.vocabulary import DealStatus, NextStepStatus, RepStatus
+from bot.domain.vocabulary import DealStatus, NextStepStatus, RepStatus
 from models.base import Base, UTCDateTime
 
 TEAM_ID = String(32)

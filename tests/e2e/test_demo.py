@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.sandbox.demo import CHART_NAME, run_demo
+from bot.runtime.demo import CHART_NAME, run_demo
 from models import Meeting, Workspace, make_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -220,7 +220,7 @@ def test_the_cli_demo_reads_well_and_leaves_nothing_behind(tmp_path: Path) -> No
     # The checkout under test, whichever checkout the editable install points at.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [sys.executable, "-m", "bot.runtime.cli", "demo"],
         cwd=work,
         env=env,
         capture_output=True,

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
-import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.sandbox.user import SlackUser
+from bot.slack import ids
+from bot.slackfake.user import SlackUser
 from models import Meeting, Workspace
 from models.slack_tables import bots, installations
-from tests.e2e.conftest import SECRET, Running, assert_everything_sent_is_valid, start_app
-from tests.e2e.test_meeting_flow import submit_with
-from tests.e2e.test_settings import said
+from tests.e2e.conftest import (
+    SECRET,
+    Running,
+    assert_everything_sent_is_valid,
+    install,
+    said,
+    start_app,
+    submit_with,
+)
 
 
 @pytest.fixture
@@ -28,23 +32,6 @@ def oauth_app(fake, engine) -> Iterator[Running]:
     fake.wait_idle(quiet=0.2)
     server.stop()
     assert_everything_sent_is_valid(fake)
-
-
-def install(fake, running: Running, team_id: str, installer: str) -> requests.Response:
-    """What a browser does: open /slack/install, approve in Slack, come back to /slack/oauth_redirect."""
-    page = requests.get(f"{running.url}/slack/install", timeout=5)
-    assert page.status_code == 200
-    state = re.search(r"state=([\w-]+)", page.text).group(1)
-    # The state cookie is Secure (production is HTTPS); the test server is plain HTTP, so send it by hand.
-    cookie = page.headers["Set-Cookie"].split(";", 1)[0]
-    code = f"code-{team_id}"
-    fake.add_oauth_code(code, team_id, f"Team {team_id}", installer)
-    return requests.get(
-        f"{running.url}/slack/oauth_redirect",
-        params={"code": code, "state": state},
-        headers={"Cookie": cookie},
-        timeout=5,
-    )
 
 
 def rows(engine, table, team_id: str) -> int:

@@ -8,19 +8,12 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.sandbox.render import render_message
-from bot.sandbox.user import SlackUser
+from bot.slack import ids
+from bot.slackfake.render import render_message
+from bot.slackfake.user import SlackUser
 from models import Holiday, Rep, SalesTeam, Workspace
-from tests.e2e.conftest import SECRET, TEAM, assert_everything_sent_is_valid, start_app
-from tests.migration_seed import rep_at_0008, workspace_at_0008
-
-
-def said(user, text: str) -> str:
-    assert user.slash("/nextsteps", text).status == 200
-    return " ".join(
-        render_message(user.ephemerals()[-1], width=200).replace("*", "").replace("`", "").split()
-    )
+from tests.e2e.conftest import SECRET, TEAM, assert_everything_sent_is_valid, said, start_app
+from tests.seeds.migration import rep_at_0008, workspace_at_0008
 
 
 def test_an_admin_sets_up_the_workspace_and_a_team_with_errors_next_to_the_field(fake, running, person):
@@ -188,7 +181,7 @@ def test_the_first_user_recorded_as_installer_before_the_fix_is_refused_after_th
     fake, databases, person
 ):
     """A database from before the fix: Maria, first to use the app, was recorded as its installer."""
-    from bot.migrate import upgrade
+    from bot.runtime.migrate import upgrade
     from models import make_engine
 
     url = databases.create()
@@ -263,8 +256,8 @@ def test_help_explains_every_command(fake, running, maria):
 def test_a_workspace_with_more_teams_than_the_modal_holds_reaches_each_by_name(fake, running, person):
     from datetime import UTC, datetime
 
-    from bot.blocks.settings_modal import MAX_TEAMS_SHOWN
-    from bot.reps import ensure_workspace
+    from bot.services.reps import ensure_workspace
+    from bot.slack.blocks.settings_modal import MAX_TEAMS_SHOWN
 
     fake.add_user(TEAM, "UADA", "ada", real_name="Ada Admin", tz="Europe/Paris", is_admin=True)
     names = [f"Region {n:02d}" for n in range(1, 17)]  # 16 teams; the modal holds 14

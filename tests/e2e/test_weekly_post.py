@@ -20,17 +20,17 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.chart import DATA_KEY
-from bot.delivery import Limits, SlackOutbox
-from bot.permissions import Admins
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.render import render_message
-from bot.slack_tokens import TokenSource
-from bot.sweep import sweep
-from bot.vocabulary import RepStatus
+from bot.clock.sweep import sweep
+from bot.domain.vocabulary import RepStatus
+from bot.services.permissions import Admins
+from bot.slack.chart import DATA_KEY
+from bot.slack.outbox import Limits, SlackOutbox
+from bot.slack.tokens import TokenSource
+from bot.slackfake.fake import FakeSlack
+from bot.slackfake.render import render_message
 from models import LeaderboardPost, SalesTeam, make_session_factory
 from tests.e2e.conftest import assert_everything_sent_is_valid
-from tests.leaderboard_seed import Builder, at
+from tests.seeds.leaderboard import Builder, at
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-T1"
@@ -237,7 +237,7 @@ def tick(url: str, fake: FakeSlack, at_: datetime, log: Path) -> subprocess.Pope
     }
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "tick", "--at", at_.isoformat()],
+            [sys.executable, "-m", "bot.runtime.cli", "tick", "--at", at_.isoformat()],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.migrate import downgrade, upgrade
+from bot.runtime.migrate import downgrade, upgrade
 from models import Base, make_engine
 
 
@@ -44,9 +44,9 @@ def test_migrating_a_database_with_history_keeps_every_row(databases):
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from bot.vocabulary import NextStepStatus, NudgeKind, Reaction
+    from bot.domain.vocabulary import NextStepStatus, NudgeKind, Reaction
     from models import Meeting, NextStep, Nudge, Reschedule
-    from tests import pipeline_seed as seed
+    from tests.seeds import pipeline as seed
 
     url = databases.create()
     upgrade(url)
@@ -98,7 +98,7 @@ def test_the_upgrade_clears_the_stand_in_installer_and_keeps_oauth_installers(da
     from sqlalchemy import select
 
     from models import Rep, Workspace
-    from tests.migration_seed import oauth_installation, rep_at_0008, workspace_at_0008
+    from tests.seeds.migration import oauth_installation, rep_at_0008, workspace_at_0008
 
     url = databases.create()
     upgrade(url, "0008")
