@@ -9,13 +9,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.cli import setup_logging
 from bot.config import ConfigError, load_config
+from bot.runtime.cli import setup_logging
 
 
 def wsgi_app() -> Callable[..., Any]:
     """gunicorn's application factory: one engine and Bolt app per worker."""
-    from bot.server import build_wsgi
+    from bot.runtime.server import build_wsgi
 
     setup_logging()
     try:
@@ -37,13 +37,13 @@ def main() -> int:
     if config.app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        from handlers import create_app
+        from handlers.app import create_app
         from models import make_engine
 
         app, _deps = create_app(config, make_engine(config.database_url))
         SocketModeHandler(app, config.app_token).start()
         return 0
-    from bot.server import serve
+    from bot.runtime.server import serve
 
     serve(config)
     return 0

@@ -43,14 +43,14 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, event
 
-from bot import payloads
 from bot.config import Config
-from bot.migrate import upgrade
-from bot.sandbox.fake_slack import FakeSlack
-from bot.server import BackgroundServer
-from handlers import commands as commands_module
-from handlers import create_app
-from handlers import views as views_module
+from bot.runtime.migrate import upgrade
+from bot.runtime.server import BackgroundServer
+from bot.slack import payloads
+from bot.slackfake.fake import FakeSlack
+from handlers.app import create_app
+from handlers.commands import nextsteps as commands_module
+from handlers.views import meeting as views_module
 from handlers.web import make_wsgi_app
 from models import make_engine
 

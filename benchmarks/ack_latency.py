@@ -55,12 +55,12 @@ sys.path[:0] = [str(ROOT), str(BENCHMARKS)]
 
 import bare_app  # noqa: E402
 
-from bot import ids  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
-from bot.sandbox.fake_slack import Call, FakeSlack  # noqa: E402
-from bot.sandbox.user import SlackUser  # noqa: E402
-from bot.vocabulary import AskType, Reaction  # noqa: E402
+from bot.domain.vocabulary import AskType, Reaction  # noqa: E402
+from bot.runtime.migrate import upgrade  # noqa: E402
+from bot.slack import ids  # noqa: E402
+from bot.slackfake.fake import Call, FakeSlack  # noqa: E402
+from bot.slackfake.user import SlackUser  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TEAM = "T1"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.vocabulary import AskType
+from bot.domain.vocabulary import AskType
 
 # The article's two asks, quoted wherever the bot contrasts a weak ask with a strong one.
 WEAK_EXAMPLE = "Do you mind if I call you in a few weeks?"

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import baseline_grader  # noqa: E402
 
 from bot.domain.grading import grade  # noqa: E402
-from bot.vocabulary import AskType  # noqa: E402
+from bot.domain.vocabulary import AskType  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "tests" / "data"
 LABELS = {

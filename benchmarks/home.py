@@ -27,15 +27,15 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot.blocks.app_home import home_view  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
-from bot.export import write_csv  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
-from bot.pipeline import load_pipeline  # noqa: E402
-from bot.reps import zone  # noqa: E402
-from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
+from bot.runtime.migrate import upgrade  # noqa: E402
+from bot.services.export import write_csv  # noqa: E402
+from bot.services.pipeline import load_pipeline  # noqa: E402
+from bot.services.reps import zone  # noqa: E402
+from bot.slack.blocks.app_home import home_view  # noqa: E402
+from bot.slackfake.fake import FakeSlack  # noqa: E402
 from models import make_engine  # noqa: E402
-from tests import pipeline_seed as seed  # noqa: E402
+from tests.seeds import pipeline as seed  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ reported week (5 meetings a rep, 5,000 in all, and 1,000 booked next steps in th
 follow-through window). First with 5,000 more meetings of history (10k in all), then with
 995,000 more (1M), seeded with ``generate_series`` and VACUUM ANALYZEd (as autovacuum leaves
 a table after a bulk insert). Times
-``bot.leaderboard.compute_board`` for that week, with the 8-week chart history (median of
+``bot.services.leaderboard.compute_board`` for that week, with the 8-week chart history (median of
 ``--repeats`` after a warm-up), and prints ``EXPLAIN (ANALYZE)`` of the week's grouped query.
 Goal: the 1M figure at most 2x the 10k figure, and under 1 s.
 
@@ -32,8 +32,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bot.config import normalize_database_url  # noqa: E402
-from bot.leaderboard import compute_board, default_scope, post_moment, reported_week, workspace_zone  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
+from bot.runtime.migrate import upgrade  # noqa: E402
+from bot.services.leaderboard import compute_board, default_scope, post_moment, reported_week, workspace_zone  # noqa: E402
 from models import Account, Deal, Rep, Workspace, make_engine  # noqa: E402
 
 TEAM = "TBENCH"

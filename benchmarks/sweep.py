@@ -8,7 +8,7 @@ dropped at the end. Two parts (``--only selection`` or ``--only delivery`` runs 
 (a) Selection vs history. One workspace, the same 500 reps each owed one "not scheduled yet"
     nudge, inside a history of 10k and of 1M next steps (mostly done or cancelled, no check
     time; the open ones checked days ahead), seeded with ``generate_series``. Times
-    ``bot.sweep.plan_and_claim`` as of the same instant (median of ``--repeats``, the two
+    ``bot.clock.sweep.plan_and_claim`` as of the same instant (median of ``--repeats``, the two
     databases alternating, state reset between runs), the candidate query alone, and prints
     ``EXPLAIN (ANALYZE, BUFFERS)`` of both. Then the same after adding the nudge history
     those steps would have left (one sent nudge for two in five done or cancelled steps).
@@ -53,16 +53,18 @@ sys.path[:0] = [str(ROOT)]
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, make_url, text  # noqa: E402
 
-from bot.blocks.nudge_dm import NudgeItem, nudge_message  # noqa: E402
+from bot.clock.deliver import deliver  # noqa: E402
+from bot.clock.report import SweepReport  # noqa: E402
+from bot.clock.sweep import plan_and_claim  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
-from bot.delivery import Limits, SlackOutbox  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
-from bot.reps import SlackProfile  # noqa: E402
-from bot.slack_tokens import TokenSource  # noqa: E402
-from bot.sweep import SweepReport, deliver, plan_and_claim  # noqa: E402
-from bot.vocabulary import NudgeKind  # noqa: E402
+from bot.domain.vocabulary import NudgeKind  # noqa: E402
+from bot.runtime.migrate import upgrade  # noqa: E402
+from bot.services.reps import SlackProfile  # noqa: E402
+from bot.slack.blocks.nudge_dm import NudgeItem, nudge_message  # noqa: E402
+from bot.slack.outbox import Limits, SlackOutbox  # noqa: E402
+from bot.slack.tokens import TokenSource  # noqa: E402
 from models import make_engine, make_session_factory  # noqa: E402
-from tests.seed import (  # noqa: E402
+from tests.seeds.bulk import (  # noqa: E402
     SWEEP_AT,
     add_claimed_nudges,
     add_reps_with_due_unscheduled_steps,
@@ -507,7 +509,7 @@ def _fake_stats(fake: Any, started_rate_limited: int, teams: list[str]) -> dict[
 
 def fake_process(pipe: Pipe, teams: list[str], reps_per_team: int) -> None:
     """The sandbox fake in its own process (its own GIL), driven over a pipe."""
-    from bot.sandbox.fake_slack import FakeSlack
+    from bot.slackfake.fake import FakeSlack
 
     fake = FakeSlack().start()
     for team in teams:

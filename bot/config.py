@@ -6,12 +6,15 @@ Nothing else in the project reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+# A Slack member id: U… (or W… on Enterprise Grid), uppercase letters and digits.
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
 
 
 class ConfigError(Exception):
@@ -34,6 +37,9 @@ class Config:
     port: int = 3000
     # The clock paces chat.postMessage per workspace to stay under Slack's limits.
     workspace_rate: float = 5.0
+    # NEXTSTEP_ADMINS (single-workspace mode): who may change the settings besides Slack's
+    # workspace admins and owners.
+    admins: frozenset[str] = frozenset()
 
     @property
     def multi_workspace(self) -> bool:
@@ -148,6 +154,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     except ValueError:
         problems.append(f"SLACK_WORKSPACE_RATE: malformed {rate_raw!r}; expected messages per second, e.g. 5")
 
+    admins = _admins(get("NEXTSTEP_ADMINS"), oauth=client_id is not None, problems=problems)
     database_url = _database_url(env, problems)
     if problems:
         raise ConfigError(problems)
@@ -162,4 +169,27 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         client_secret=client_secret,
         port=port,
         workspace_rate=workspace_rate,
+        admins=admins,
     )
+
+
+def _admins(raw: str | None, *, oauth: bool, problems: list[str]) -> frozenset[str]:
+    """NEXTSTEP_ADMINS: comma-separated Slack member ids (spaces and a stray comma forgiven)."""
+    if raw is None:
+        return frozenset()
+    if oauth:
+        problems.append(
+            "NEXTSTEP_ADMINS: only for one workspace (SLACK_BOT_TOKEN); with SLACK_CLIENT_ID each "
+            "workspace's admins are its Slack admins and owners and whoever installed the app"
+        )
+        return frozenset()
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [i for i in ids if not SLACK_USER_ID.fullmatch(i)]
+    if bad or not ids:
+        shown = ", ".join(repr(i) for i in bad) or repr(raw)
+        problems.append(
+            f"NEXTSTEP_ADMINS: malformed {shown}; expected Slack member ids separated by commas, "
+            "e.g. U024BE7LH,U0G9QF9C6 (in Slack: open their profile, then More, then Copy member ID)"
+        )
+        return frozenset()
+    return frozenset(ids)

@@ -13,9 +13,9 @@ from typing import Any
 from slack_bolt import Ack
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import ids
-from bot.errors import FieldErrors, UserFacingError
-from bot.view_state import ViewState
+from bot.domain.errors import FieldErrors, UserFacingError
+from bot.slack import ids
+from bot.slack.view_state import ViewState
 
 log = logging.getLogger("nextstep")
 

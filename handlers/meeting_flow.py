@@ -11,16 +11,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot import ids
-from bot.accounts import AccountChoice, account_label, open_deals
-from bot.blocks.coaching_dm import coaching_message
-from bot.blocks.meeting_modal import MeetingModal, meeting_modal
-from bot.coaching import CoachingInput, Prep, coach
-from bot.meetings import LoggedMeeting, replacement_accounts
-from bot.nudge_answers import nudge_message_for
-from bot.reps import PROFILE_MAX_AGE, SlackProfile, apply_profile, profile_is_stale, zone
-from bot.vocabulary import AskType, MeetingKind, Reaction
-from handlers import Deps
+from bot.domain.coaching import CoachingInput, Prep, coach
+from bot.domain.vocabulary import AskType, MeetingKind, Reaction
+from bot.services.accounts import AccountChoice, account_label, open_deals
+from bot.services.meetings import LoggedMeeting, replacement_accounts
+from bot.services.nudge_answers import nudge_message_for
+from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, apply_profile, profile_is_stale, zone
+from bot.slack import ids
+from bot.slack.blocks.coaching_dm import coaching_message
+from bot.slack.blocks.meeting_modal import MeetingModal, meeting_modal
+from handlers.deps import Deps
 from models import Account, Deal, Meeting, NextStep, Rep
 
 log = logging.getLogger("nextstep")
@@ -113,7 +113,7 @@ def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str
             return
     user = client.users_info(user=user_id)["user"]
     with deps.session() as session:
-        apply_profile(session, team_id, SlackProfile.from_users_info(user), now)
+        apply_profile(session, team_id, SlackProfile.from_users_info(user), now, deps.admins)
         session.commit()
     deps.fresh_profiles[key] = now + PROFILE_MAX_AGE
 

@@ -13,8 +13,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
-from bot import payloads
-from handlers import Deps
+from bot.slack import payloads
+from handlers.deps import Deps
 from models import ClockSweep
 
 log = logging.getLogger("nextstep")

@@ -23,10 +23,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.vocabulary import DealStatus, NextStepStatus, RepStatus
+from bot.domain.vocabulary import DealStatus, NextStepStatus, RepStatus
 from models.base import Base, UTCDateTime
 
 TEAM_ID = String(32)
@@ -42,7 +43,12 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Whoever installed the app through OAuth (an admin there). Single-workspace mode has no
+    # installer: nobody becomes an admin by being the first to use the app.
     installer_user_id: Mapped[str | None] = mapped_column(USER_ID)
+    # Whose Slack timezone the workspace took (the first admin to use the app), or the admin who
+    # last saved the settings. None until then: the next admin's timezone becomes the default.
+    timezone_chosen_by: Mapped[str | None] = mapped_column(USER_ID)
     leaderboard_channel_id: Mapped[str | None] = mapped_column(CHANNEL_ID)
     # The admin who chose that channel: told when the bot cannot post there.
     leaderboard_channel_chosen_by: Mapped[str | None] = mapped_column(USER_ID)
@@ -61,7 +67,7 @@ class Workspace(Base):
     tokens_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by app_uninstalled; the data is purged 30 days later unless the app is reinstalled.
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # When the installer got the welcome DM (claimed before it is sent, so it goes once).
+    # When the admins got the welcome DM (claimed before it is sent, so it goes once).
     welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     holidays: Mapped[list[Holiday]] = relationship(back_populates="workspace", cascade="all, delete-orphan")
@@ -113,6 +119,9 @@ class Rep(Base):
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Slack's is_admin or is_owner at the last users.info: the admins the app knows of, told when
+    # a leaderboard can't be posted and nobody chose its channel.
+    slack_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Consecutive meetings that ended booked, kept as meetings are logged (never recomputed from history).
     streak: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.config import normalize_database_url
-from bot.migrate import upgrade
+from bot.runtime.migrate import upgrade
 from models import Base, make_engine, make_session_factory
 
 

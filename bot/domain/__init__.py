@@ -1,5 +1,6 @@
-"""The domain: pure rules of the method. Values and `now` in, values out.
+"""Pure rules: values and `now` in, values out (vocabulary, errors, worktime, coaching, the ask
+grader, nudges, pipeline).
 
-May import the standard library and bot.vocabulary only: no SQLAlchemy, no Slack, no models,
-no services.
+Imports only the standard library and other domain modules: no SQLAlchemy, no Slack library,
+no models, no services (import-linter, pyproject.toml).
 """

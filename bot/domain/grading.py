@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.vocabulary import AskType
+from bot.domain.vocabulary import AskType
 
 GRADER_VERSION = 2  # stored on each meeting; `nextstep regrade` regrades rows graded by an older one
 

@@ -2,59 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.blocks.meeting_modal import deal_block_id
-from bot.reps import ensure_workspace
-from bot.sandbox.render import render_message, render_view
-from bot.vocabulary import AskType, NextStepStatus, Reaction
+from bot.domain.vocabulary import AskType, NextStepStatus, Reaction
+from bot.services.reps import ensure_workspace
+from bot.slack import ids
+from bot.slack.blocks.meeting_modal import deal_block_id
+from bot.slackfake.render import render_message, render_view
 from models import Account, Deal, Meeting, NextStep, Rep
+from tests.e2e.conftest import (
+    block_ids,
+    fill_booked_meeting,
+    open_modal,
+    submission,
+    submit_with,
+    wait_for_block,
+)
 
 HOUR = timedelta(hours=1)
-
-
-def block_ids(view: dict[str, Any]) -> list[str]:
-    return [b.get("block_id", "") for b in view["blocks"]]
-
-
-def open_modal(user, fake, text: str = "") -> dict[str, Any]:
-    response = user.slash("/meeting", text)
-    assert response.status == 200
-    return fake.wait_until(lambda: user.view)
-
-
-def wait_for_block(user, fake, block_id: str) -> dict[str, Any]:
-    return fake.wait_until(lambda: user.view if user.view and block_id in block_ids(user.view) else None)
 
 
 def count(engine, model) -> int:
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(model))
-
-
-def fill_booked_meeting(user, fake, account: str = "Acme Corp", at: datetime | None = None) -> datetime:
-    open_modal(user, fake)
-    options = user.suggest(ids.ACCOUNT, account)
-    new = next(o for o in options if o["value"] == f"{ids.NEW_ACCOUNT_PREFIX}{account}")
-    user.fill(ids.ACCOUNT, new["value"])
-    wait_for_block(user, fake, ids.NEW_DEAL_NAME)
-    user.fill(ids.ASK, "Can we meet Thursday at 10 with your CFO to walk through the proposal?")
-    user.fill(ids.ASK_TYPE, AskType.SCHEDULED_MEETING.value)
-    user.fill(ids.REACTION, Reaction.BOOKED.value)
-    wait_for_block(user, fake, ids.PREP_PREFIX + "attendees")
-    at = at or (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
-    user.fill(ids.NEXT_STEP, "Proposal walkthrough")
-    user.fill(ids.NEXT_STEP_AT, at)
-    user.fill(ids.PREP_PREFIX + "attendees", "Dana (VP Ops), Lee (CFO)")
-    return at
 
 
 def test_slash_command_opens_the_short_modal(fake, running, maria):
@@ -68,7 +42,7 @@ def test_slash_command_opens_the_short_modal(fake, running, maria):
 
 
 def test_a_refused_or_hanging_views_open_still_gets_the_rep_an_answer_in_time(fake, running, maria):
-    from handlers.commands import OPEN_FAILED
+    from handlers.commands.nextsteps import OPEN_FAILED
 
     fake.inject("views.open", error="expired_trigger_id")
     response = maria.slash("/meeting")
@@ -159,24 +133,6 @@ def test_choosing_an_account_keeps_what_was_typed(fake, running, maria):
     assert update.params.get("hash"), "views.update carries the view's hash"
 
 
-def submit_with(maria, fake, **changes: Any) -> dict[str, str]:
-    open_modal(maria, fake)
-    maria.suggest(ids.ACCOUNT, "Umbrella")
-    maria.fill(ids.ACCOUNT, "new:Umbrella")
-    wait_for_block(maria, fake, ids.NEW_DEAL_NAME)
-    values = {
-        ids.ASK: "Can we book Tuesday at 2pm for the demo?",
-        ids.ASK_TYPE: AskType.SCHEDULED_MEETING.value,
-        ids.REACTION: Reaction.AGREED_UNSCHEDULED.value,
-    } | changes
-    for block_id, value in values.items():
-        if value is not None:
-            maria.fill(block_id, value)
-    response = maria.submit()
-    assert response.status == 200
-    return maria.errors
-
-
 def test_each_invalid_submission_gets_its_error_next_to_the_field_and_stores_nothing(fake, running, maria):
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     cases = [
@@ -196,22 +152,6 @@ def test_each_invalid_submission_gets_its_error_next_to_the_field_and_stores_not
         assert words in errors.get(field, ""), (changes, errors)
         maria.close()
     assert count(running.engine, Meeting) == 0 and count(running.engine, Account) == 0
-
-
-def submission(user, view: dict[str, Any]) -> bytes:
-    """The form body Slack posts when the person presses Save on ``view``."""
-    payload = {
-        "type": "view_submission",
-        "team": {"id": user.team_id, "domain": user.team_domain},
-        "user": {"id": user.user_id, "username": user.name, "name": user.name, "team_id": user.team_id},
-        "api_app_id": user.app_id,
-        "token": "fake-verification-token",
-        "trigger_id": user.fake.issue_trigger(user.team_id, user.user_id),
-        "view": view,
-        "response_urls": [],
-        "is_enterprise_install": False,
-    }
-    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 def test_double_click_on_save_stores_one_meeting_and_sends_one_dm(fake, running, maria):

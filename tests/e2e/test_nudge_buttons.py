@@ -15,18 +15,27 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.blocks.meeting_modal import deal_block_id
+from bot.clock.report import SweepReport
+from bot.clock.sweep import sweep
 from bot.config import Config
-from bot.delivery import Limits, SlackOutbox
-from bot.meetings import MeetingForm, log_meeting
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.render import render_message
-from bot.server import BackgroundServer
-from bot.slack_tokens import TokenSource
-from bot.sweep import SweepReport, sweep
-from bot.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, NudgeAnswer, NudgeKind, Reaction
-from handlers import create_app
+from bot.domain.vocabulary import (
+    AskType,
+    DealStatus,
+    LostReason,
+    NextStepStatus,
+    NudgeAnswer,
+    NudgeKind,
+    Reaction,
+)
+from bot.runtime.server import BackgroundServer
+from bot.services.meetings import MeetingForm, log_meeting
+from bot.slack import ids
+from bot.slack.blocks.meeting_modal import deal_block_id
+from bot.slack.outbox import Limits, SlackOutbox
+from bot.slack.tokens import TokenSource
+from bot.slackfake.fake import FakeSlack
+from bot.slackfake.render import render_message
+from handlers.app import create_app
 from handlers.web import make_wsgi_app
 from models import Deal, NextStep, Nudge, Rep, Reschedule
 from tests.e2e.conftest import SECRET, TEAM, Running, assert_everything_sent_is_valid

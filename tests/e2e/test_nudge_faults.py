@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import Limits, SlackOutbox
-from bot.meetings import MeetingForm, log_meeting
-from bot.sandbox.fake_slack import FakeSlack
-from bot.slack_tokens import TokenSource
-from bot.sweep import sweep
-from bot.vocabulary import AskType, Reaction, RepStatus
+from bot.clock.sweep import sweep
+from bot.domain.vocabulary import AskType, Reaction, RepStatus
+from bot.services.meetings import MeetingForm, log_meeting
+from bot.slack.outbox import Limits, SlackOutbox
+from bot.slack.tokens import TokenSource
+from bot.slackfake.fake import FakeSlack
 from models import Nudge, Rep, Workspace, make_session_factory
 
 BERLIN = ZoneInfo("Europe/Berlin")

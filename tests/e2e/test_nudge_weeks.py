@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.clock import run_sweep
+from bot.clock.run import run_sweep
 from bot.config import Config
-from bot.meetings import MeetingForm, book_next_step, log_meeting
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.render import render_message
-from bot.vocabulary import AskType, Reaction
+from bot.domain.vocabulary import AskType, Reaction
+from bot.services.meetings import MeetingForm, book_next_step, log_meeting
+from bot.slackfake.fake import FakeSlack
+from bot.slackfake.render import render_message
 from models import ClockSweep, Holiday, Nudge, Rep, Workspace, make_session_factory
 from tests.e2e.conftest import NEXTSTEP, SECRET, TEAM
 

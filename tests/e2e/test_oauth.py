@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
-import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.sandbox.user import SlackUser
+from bot.slack import ids
+from bot.slackfake.user import SlackUser
 from models import Meeting, Workspace
 from models.slack_tables import bots, installations
-from tests.e2e.conftest import SECRET, Running, assert_everything_sent_is_valid, start_app
-from tests.e2e.test_meeting_flow import submit_with
+from tests.e2e.conftest import (
+    SECRET,
+    Running,
+    assert_everything_sent_is_valid,
+    install,
+    said,
+    start_app,
+    submit_with,
+)
 
 
 @pytest.fixture
@@ -26,23 +32,6 @@ def oauth_app(fake, engine) -> Iterator[Running]:
     fake.wait_idle(quiet=0.2)
     server.stop()
     assert_everything_sent_is_valid(fake)
-
-
-def install(fake, running: Running, team_id: str, installer: str) -> requests.Response:
-    """What a browser does: open /slack/install, approve in Slack, come back to /slack/oauth_redirect."""
-    page = requests.get(f"{running.url}/slack/install", timeout=5)
-    assert page.status_code == 200
-    state = re.search(r"state=([\w-]+)", page.text).group(1)
-    # The state cookie is Secure (production is HTTPS); the test server is plain HTTP, so send it by hand.
-    cookie = page.headers["Set-Cookie"].split(";", 1)[0]
-    code = f"code-{team_id}"
-    fake.add_oauth_code(code, team_id, f"Team {team_id}", installer)
-    return requests.get(
-        f"{running.url}/slack/oauth_redirect",
-        params={"code": code, "state": state},
-        headers={"Cookie": cookie},
-        timeout=5,
-    )
 
 
 def rows(engine, table, team_id: str) -> int:
@@ -101,3 +90,30 @@ def test_revoking_or_uninstalling_removes_the_tokens_at_once_and_keeps_the_data(
         assert workspace.tokens_revoked_at is not None
         assert (workspace.uninstalled_at is not None) == (event_type == "app_uninstalled")
         assert session.scalar(select(func.count()).select_from(Meeting)) == 1, "history is kept"
+
+
+def test_the_installer_stays_an_admin_and_is_the_one_welcomed(fake, oauth_app):
+    fake.add_workspace(team_id="T9", name="Globex", bot_token="xoxb-unused", bot_user_id="UBOT9")
+    fake.add_user("T9", "U9", "hank", tz="America/Chicago")  # no Slack admin: installing makes him one
+    fake.add_user("T9", "U10", "ivy", is_admin=True)
+    fake.add_user("T9", "U11", "joe")
+    assert install(fake, oauth_app, "T9", "U9").status_code == 200
+    hank, ivy, joe = (SlackUser(fake, oauth_app.events_url, SECRET, "T9", u) for u in ("U9", "U10", "U11"))
+    assert (
+        "Settings are for admins: Slack's workspace admins and owners, and whoever installed Next Step."
+        in (said(joe, "help"))
+    )
+    for admin in (hank, ivy):
+        assert admin.slash("/nextsteps", "settings").status == 200
+        assert fake.wait_until(lambda admin=admin: admin.view)["callback_id"] == ids.SETTINGS_MODAL
+    refusal = said(joe, "settings")
+    assert refusal.startswith(
+        "Only Slack's workspace admins and owners, and whoever installed Next Step, can change Next Step's settings."
+    )
+    assert "make them a workspace admin or owner in Slack" in refusal
+    fake.wait_idle(quiet=0.3)
+    (welcome,) = fake.dm_messages("T9", "U9")
+    assert welcome["text"].startswith("Thanks for installing Next Step.")
+    assert ivy.dms() == [] and joe.dms() == []
+    with Session(oauth_app.engine) as session:
+        assert session.get(Workspace, "T9").timezone == "America/Chicago"  # the installer's, first admin seen

@@ -10,16 +10,14 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.sandbox.render import render_message, render_view
-from bot.sandbox.user import SlackUser
-from bot.vocabulary import Reaction
-from handlers.pipeline import DEAL_REFUSED, TEAM_EXPORT_REFUSED
+from bot.domain.vocabulary import Reaction
+from bot.slack import ids
+from bot.slackfake.render import render_message, render_view
+from bot.slackfake.user import SlackUser
+from handlers.actions.deals import DEAL_REFUSED, TEAM_EXPORT_REFUSED
 from models import Deal, Meeting, NextStep, Rep, SalesTeam
-from tests import pipeline_seed as seed
-from tests.e2e.conftest import SECRET, TEAM
-from tests.e2e.test_meeting_flow import submit_with
-from tests.e2e.test_oauth import install
+from tests.e2e.conftest import SECRET, TEAM, install, submit_with
+from tests.seeds import pipeline as seed
 
 DAY = timedelta(days=1)
 

@@ -15,10 +15,10 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.vocabulary import AskType, Reaction
+from bot.domain.vocabulary import AskType, Reaction
+from bot.slack import ids
 from models import Account, Deal, Meeting, NextStep, ProcessedEvent, Workspace
-from tests.e2e.test_meeting_flow import fill_booked_meeting, open_modal, submission
+from tests.e2e.conftest import fill_booked_meeting, open_modal, submission
 
 FORM = "application/x-www-form-urlencoded"
 # Opening the modal records the rep and workspace (their timezone); a submission writes these.

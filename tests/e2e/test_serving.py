@@ -13,8 +13,8 @@ import pytest
 import requests
 from sqlalchemy import inspect
 
-from bot.migrate import upgrade
-from bot.sandbox.user import SlackUser
+from bot.runtime.migrate import upgrade
+from bot.slackfake.user import SlackUser
 from models import make_engine
 from tests.e2e.conftest import NEXTSTEP, SECRET
 
@@ -176,6 +176,6 @@ def test_app_py_uses_socket_mode_when_the_app_token_is_set(fake, monkeypatch, tm
 @pytest.mark.parametrize("argv", [["--help"], ["db", "--help"]])
 def test_cli_help(argv):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *argv], capture_output=True, text=True, timeout=60, cwd=ROOT
+        [sys.executable, "-m", "bot.runtime.cli", *argv], capture_output=True, text=True, timeout=60, cwd=ROOT
     )
     assert result.returncode == 0 and "usage: nextstep" in result.stdout

@@ -1,23 +1,19 @@
-"""`/nextsteps settings`, `privacy`, `leaderboard` and `help` over signed HTTP, and the installer's welcome."""
+"""`/nextsteps settings`, `privacy`, `leaderboard` and `help` over signed HTTP; who is an admin, who is welcomed."""
 
 from __future__ import annotations
 
 from datetime import time
 
+from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.sandbox.render import render_message
+from bot.slack import ids
+from bot.slackfake.render import render_message
+from bot.slackfake.user import SlackUser
 from models import Holiday, Rep, SalesTeam, Workspace
-from tests.e2e.conftest import TEAM
-
-
-def said(user, text: str) -> str:
-    assert user.slash("/nextsteps", text).status == 200
-    return " ".join(
-        render_message(user.ephemerals()[-1], width=200).replace("*", "").replace("`", "").split()
-    )
+from tests.e2e.conftest import SECRET, TEAM, assert_everything_sent_is_valid, said, start_app
+from tests.seeds.migration import rep_at_0008, workspace_at_0008
 
 
 def test_an_admin_sets_up_the_workspace_and_a_team_with_errors_next_to_the_field(fake, running, person):
@@ -99,28 +95,124 @@ def _name(running, user_id: str) -> str:
         return session.scalars(select(Rep.display_name).where(Rep.user_id == user_id)).one()
 
 
-def test_a_non_admin_is_refused_politely(fake, running, person, maria):
-    fake.add_user(TEAM, "UADA", "ada", is_admin=True)
-    ada = person("UADA")
-    said(ada, "help")  # the first person to use the app stands in for the installer
-    fake.wait_until(ada.dms)  # and is welcomed as such
+def _workspace(running) -> Workspace:
+    with Session(running.engine) as session:
+        workspace = session.get(Workspace, TEAM)
+        assert workspace is not None
+        return workspace
+
+
+def _welcomes(fake, user_id: str) -> list[dict]:
+    return [m for m in fake.dm_messages(TEAM, user_id) if "Welcome to Next Step" in render_message(m)]
+
+
+def test_the_first_person_to_use_a_fresh_install_is_no_admin_for_being_first(fake, running, maria):
+    said(maria, "help")  # Maria is no Slack admin, and nobody used the app before her
     text = said(maria, "settings")
     assert text.startswith(
-        "Only workspace admins and owners, and whoever installed Next Step, can change its settings."
+        "Only Slack's workspace admins and owners, and the people listed in Next Step's "
+        "NEXTSTEP_ADMINS setting, can change Next Step's settings."
     )
-    assert maria.view is None
-
-
-def test_the_installer_is_welcomed_once_with_the_three_things_to_set_up(fake, running, maria):
-    said(maria, "help")
-    said(maria, "privacy")
-    welcome = fake.wait_until(lambda: maria.dms())
+    assert "add their Slack member ID to NEXTSTEP_ADMINS" in text
     fake.wait_idle(quiet=0.3)
-    assert len(maria.dms()) == 1
-    shown = render_message(welcome[0], width=200)
-    assert "Welcome to Next Step" in shown
-    for step in ("Pick the leaderboard channel", "Define your teams", "Set working hours and holidays"):
-        assert step in shown
+    assert maria.view is None and fake.calls_to("views.open") == []
+    assert maria.dms() == [], "no welcome: she is no admin"
+    workspace = _workspace(running)
+    assert workspace.installer_user_id is None and workspace.welcomed_at is None
+    assert workspace.timezone == "UTC", "the workspace waits for an admin's timezone, not hers"
+
+
+def test_a_slack_admin_may_change_the_settings_and_the_first_one_is_welcomed(fake, running, maria, person):
+    fake.add_user(TEAM, "UADA", "ada", real_name="Ada Admin", tz="Europe/Paris", is_admin=True)
+    fake.add_user(TEAM, "UOWEN", "owen", tz="Asia/Tokyo", is_owner=True)
+    said(maria, "help")
+    ada = person("UADA")
+    said(ada, "help")
+    (welcome,) = fake.wait_until(lambda: _welcomes(fake, "UADA"))
+    shown = render_message(welcome, width=200)
+    assert "Hi @UADA, I'm ready in your workspace, and you're one of my admins." in shown
+    assert "Pick the leaderboard channel" in shown and "NEXTSTEP_ADMINS" in shown
+    assert ada.slash("/nextsteps", "settings").status == 200
+    assert fake.wait_until(lambda: ada.view)["callback_id"] == ids.SETTINGS_MODAL
+    # The workspace takes its first admin's timezone: Ada's, not Maria's (who came first).
+    assert _workspace(running).timezone == "Europe/Paris"
+    owen = person("UOWEN")  # an owner is an admin too; the welcome went out once, to Ada
+    assert owen.slash("/nextsteps", "settings").status == 200
+    assert fake.wait_until(lambda: owen.view)["callback_id"] == ids.SETTINGS_MODAL
+    fake.wait_idle(quiet=0.3)
+    assert owen.dms() == [] and maria.dms() == [] and len(ada.dms()) == 1
+    assert _workspace(running).timezone == "Europe/Paris"
+    assert said(maria, "settings").startswith("Only Slack's workspace admins and owners")
+
+
+def test_the_users_in_nextstep_admins_may_change_the_settings_and_are_welcomed(fake, engine, person):
+    fake.add_user(TEAM, "UADA", "ada", tz="Europe/Paris", is_admin=True)
+    # Sam is no Slack admin, but named; UGONE is a typo for someone not in the workspace.
+    running, server = start_app(fake, engine, admins=frozenset({"U2", "UGONE"}))
+    try:
+        (welcome,) = fake.wait_until(lambda: _welcomes(fake, "U2"))  # as the app starts
+        assert welcome["text"].startswith(
+            "Next Step is ready in your workspace, and you're one of its admins."
+        )
+        sam, maria, ada = (SlackUser(fake, running.events_url, SECRET, TEAM, u) for u in ("U2", "U1", "UADA"))
+        assert sam.slash("/nextsteps", "settings").status == 200
+        assert fake.wait_until(lambda: sam.view)["callback_id"] == ids.SETTINGS_MODAL
+        assert _workspace(running).timezone == "America/Los_Angeles"  # Sam's: the first admin's
+        sam.fill(ids.SETTING_WEEKDAY, "2")
+        sam.submit()
+        assert sam.errors == {} and sam.view is None
+        assert fake.wait_until(lambda: [m for m in sam.dms() if "Settings saved" in m["text"]])
+        assert said(maria, "settings").startswith("Only Slack's workspace admins and owners")
+        assert ada.slash("/nextsteps", "settings").status == 200  # Slack's admins stay admins
+        assert fake.wait_until(lambda: ada.view)["callback_id"] == ids.SETTINGS_MODAL
+    finally:
+        fake.wait_idle(quiet=0.3)
+        server.stop()
+    # Started again (another worker, a restart): nobody is welcomed twice, and nobody else at all.
+    running, server = start_app(fake, engine, admins=frozenset({"U2", "UADA"}))
+    fake.wait_idle(quiet=0.3)
+    server.stop()
+    assert len(_welcomes(fake, "U2")) == 1
+    assert _welcomes(fake, "U1") == [] and _welcomes(fake, "UADA") == []
+    assert_everything_sent_is_valid(fake)
+
+
+def test_the_first_user_recorded_as_installer_before_the_fix_is_refused_after_the_migration(
+    fake, databases, person
+):
+    """A database from before the fix: Maria, first to use the app, was recorded as its installer."""
+    from bot.runtime.migrate import upgrade
+    from models import make_engine
+
+    url = databases.create()
+    upgrade(url, "0008")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        workspace_at_0008(conn, TEAM, installer="U1", timezone="Europe/Berlin")
+        rep_at_0008(conn, TEAM, "U1")
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    fake.add_user(TEAM, "UADA", "ada", tz="Europe/Paris", is_admin=True)
+    running, server = start_app(fake, engine)
+    try:
+        maria = SlackUser(fake, running.events_url, SECRET, TEAM, "U1")
+        assert said(maria, "settings").startswith("Only Slack's workspace admins and owners")
+        ada = SlackUser(fake, running.events_url, SECRET, TEAM, "UADA")
+        assert ada.slash("/nextsteps", "settings").status == 200
+        assert fake.wait_until(lambda: ada.view)["callback_id"] == ids.SETTINGS_MODAL
+        fake.wait_idle(quiet=0.3)
+        workspace = _workspace(running)
+        assert workspace.installer_user_id is None
+        # The timezone the workspace took then is kept, not replaced by the next admin's; and the
+        # workspace was welcomed then, so nobody is welcomed again.
+        assert workspace.timezone == "Europe/Berlin"
+        assert maria.dms() == [] and ada.dms() == []
+        assert maria.view is None
+    finally:
+        server.stop()
+        engine.dispose()
+    assert_everything_sent_is_valid(fake)
 
 
 def test_privacy_toggles_being_named(fake, running, maria):
@@ -152,13 +244,20 @@ def test_help_explains_every_command(fake, running, maria):
         "/nextsteps resume",
     ):
         assert command in text
+    assert (
+        "Settings are for admins: Slack's workspace admins and owners, and the people listed in Next Step's "
+        "NEXTSTEP_ADMINS setting. To add someone, ask whoever runs Next Step to add their Slack member ID "
+        "to NEXTSTEP_ADMINS (comma-separated) and restart it."
+    ) in text
+    blocks = maria.ephemerals()[-1]["blocks"]
+    assert [Block.parse(b).to_dict() for b in blocks] == blocks
 
 
 def test_a_workspace_with_more_teams_than_the_modal_holds_reaches_each_by_name(fake, running, person):
     from datetime import UTC, datetime
 
-    from bot.blocks.settings_modal import MAX_TEAMS_SHOWN
-    from bot.reps import ensure_workspace
+    from bot.services.reps import ensure_workspace
+    from bot.slack.blocks.settings_modal import MAX_TEAMS_SHOWN
 
     fake.add_user(TEAM, "UADA", "ada", real_name="Ada Admin", tz="Europe/Paris", is_admin=True)
     names = [f"Region {n:02d}" for n in range(1, 17)]  # 16 teams; the modal holds 14

@@ -2,10 +2,10 @@
 
 The real ``nextstep tick`` in separate OS processes, on a throwaway database of the backend
 DATABASE_URL names (PostgreSQL, or a SQLite file), against the sandbox fake in this process.
-The database is seeded directly (``tests/seed.py``): one workspace, a rep per due nudge, each
+The database is seeded directly (``tests/seeds/bulk.py``): one workspace, a rep per due nudge, each
 with one next step agreed but not yet scheduled, so each rep is owed exactly one DM.
 
-The one duplicate ``bot/sweep.py`` allows: a clock dies after Slack accepted a DM and before
+The one duplicate ``bot/clock/sweep.py`` allows: a clock dies after Slack accepted a DM and before
 its rows are marked sent; the next sweep sends it again. With a workspace's DMs sent one at a
 time, that is at most one DM per workspace per killed clock.
 """
@@ -26,10 +26,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.migrate import upgrade
-from bot.sandbox.fake_slack import Call, FakeSlack
+from bot.runtime.migrate import upgrade
+from bot.slackfake.fake import Call, FakeSlack
 from models import ClockSweep, Nudge, Rep, make_engine
-from tests.seed import (
+from tests.seeds.bulk import (
     SWEEP_AT,
     SeededRep,
     add_claimed_nudges,
@@ -101,7 +101,7 @@ def start_tick(world: World, at: datetime, name: str) -> subprocess.Popen[bytes]
     }
     with open(world.logs / f"{name}.log", "wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "tick", "--at", at.isoformat()],
+            [sys.executable, "-m", "bot.runtime.cli", "tick", "--at", at.isoformat()],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -20,16 +20,17 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.chart import DATA_KEY
-from bot.delivery import Limits, SlackOutbox
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.render import render_message
-from bot.slack_tokens import TokenSource
-from bot.sweep import sweep
-from bot.vocabulary import RepStatus
+from bot.clock.sweep import sweep
+from bot.domain.vocabulary import RepStatus
+from bot.services.permissions import Admins
+from bot.slack.chart import DATA_KEY
+from bot.slack.outbox import Limits, SlackOutbox
+from bot.slack.tokens import TokenSource
+from bot.slackfake.fake import FakeSlack
+from bot.slackfake.render import render_message
 from models import LeaderboardPost, SalesTeam, make_session_factory
 from tests.e2e.conftest import assert_everything_sent_is_valid
-from tests.leaderboard_seed import Builder, at
+from tests.seeds.leaderboard import Builder, at
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-T1"
@@ -65,10 +66,15 @@ def seeded(engine) -> None:
         session.commit()
 
 
-def run(fake: FakeSlack, engine, now: datetime):
+def run(fake: FakeSlack, engine, now: datetime, admins: Admins | None = None):
     outbox = SlackOutbox(fake.api_url, TokenSource(TOKEN, None), Limits(per_workspace_per_second=1000))
     return sweep(
-        make_session_factory(engine), outbox, now=now, worker="test", wall_clock=lambda: datetime.now(UTC)
+        make_session_factory(engine),
+        outbox,
+        now=now,
+        worker="test",
+        wall_clock=lambda: datetime.now(UTC),
+        admins=admins,
     )
 
 
@@ -190,6 +196,35 @@ def test_a_deleted_channel_gets_the_admin_a_dm(fake, engine, seeded):
     assert len(posts(fake, "CALL")) == 1  # the other board is unaffected
 
 
+@pytest.mark.parametrize(
+    ("admins", "told"),
+    [
+        # Single-workspace mode: NEXTSTEP_ADMINS and the Slack admins the app knows (not a stand-in).
+        (Admins(listed=frozenset({"ULISTED"})), {"ULISTED", "UBOSS"}),
+        # OAuth mode: the installer, as before.
+        (Admins(oauth=True), {"UINST"}),
+    ],
+    ids=["single-workspace", "oauth"],
+)
+def test_a_channel_nobody_chose_gets_the_admins_a_dm(fake, engine, admins, told):
+    for user in ("ULISTED", "UBOSS", "UOLDBOSS", "UINST"):
+        fake.add_user("T1", user, user.lower(), tz="Europe/Berlin", is_admin=user in ("UBOSS", "UOLDBOSS"))
+    with Session(engine) as session:
+        b = Builder(session, leaderboard_channel_id="CALL", installer_user_id="UINST")
+        b.meetings(b.rep("Ana", user_id="U001"), 3, 2)
+        b.rep("Boss", user_id="UBOSS", slack_admin=True)  # opened the settings once
+        b.rep("Old boss", user_id="UOLDBOSS", slack_admin=True, status=RepStatus.LEFT, left_at=at(2, 9))
+        session.commit()
+    fake.archive_channel("T1", "CALL")
+    run(fake, engine, POST, admins)
+    run(fake, engine, POST + timedelta(minutes=15), admins)  # told once
+    for admin in told:
+        (dm,) = fake.dm_messages("T1", admin)
+        assert "is archived. Pick another channel" in read(dm)
+    everyone = {"ULISTED", "UBOSS", "UOLDBOSS", "UINST", "U001", "UADMIN"}
+    assert all(fake.dm_messages("T1", user) == [] for user in everyone - told)
+
+
 def tick(url: str, fake: FakeSlack, at_: datetime, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
     env |= {
@@ -202,7 +237,7 @@ def tick(url: str, fake: FakeSlack, at_: datetime, log: Path) -> subprocess.Pope
     }
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "tick", "--at", at_.isoformat()],
+            [sys.executable, "-m", "bot.runtime.cli", "tick", "--at", at_.isoformat()],
             cwd=ROOT,
             env=env,
             stdout=out,

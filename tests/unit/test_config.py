@@ -73,3 +73,27 @@ def test_api_url_gets_its_trailing_slash():
 def test_unsupported_database_is_named():
     (line,) = problems({**BASE, "DATABASE_URL": "mysql://x"})
     assert line.startswith("DATABASE_URL:") and "mysql" in line
+
+
+def test_nextstep_admins_is_optional_and_read_as_member_ids():
+    assert load_config(BASE).admins == frozenset()
+    config = load_config({**BASE, "NEXTSTEP_ADMINS": " U024BE7LH, W0G9QF9C6 ,"})
+    assert config.admins == {"U024BE7LH", "W0G9QF9C6"}
+
+
+@pytest.mark.parametrize("raw", ["@ada", "u024be7lh", "U024BE7LH;U0G9QF9C6", "<@U024BE7LH>", ",", "U"])
+def test_malformed_nextstep_admins_stop_start_up_with_one_line_naming_it(raw):
+    (line,) = problems({**BASE, "NEXTSTEP_ADMINS": raw})
+    assert line.startswith("NEXTSTEP_ADMINS: malformed ") and "\n" not in line
+    assert "Slack member ids separated by commas" in line
+
+
+def test_nextstep_admins_names_only_the_bad_ids():
+    (line,) = problems({**BASE, "NEXTSTEP_ADMINS": "U024BE7LH,@sam,U0G9QF9C6"})
+    assert line.startswith("NEXTSTEP_ADMINS: malformed '@sam';")
+
+
+def test_nextstep_admins_belongs_to_single_workspace_mode():
+    env = {"SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x"}
+    (line,) = problems({**env, "NEXTSTEP_ADMINS": "U024BE7LH"})
+    assert line.startswith("NEXTSTEP_ADMINS: only for one workspace")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from handlers import BOT_SCOPES
+from handlers.app import BOT_SCOPES
 from handlers.web import EVENTS_PATH
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())

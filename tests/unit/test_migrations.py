@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.migrate import downgrade, upgrade
+from bot.runtime.migrate import downgrade, upgrade
 from models import Base, make_engine
 
 
@@ -44,9 +44,9 @@ def test_migrating_a_database_with_history_keeps_every_row(databases):
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from bot.vocabulary import NextStepStatus, NudgeKind, Reaction
+    from bot.domain.vocabulary import NextStepStatus, NudgeKind, Reaction
     from models import Meeting, NextStep, Nudge, Reschedule
-    from tests import pipeline_seed as seed
+    from tests.seeds import pipeline as seed
 
     url = databases.create()
     upgrade(url)
@@ -91,3 +91,39 @@ def test_migrating_a_database_with_history_keeps_every_row(databases):
     assert counts() == (1, 1, 1, 1)
     upgrade(url)
     assert counts() == (1, 1, 1, 1)
+
+
+def test_the_upgrade_clears_the_stand_in_installer_and_keeps_oauth_installers(databases):
+    """0009: single-workspace mode's first user was recorded as installer; an OAuth install has a row."""
+    from sqlalchemy import select
+
+    from models import Rep, Workspace
+    from tests.seeds.migration import oauth_installation, rep_at_0008, workspace_at_0008
+
+    url = databases.create()
+    upgrade(url, "0008")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        workspace_at_0008(conn, "TSINGLE", installer="U1", timezone="Europe/Berlin")
+        rep_at_0008(conn, "TSINGLE", "U1")
+        workspace_at_0008(conn, "TOAUTH", installer="U9", timezone="America/Chicago")
+        oauth_installation(conn, "TOAUTH", "U9")
+        workspace_at_0008(conn, "TNEW", installer=None, welcomed=False)  # nobody used it yet
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = {
+            row.team_id: (row.installer_user_id, row.timezone, row.timezone_chosen_by)
+            for row in conn.execute(select(Workspace.__table__))
+        }
+        slack_admin = conn.execute(select(Rep.slack_admin)).scalar_one()
+    engine.dispose()
+    assert found == {
+        # No admin any more; the timezone it took stays, as if chosen.
+        "TSINGLE": (None, "Europe/Berlin", "U1"),
+        "TOAUTH": ("U9", "America/Chicago", "U9"),
+        # The first admin to use the app gives it their timezone.
+        "TNEW": (None, "UTC", None),
+    }
+    assert slack_admin is False  # known as an admin once users.info says so

@@ -1,0 +1,242 @@
+"""The sweep's second half: group claimed nudges into one DM per rep and send them, workspaces in parallel (see bot.clock.sweep)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock.departures import rep_left, workspace_dead
+from bot.clock.report import Outbox, SweepReport
+from bot.domain.nudges import (
+    PRIORITY,
+)
+from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
+from bot.services.nudge_context import calendar_of, is_paused, nudge_item
+from bot.services.reps import apply_profile, profile_is_stale
+from bot.slack.blocks.nudge_dm import nudge_message
+from bot.slack.outbox import DeliveryError
+from models import Deal, NextStep, Nudge, Rep, Workspace
+
+log = logging.getLogger("nextstep.sweep")
+
+# SQLite only: how long a clock's take of a rep's nudges keeps other clocks off them.
+DELIVERY_LEASE = timedelta(minutes=1)
+MAX_ATTEMPTS = 5
+
+
+def _pending(now: datetime) -> Any:
+    return (
+        Nudge.sent_at.is_(None),
+        Nudge.gave_up_at.is_(None),
+        or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= now),
+    )
+
+
+def deliver(
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    *,
+    now: datetime,
+    report: SweepReport,
+    max_workers: int = 8,
+    worker: str = "clock",
+) -> None:
+    with session_factory() as session:
+        groups = session.execute(select(Nudge.team_id, Nudge.rep_id).where(*_pending(now)).distinct()).all()
+    by_team: dict[str, list[int]] = defaultdict(list)
+    for team_id, rep_id in groups:
+        by_team[team_id].append(rep_id)
+    if not by_team:
+        return
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(by_team))) as pool:
+        futures = [
+            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker)
+            for team_id, reps in by_team.items()
+        ]
+        for future in futures:
+            try:
+                report.add(future.result())
+            except Exception:
+                log.exception("delivery failed for a workspace")
+
+
+def _deliver_team(
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    team_id: str,
+    rep_ids: list[int],
+    now: datetime,
+    worker: str,
+) -> SweepReport:
+    report = SweepReport()
+    for rep_id in rep_ids:
+        try:
+            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report, worker)
+        except DeliveryError as error:
+            if error.kind != "dead_token":
+                raise
+            workspace_dead(session_factory, team_id, error.reason, now, report)
+            break
+        except Exception:
+            log.exception("delivery failed team=%s rep=%s", team_id, rep_id)
+    return report
+
+
+def _deliver_rep(
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    team_id: str,
+    rep_id: int,
+    now: datetime,
+    report: SweepReport,
+    worker: str = "clock",
+) -> None:
+    token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
+    with session_factory() as session:
+        # Take the rows with an UPDATE as this transaction's first statement.
+        # PostgreSQL: hold their row locks until the commit after the send (the sub-select skips
+        # rows another clock holds); a process that dies rolls the take back at once.
+        # SQLite has one writer for the whole database: holding it through a Slack call would
+        # stall the web app's writes, so there the take is a one-minute lease, committed at once
+        # (next_attempt_at hides the rows from other clocks; a dead clock's rows come back after).
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        mine = select(Nudge.id).where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
+        session.execute(
+            update(Nudge)
+            .where(Nudge.id.in_(mine.with_for_update(skip_locked=True).scalar_subquery()))
+            .values(
+                claimed_by=token, next_attempt_at=now + DELIVERY_LEASE if sqlite else Nudge.next_attempt_at
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if sqlite:
+            session.commit()
+        nudges = list(
+            session.scalars(
+                select(Nudge)
+                .where(Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
+                .order_by(Nudge.due_at, Nudge.id)
+            )
+        )
+        if not nudges:
+            session.rollback()
+            return  # delivered meanwhile, or another clock is sending them now
+        rep = session.get(Rep, rep_id)
+        workspace = session.get(Workspace, team_id)
+        assert rep is not None and workspace is not None
+        if rep.status == RepStatus.LEFT:
+            rep_left(session, rep, nudges, "already left", now, report)
+            session.commit()
+            return
+        if profile_is_stale(rep, now):
+            try:
+                profile = outbox.profile(team_id, rep.user_id)
+            except DeliveryError as error:
+                if error.kind == "user_gone":
+                    rep_left(session, rep, nudges, error.reason, now, report)
+                    session.commit()
+                    return
+                raise
+            if profile.deleted:
+                rep_left(session, rep, nudges, "deactivated", now, report)
+                session.commit()
+                return
+            apply_profile(session, team_id, profile, now)
+        cal = calendar_of(session, workspace, rep)
+        later = None
+        if is_paused(rep, cal, now):
+            assert rep.paused_until is not None
+            later = cal.next_working_moment(cal.at_local(rep.paused_until + timedelta(days=1), time(0)))
+        elif not cal.is_working(now):
+            # Never outside the rep's working hours, whatever was planned (a zone that changed,
+            # a clock catching up at night): hold the DM until their next working moment.
+            later = cal.next_working_moment(now)
+        if later is not None:
+            for nudge in nudges:
+                nudge.next_attempt_at = later
+            session.commit()
+            return
+        stale = [n for n in nudges if not _still_wanted(session, n)]
+        for nudge in stale:  # booked, rescheduled, logged or closed since it was claimed
+            nudge.gave_up_at, nudge.last_error = now, "no longer needed"
+        nudges = [n for n in nudges if n not in stale]
+        if not nudges:
+            session.commit()
+            return
+        try:
+            items = [nudge_item(session, nudge, workspace, now) for nudge in nudges]
+            order = sorted(range(len(items)), key=lambda i: (PRIORITY[items[i].kind], nudges[i].due_at))
+            text, blocks = nudge_message([items[i] for i in order], cal.tz)
+        except Exception as error:
+            # A message we cannot build must not be retried every minute forever.
+            log.exception("nudge DM for %s/%s could not be built", team_id, rep.user_id)
+            _failed(nudges, type(error).__name__, now, report)
+            session.commit()
+            return
+        try:
+            channel, ts = outbox.post_dm(team_id, rep.user_id, text, blocks)
+        except DeliveryError as error:
+            if error.kind == "user_gone":
+                rep_left(session, rep, nudges, error.reason, now, report)
+                session.commit()
+                return
+            if error.kind == "dead_token":
+                session.rollback()
+                raise
+            _failed(nudges, error.reason, now, report)
+            log.warning(
+                "nudge DM to %s/%s failed (%s); attempt %d",
+                team_id,
+                rep.user_id,
+                error.reason,
+                nudges[0].attempts,
+            )
+            session.commit()
+            return
+        for nudge in nudges:
+            nudge.sent_at, nudge.channel_id, nudge.message_ts = now, channel, ts
+            nudge.next_attempt_at = None
+            nudge.attempts += 1
+            nudge.last_error = None
+        session.commit()
+        report.sent += len(nudges)
+        report.messages += 1
+
+
+def _still_wanted(session: Session, nudge: Nudge) -> bool:
+    """Does the nudge still say something true about its step or deal?"""
+    kind = NudgeKind(nudge.kind)
+    if kind is NudgeKind.STALLED:
+        deal = session.get(Deal, nudge.deal_id) if nudge.deal_id else None
+        return deal is not None and deal.status == DealStatus.OPEN
+    step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
+    if step is None:
+        return False
+    if kind is NudgeKind.UNSCHEDULED:
+        return step.status == NextStepStatus.UNSCHEDULED
+    booked_for = nudge.window_key.split(":", 1)[0]
+    return (
+        step.status == NextStepStatus.BOOKED
+        and step.scheduled_at is not None
+        and str(int(step.scheduled_at.timestamp())) == booked_for
+    )
+
+
+def _failed(nudges: list[Nudge], reason: str, now: datetime, report: SweepReport) -> None:
+    """One more failed attempt: back off (2, 4, 8, 16 minutes), then give up with the reason."""
+    for nudge in nudges:
+        nudge.attempts += 1
+        nudge.last_error = reason[:255]
+        if nudge.attempts >= MAX_ATTEMPTS:
+            nudge.gave_up_at = now
+            report.gave_up += 1
+        else:
+            nudge.next_attempt_at = now + timedelta(minutes=2**nudge.attempts)
+    report.failed += len(nudges)

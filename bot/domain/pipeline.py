@@ -1,0 +1,404 @@
+"""Look-back data and forecast signals: what a deal's history says about where to spend time.
+
+The article's "look back on time spent" instead of "look-forward optimism": every signal here
+is a pure function of the deal's recorded history (meetings, their reactions, their next steps)
+and ``now``. Nothing is a bare score: each signal carries the sentences that explain it.
+
+Momentum (``momentum``), over the deal's last ``MOMENTUM_WINDOW`` meetings that count
+(withdrawn meetings never count):
+
+=============================================  ======
+what happened                                  points
+=============================================  ======
+"Agreed and booked"                            +2
+…and the previous booked step was kept         +1  (booked → held → booked again)
+"Agreed, not yet scheduled"                     0
+"Hesitant / needs to check"                    −1
+no next step asked                             −1
+"Declined"                                     −3
+a booked step that was missed                  −2
+a step moved twice or more                     −1
+the booked step's time passed, nothing logged  −1
+no meeting for the stall threshold (14 days)   −2
+=============================================  ======
+
+Level: 4 or more *Strong*, 1–3 *Building*, −1–0 *Flat*, below that *Slipping*. The
+momentum-weighted pipeline counts each known amount at its level's weight (``WEIGHTS``).
+
+Flags:
+- *time sink*: at least ``TIME_SINK_MEETINGS`` meetings over at least ``TIME_SINK_DAYS`` days,
+  and none of the last ``TIME_SINK_WINDOW`` ended with a date on the prospect's calendar;
+- *replace now*: the prospect declined at the last meeting, or the deal has stalled (no meeting
+  for the stall threshold and no booked step ahead);
+- *reminders unanswered*: the open step was agreed but never scheduled, and the clock escalated
+  it after its last reminder went unanswered: it is on the manager's digest, or, for a rep
+  without a manager, it stays flagged here until the step is booked or the deal moves on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from bot.domain.vocabulary import (
+    AskType,
+    NextStepStatus,
+    Reaction,
+)
+
+MOMENTUM_WINDOW = 5
+TIME_SINK_MEETINGS = 4
+TIME_SINK_DAYS = 30
+TIME_SINK_WINDOW = 3
+DEFAULT_STALLED_DAYS = 14
+
+
+class Level(StrEnum):
+    STRONG = "strong"
+    BUILDING = "building"
+    FLAT = "flat"
+    SLIPPING = "slipping"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# The share of a deal's amount the momentum-weighted pipeline counts.
+WEIGHTS = {
+    Level.STRONG: Decimal("0.8"),
+    Level.BUILDING: Decimal("0.5"),
+    Level.FLAT: Decimal("0.25"),
+    Level.SLIPPING: Decimal("0.1"),
+}
+
+
+class FlagKind(StrEnum):
+    TIME_SINK = "time_sink"
+    REPLACE_NOW = "replace_now"
+    ESCALATED = "escalated"
+
+    @property
+    def label(self) -> str:
+        return {"time_sink": "Time sink", "replace_now": "Replace now", "escalated": "Reminders unanswered"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True)
+class MeetingFact:
+    """One meeting that counts, as the signals see it."""
+
+    held_at: datetime
+    reaction: Reaction | None
+    graded: AskType
+    step_status: NextStepStatus | None = None
+    reschedules: int = 0
+
+
+@dataclass(frozen=True)
+class DealFacts:
+    """An open deal's look-back data: what the App Home shows and the signals read."""
+
+    deal_id: int
+    name: str
+    account_id: int
+    account_name: str
+    created_at: datetime
+    amount: Decimal | None = None
+    stage: str | None = None
+    last_meeting_at: datetime | None = None
+    at_risk_since: datetime | None = None
+    meetings_held: int = 0
+    recent: tuple[MeetingFact, ...] = ()  # oldest first, at most MOMENTUM_WINDOW
+    step_id: int | None = None
+    step_status: NextStepStatus | None = None  # the open next step: booked or unscheduled
+    step_at: datetime | None = None
+    step_since: datetime | None = None
+    step_description: str = ""
+    last_commitment_at: datetime | None = None  # when a next step was last booked
+    stalled_after_days: int = DEFAULT_STALLED_DAYS
+    escalated_at: datetime | None = None  # the open step went unanswered past its last reminder
+    has_manager: bool = False  # the owner's team has a manager, who gets escalations in the digest
+
+
+@dataclass(frozen=True)
+class Momentum:
+    level: Level
+    points: int
+    reasons: tuple[str, ...]  # the biggest contributions, in words
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: FlagKind
+    why: str
+
+
+@dataclass(frozen=True)
+class DealSignals:
+    facts: DealFacts
+    momentum: Momentum
+    flags: tuple[Flag, ...]
+    urgency: tuple[int, float]
+
+
+def _days(since: datetime | None, now: datetime) -> int | None:
+    return None if since is None else max(0, (now - since).days)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def momentum(facts: DealFacts, now: datetime) -> Momentum:
+    """Kept commitments raise it; declines, hesitations, missed or moved steps and long gaps lower it."""
+    contributions: list[tuple[int, str]] = []
+    recent = facts.recent[-MOMENTUM_WINDOW:]
+    booked = kept = hesitant = declined = no_ask = missed = moved = 0
+    for before, meeting in zip((None, *recent), recent, strict=False):
+        if meeting.reaction is Reaction.BOOKED:
+            booked += 1
+            if (
+                before is not None
+                and before.reaction is Reaction.BOOKED
+                and before.step_status is NextStepStatus.DONE
+            ):
+                kept += 1
+        elif meeting.reaction is Reaction.HESITANT:
+            hesitant += 1
+        elif meeting.reaction is Reaction.DECLINED:
+            declined += 1
+        elif meeting.reaction is None:
+            no_ask += 1
+        if meeting.step_status is NextStepStatus.MISSED:
+            missed += 1
+        if meeting.reschedules >= 2:
+            moved += 1
+    n = len(recent)
+    if booked:
+        contributions.append(
+            (2 * booked, f"{booked} of the last {_plural(n, 'meeting')} ended with a date booked")
+        )
+    if kept:
+        contributions.append((kept, f"they kept {_plural(kept, 'booked meeting')} and booked again"))
+    if declined:
+        last = recent[-1].reaction is Reaction.DECLINED
+        contributions.append(
+            (
+                -3 * declined,
+                "they declined at the last meeting" if last else f"they declined {_plural(declined, 'time')}",
+            )
+        )
+    if hesitant:
+        said = "the last meeting" if n == 1 else f"{hesitant} of the last {n} meetings"
+        contributions.append((-hesitant, f"they hesitated at {said}"))
+    if no_ask:
+        contributions.append((-no_ask, f"{_plural(no_ask, 'meeting')} ended with no next step asked"))
+    if missed:
+        contributions.append((-2 * missed, f"{_plural(missed, 'booked step')} didn't happen"))
+    if moved:
+        contributions.append((-moved, f"{_plural(moved, 'step')} moved twice or more"))
+    if facts.step_status is NextStepStatus.BOOKED and facts.step_at is not None and facts.step_at < now:
+        contributions.append((-1, "the booked step's time passed and no meeting was logged"))
+    quiet = _days(facts.last_meeting_at or facts.created_at, now) or 0
+    if quiet >= facts.stalled_after_days:
+        contributions.append((-2, f"no meeting for {quiet} days"))
+    points = sum(p for p, _ in contributions)
+    if points >= 4:
+        level = Level.STRONG
+    elif points >= 1:
+        level = Level.BUILDING
+    elif points >= -1:
+        level = Level.FLAT
+    else:
+        level = Level.SLIPPING
+    ordered = sorted(contributions, key=lambda c: -abs(c[0]))
+    reasons = tuple(text for _, text in ordered[:3]) or ("no meetings logged yet",)
+    return Momentum(level, points, reasons)
+
+
+def stalled(facts: DealFacts, now: datetime) -> bool:
+    """No meeting for the stall threshold and no booked step ahead."""
+    quiet = _days(facts.last_meeting_at or facts.created_at, now) or 0
+    booked_ahead = (
+        facts.step_status is NextStepStatus.BOOKED and facts.step_at is not None and facts.step_at >= now
+    )
+    return quiet >= facts.stalled_after_days and not booked_ahead
+
+
+def flags(facts: DealFacts, now: datetime) -> tuple[Flag, ...]:
+    """ "Time sink" and "replace now", each with the reason in a rep's words."""
+    found: list[Flag] = []
+    days_open = _days(facts.created_at, now) or 0
+    window = facts.recent[-TIME_SINK_WINDOW:]
+    if (
+        facts.meetings_held >= TIME_SINK_MEETINGS
+        and days_open >= TIME_SINK_DAYS
+        and len(window) == TIME_SINK_WINDOW
+        and not any(m.reaction is Reaction.BOOKED for m in window)
+    ):
+        found.append(
+            Flag(
+                FlagKind.TIME_SINK,
+                f"{facts.meetings_held} meetings over {days_open} days, and none of the last "
+                f"{TIME_SINK_WINDOW} ended with a date on their calendar. Ask for a scheduled step, "
+                "or spend the time on a deal that moves.",
+            )
+        )
+    last = facts.recent[-1] if facts.recent else None
+    if last is not None and last.reaction is Reaction.DECLINED:
+        found.append(
+            Flag(
+                FlagKind.REPLACE_NOW,
+                "They declined at the last meeting. Replace the prospect before you lose them: "
+                "add a replacement deal in the same territory.",
+            )
+        )
+    elif stalled(facts, now):
+        quiet = _days(facts.last_meeting_at or facts.created_at, now)
+        found.append(
+            Flag(
+                FlagKind.REPLACE_NOW,
+                f"No meeting for {quiet} days and nothing booked. Book a next step this week, "
+                "or replace the prospect before you lose them.",
+            )
+        )
+    if facts.escalated_at is not None and facts.step_status is NextStepStatus.UNSCHEDULED:
+        where = (
+            "so it is on your manager's weekly digest"
+            if facts.has_manager
+            else "and with no manager to hand it to, it stays flagged here"
+        )
+        found.append(
+            Flag(
+                FlagKind.ESCALATED,
+                f"They agreed to a next step, it never got a date, and the reminders went unanswered, {where}. "
+                "Book it, log the meeting, or mark the deal lost.",
+            )
+        )
+    return tuple(found)
+
+
+class StepState(StrEnum):
+    OVERDUE = "overdue"
+    UNSCHEDULED = "unscheduled"
+    NONE = "none"
+    BOOKED = "booked"
+
+
+def step_state(facts: DealFacts, now: datetime) -> StepState:
+    if facts.step_status is NextStepStatus.BOOKED and facts.step_at is not None:
+        return StepState.OVERDUE if facts.step_at < now else StepState.BOOKED
+    if facts.step_status is NextStepStatus.UNSCHEDULED:
+        return StepState.UNSCHEDULED
+    return StepState.NONE
+
+
+def urgency(facts: DealFacts, found: Sequence[Flag], now: datetime) -> tuple[int, float]:
+    """Sort key, most urgent first: overdue, replace now, unscheduled, no next step, booked (soonest first)."""
+    state = step_state(facts, now)
+    replace = any(f.kind in (FlagKind.REPLACE_NOW, FlagKind.ESCALATED) for f in found)
+    anchor = facts.step_at or facts.step_since or facts.last_meeting_at or facts.created_at
+    stamp = anchor.timestamp()
+    if state is StepState.OVERDUE:
+        return (0, stamp)
+    if replace:
+        return (1, stamp)
+    if state is StepState.UNSCHEDULED:
+        return (2, stamp)
+    if state is StepState.NONE:
+        return (3, stamp)
+    return (4, stamp)
+
+
+def signals(facts: DealFacts, now: datetime) -> DealSignals:
+    found = flags(facts, now)
+    return DealSignals(facts, momentum(facts, now), found, urgency(facts, found, now))
+
+
+@dataclass(frozen=True)
+class ReplacementRatio:
+    """Replacement deals added / deals lost as declined or went dark."""
+
+    replacements: int
+    lost: int
+
+    @property
+    def text(self) -> str:
+        if self.lost == 0:
+            return f"{self.replacements} replacement deals added; no deals lost to a decline or silence"
+        return (
+            f"{self.replacements} replacement {'deal' if self.replacements == 1 else 'deals'} added for "
+            f"{self.lost} lost to a decline or silence"
+            + (
+                ""
+                if self.replacements >= self.lost
+                else f": {self.lost - self.replacements} still to replace"
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A rep's open deals, most urgent first, and the totals the App Home heads with."""
+
+    deals: tuple[DealSignals, ...]
+    ratio: ReplacementRatio
+    total: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+    priced: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def pipeline(facts: Sequence[DealFacts], ratio: ReplacementRatio, now: datetime) -> Pipeline:
+    """Signals for every deal, sorted most urgent first, with the momentum-weighted total."""
+    deals = sorted((signals(f, now) for f in facts), key=lambda s: (s.urgency, s.facts.deal_id))
+    total = weighted = Decimal(0)
+    priced = 0
+    counts = {"overdue": 0, "unscheduled": 0, "no_step": 0, "booked": 0}
+    counts.update(dict.fromkeys((k.value for k in FlagKind), 0))
+    for s in deals:
+        if s.facts.amount is not None:
+            priced += 1
+            total += s.facts.amount
+            weighted += s.facts.amount * WEIGHTS[s.momentum.level]
+        state = step_state(s.facts, now)
+        counts[{"none": "no_step"}.get(state.value, state.value)] += 1
+        for flag in s.flags:
+            counts[flag.kind.value] += 1
+    return Pipeline(tuple(deals), ratio, total, weighted.quantize(Decimal("0.01")), priced, counts)
+
+
+@dataclass(frozen=True)
+class RepHygiene:
+    """One rep's pipeline hygiene, as their manager's `/nextsteps team` lists it."""
+
+    name: str
+    left: bool
+    open_deals: int
+    not_booked: int  # no booked next step ahead: unscheduled or none
+    overdue: int
+    stalled: int
+    time_sinks: int
+    weighted: Decimal
+    priced: int
+    ratio: ReplacementRatio
+
+
+def hygiene(name: str, left: bool, p: Pipeline, now: datetime) -> RepHygiene:
+    return RepHygiene(
+        name=name,
+        left=left,
+        open_deals=len(p.deals),
+        not_booked=p.counts["unscheduled"] + p.counts["no_step"],
+        overdue=p.counts["overdue"],
+        stalled=sum(1 for s in p.deals if stalled(s.facts, now)),
+        time_sinks=p.counts["time_sink"],
+        weighted=p.weighted,
+        priced=p.priced,
+        ratio=p.ratio,
+    )

@@ -1,0 +1,363 @@
+"""Changing a deal or a meeting after the fact: won or lost, the deal's details, reassignment,
+and editing or withdrawing the rep's last meeting (within ``EDIT_WINDOW``; edits keep the previous version).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.coaching import grade_ask
+from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
+from bot.domain.grading import GRADER_VERSION
+from bot.domain.vocabulary import (
+    OPEN_NEXT_STEP_STATUSES,
+    AskType,
+    DealStatus,
+    LostReason,
+    MeetingKind,
+    NextStepStatus,
+    NudgeAnswer,
+    Reaction,
+)
+from bot.services.deal_history import snapshot
+from bot.services.meetings import CLOCK_SKEW, HORIZON, MAX_ASK, MAX_NAME, MAX_NOTES, answer_reminders
+from bot.services.permissions import manager_of
+from bot.services.reps import ensure_rep
+from bot.slack import ids
+from models import Deal, Meeting, MeetingVersion, NextStep, Nudge, Rep
+
+EDIT_WINDOW = timedelta(days=7)
+NOT_YOURS = "That deal isn't one of yours, so I left it as it was."
+MEETING_NOT_EDITABLE = (
+    "You can edit or withdraw only your last meeting, within 7 days of logging it. "
+    "For anything older, log a new meeting."
+)
+
+Message = tuple[str, str]
+
+
+def _rep(session: Session, team_id: str, user_id: str) -> Rep | None:
+    return session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+
+
+def owned_deal(session: Session, team_id: str, user_id: str, deal_id: int) -> Deal:
+    """The deal when this person owns it in this workspace; else NotAllowed, saying nothing of it."""
+    rep = _rep(session, team_id, user_id)
+    deal = session.get(Deal, deal_id)
+    if rep is None or deal is None or deal.team_id != team_id or deal.owner_rep_id != rep.id:
+        raise NotAllowed(NOT_YOURS)
+    return deal
+
+
+def close_steps_and_nudges(
+    session: Session, deal: Deal, answer: NudgeAnswer | None, now: datetime
+) -> list[Message]:
+    """Cancel the deal's open next steps; answer its open reminders (so their DMs read as done)."""
+    for step in session.scalars(
+        select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+    ):
+        step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
+    deal.stall_check_at = None
+    reminders = session.scalars(
+        select(Nudge).where(Nudge.team_id == deal.team_id, Nudge.deal_id == deal.id, Nudge.answer.is_(None))
+    ).all()
+    return list(answer_reminders(reminders, answer, now, "deal closed before delivery"))
+
+
+def close_deal(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    deal_id: int,
+    won: bool,
+    reason: LostReason | None,
+    now: datetime,
+) -> list[Message]:
+    """Mark the rep's open deal won, or lost with a reason; returns the nudge DMs to update."""
+    deal = owned_deal(session, team_id, user_id, deal_id)
+    if deal.status != DealStatus.OPEN:
+        session.rollback()
+        raise UserFacingError(f"That deal is already {deal.status}.")
+    if not won and reason is None:
+        raise FieldErrors({ids.LOST_REASON: "Pick why the deal was lost."})
+    deal.status = DealStatus.WON if won else DealStatus.LOST
+    deal.lost_reason = None if won else reason
+    deal.closed_at = now
+    messages = close_steps_and_nudges(session, deal, None if won else NudgeAnswer.LOST, now)
+    session.commit()
+    return messages
+
+
+@dataclass
+class DealDetails:
+    name: str | None
+    amount: str | None
+    stage: str | None
+    expected_close: date | None
+
+
+def edit_deal(
+    session: Session, *, team_id: str, user_id: str, deal_id: int, details: DealDetails, now: datetime
+) -> Deal:
+    """The deal's name, amount, stage and expected close, as the owner corrects them."""
+    errors: dict[str, str] = {}
+    name = " ".join((details.name or "").split())
+    if not name:
+        errors[ids.DEAL_NAME] = "The deal needs a name."
+    elif len(name) > MAX_NAME:
+        errors[ids.DEAL_NAME] = f"Deal names can be at most {MAX_NAME} characters."
+    amount: Decimal | None = None
+    if details.amount and details.amount.strip():
+        raw = re.sub(r"[\s,$€£]", "", details.amount)
+        try:
+            amount = Decimal(raw)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+            errors[ids.DEAL_AMOUNT] = "Type the amount as a number, e.g. 25000."
+            amount = None
+    stage = " ".join((details.stage or "").split()) or None
+    if stage and len(stage) > 64:
+        errors[ids.DEAL_STAGE] = "Keep the stage under 64 characters."
+    if errors:
+        raise FieldErrors(errors)
+    deal = owned_deal(session, team_id, user_id, deal_id)
+    deal.name, deal.amount, deal.stage, deal.expected_close = name, amount, stage, details.expected_close
+    session.commit()
+    return deal
+
+
+def reassign_deal(
+    session: Session, *, team_id: str, user_id: str, admin: bool, deal_id: int, to_user_id: str, now: datetime
+) -> Deal:
+    """A manager (of the current owner) or an admin gives the deal, and its open next steps, to another rep."""
+    deal = session.get(Deal, deal_id)
+    owner = session.get(Rep, deal.owner_rep_id) if deal is not None else None
+    if deal is None or owner is None or deal.team_id != team_id:
+        raise NotAllowed("Only the rep's manager or an admin can reassign a deal.")
+    if not admin and manager_of(session, owner) != user_id:
+        raise NotAllowed("Only the rep's manager or an admin can reassign a deal.")
+    if not to_user_id:
+        raise FieldErrors({ids.REASSIGN_TO: "Pick the rep who takes it over."})
+    target = ensure_rep(session, team_id, to_user_id, now)
+    deal.owner_rep_id = target.id
+    for step in session.scalars(
+        select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+    ):
+        step.rep_id, step.nudge_check_at = target.id, now
+    deal.stall_check_at = now  # the new owner's deal is watched again (a rep who left had it switched off)
+    session.commit()
+    return deal
+
+
+# ---------------------------------------------------------------- the rep's last meeting
+
+
+def editable_meeting(
+    session: Session, *, team_id: str, user_id: str, meeting_id: int, now: datetime
+) -> Meeting:
+    """The meeting when it is this rep's last one (by logging time), within 7 days, not withdrawn."""
+    rep = _rep(session, team_id, user_id)
+    meeting = session.get(Meeting, meeting_id)
+    if rep is None or meeting is None or meeting.team_id != team_id or meeting.rep_id != rep.id:
+        raise NotAllowed("That meeting isn't one of yours.")
+    last = last_meeting_id(session, team_id, rep.id)
+    if meeting.withdrawn_at is not None or last != meeting.id or now - meeting.logged_at > EDIT_WINDOW:
+        raise UserFacingError(MEETING_NOT_EDITABLE)
+    return meeting
+
+
+def last_meeting_id(session: Session, team_id: str, rep_id: int) -> int | None:
+    return session.scalar(
+        select(Meeting.id)
+        .where(Meeting.team_id == team_id, Meeting.rep_id == rep_id, Meeting.withdrawn_at.is_(None))
+        .order_by(Meeting.logged_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+def _keep_version(session: Session, meeting: Meeting, user_id: str, now: datetime) -> None:
+    session.add(
+        MeetingVersion(
+            team_id=meeting.team_id,
+            meeting_id=meeting.id,
+            version=meeting.version,
+            snapshot=snapshot(meeting),
+            superseded_at=now,
+            superseded_by_user_id=user_id,
+        )
+    )
+    meeting.version += 1
+    meeting.edited_at = now
+
+
+def _recount_streak(session: Session, rep_id: int) -> None:
+    """The streak after an edit or withdrawal: the rep's latest meetings that ended booked, in a row.
+
+    Reads only as many meetings as the streak is long, plus one (ix_meetings_team_id_rep_id_held_at).
+    """
+    rep = session.get(Rep, rep_id)
+    if rep is None:
+        return
+    streak = 0
+    reactions = session.scalars(
+        select(Meeting.reaction)
+        .where(Meeting.team_id == rep.team_id, Meeting.rep_id == rep.id, Meeting.withdrawn_at.is_(None))
+        .order_by(Meeting.held_at.desc(), Meeting.id.desc())
+        .execution_options(yield_per=50)
+    )
+    for reaction in reactions:
+        if reaction != Reaction.BOOKED:
+            break
+        streak += 1
+    reactions.close()
+    rep.streak = streak
+
+
+def _recount_last_meeting(session: Session, deal: Deal, now: datetime) -> None:
+    """The deal's last meeting, stall check and decline flag after an edit or withdrawal."""
+    last = session.execute(
+        select(Meeting.held_at, Meeting.reaction)
+        .where(Meeting.deal_id == deal.id, Meeting.withdrawn_at.is_(None))
+        .order_by(Meeting.held_at.desc(), Meeting.id.desc())
+        .limit(1)
+    ).first()
+    deal.last_meeting_at = last.held_at if last else None
+    deal.stall_check_at = (
+        (deal.last_meeting_at or deal.created_at) if deal.status == DealStatus.OPEN else None
+    )
+    declined = last is not None and last.reaction == Reaction.DECLINED
+    deal.at_risk_since = (deal.at_risk_since or now) if declined else None
+
+
+@dataclass
+class MeetingEdit:
+    held_at: datetime | None
+    kind: MeetingKind | None
+    ask_text: str | None
+    ask_type: AskType | None
+    reaction: Reaction | None
+    notes: str | None
+
+
+def edit_meeting(
+    session: Session, *, team_id: str, user_id: str, meeting_id: int, edit: MeetingEdit, now: datetime
+) -> Meeting:
+    """Correct the last meeting: the old version is kept, the ask regraded, its next step follows the reaction."""
+    errors: dict[str, str] = {}
+    if edit.held_at is None:
+        errors[ids.HELD_AT] = "When was the meeting held?"
+    elif edit.held_at > now + CLOCK_SKEW:
+        errors[ids.HELD_AT] = "That's in the future. Log a meeting once it has happened."
+    elif edit.held_at < now - HORIZON:
+        errors[ids.HELD_AT] = "That's more than a year ago. Check the date."
+    if edit.ask_type is None:
+        errors[ids.ASK_TYPE] = "Pick the kind of ask you made."
+    if edit.ask_type is not AskType.NO_ASK and not edit.ask_text:
+        errors[ids.ASK] = "Write the ask in your own words."
+    if edit.ask_text and len(edit.ask_text) > MAX_ASK:
+        errors[ids.ASK] = f"Keep the ask under {MAX_ASK} characters."
+    if edit.notes and len(edit.notes) > MAX_NOTES:
+        errors[ids.NOTES] = f"Keep the notes under {MAX_NOTES} characters."
+    if edit.reaction is None and edit.ask_type not in (AskType.NO_ASK, None):
+        errors[ids.REACTION] = "How did they react? Pick one."
+    if edit.ask_type is AskType.NO_ASK and edit.reaction in (Reaction.BOOKED, Reaction.AGREED_UNSCHEDULED):
+        errors[ids.ASK_TYPE] = "They agreed to something, so you did ask: pick the kind of ask you made."
+    if errors:
+        raise FieldErrors(errors)
+    assert edit.ask_type is not None and edit.held_at is not None
+    meeting = editable_meeting(session, team_id=team_id, user_id=user_id, meeting_id=meeting_id, now=now)
+    step = session.scalar(select(NextStep).where(NextStep.meeting_id == meeting.id))
+    if edit.reaction is Reaction.BOOKED and (step is None or step.status != NextStepStatus.BOOKED):
+        raise FieldErrors(
+            {
+                ids.REACTION: "Booked needs a date: keep this reaction and use \u201cBooked it\u201d to add the date."
+            }
+        )
+    before = Reaction(meeting.reaction) if meeting.reaction else None
+    _keep_version(session, meeting, user_id, now)
+    booked = step is not None and step.status == NextStepStatus.BOOKED and step.scheduled_at is not None
+    grade = grade_ask(edit.ask_type, edit.ask_text or "", step.description if step else None, booked=booked)
+    meeting.held_at = edit.held_at
+    meeting.kind = edit.kind.value if edit.kind else None
+    meeting.ask_text = edit.ask_text or ""
+    meeting.ask_type = edit.ask_type.value
+    meeting.graded_ask_type = grade.graded.value
+    meeting.grade_reason = grade.reason
+    meeting.grader_version = GRADER_VERSION
+    meeting.reaction = edit.reaction.value if edit.reaction else None
+    meeting.notes = edit.notes
+    deal = session.get(Deal, meeting.deal_id)
+    assert deal is not None
+    if edit.reaction in (Reaction.AGREED_UNSCHEDULED, Reaction.HESITANT):
+        if step is None:
+            session.add(
+                NextStep(
+                    team_id=team_id,
+                    deal_id=deal.id,
+                    meeting_id=meeting.id,
+                    rep_id=meeting.rep_id,
+                    description=(edit.ask_text or "")[:1000],
+                    status=NextStepStatus.UNSCHEDULED,
+                    status_changed_at=now,
+                    nudge_check_at=now,
+                    created_at=now,
+                )
+            )
+        elif deal.status == DealStatus.OPEN and (
+            (before is Reaction.BOOKED and step.status == NextStepStatus.BOOKED)
+            or (before in (Reaction.DECLINED, None) and step.status == NextStepStatus.CANCELLED)
+        ):
+            # Only a changed reaction moves the step: "it wasn't booked after all" or "they
+            # didn't decline after all" leaves an open step with no date, nudged like any other.
+            # A date added since with "Booked it" (the reaction stays "agreed") is kept, and a
+            # step done or missed since stays as it went.
+            step.status, step.scheduled_at, step.booked_at = NextStepStatus.UNSCHEDULED, None, None
+            step.status_changed_at, step.nudge_check_at = now, now
+    elif (
+        edit.reaction in (Reaction.DECLINED, None)
+        and step is not None
+        and step.status in OPEN_NEXT_STEP_STATUSES
+    ):
+        step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
+    session.flush()
+    _recount_last_meeting(session, deal, now)
+    _recount_streak(session, meeting.rep_id)
+    session.commit()
+    return meeting
+
+
+def withdraw_meeting(
+    session: Session, *, team_id: str, user_id: str, meeting_id: int, now: datetime
+) -> Meeting:
+    """Take the last meeting out of the metrics; it stays in the deal's history, marked withdrawn."""
+    meeting = editable_meeting(session, team_id=team_id, user_id=user_id, meeting_id=meeting_id, now=now)
+    meeting.withdrawn_at = now
+    step = session.scalar(select(NextStep).where(NextStep.meeting_id == meeting.id))
+    if step is not None and step.status in OPEN_NEXT_STEP_STATUSES:
+        step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
+    deal = session.get(Deal, meeting.deal_id)
+    assert deal is not None
+    if deal.status == DealStatus.OPEN:
+        # The steps this meeting counted as happened are waiting again, as they were.
+        for earlier in session.scalars(
+            select(NextStep).where(
+                NextStep.done_by_meeting_id == meeting.id, NextStep.status == NextStepStatus.DONE
+            )
+        ):
+            earlier.status = (
+                NextStepStatus.BOOKED if earlier.scheduled_at is not None else NextStepStatus.UNSCHEDULED
+            )
+            earlier.status_changed_at, earlier.nudge_check_at, earlier.done_by_meeting_id = now, now, None
+    session.flush()
+    _recount_last_meeting(session, deal, now)
+    _recount_streak(session, meeting.rep_id)
+    session.commit()
+    return meeting

@@ -1,0 +1,557 @@
+"""Logging a meeting: the ask, the reaction and the next step, validated and stored in one transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.coaching import grade_ask
+from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
+from bot.domain.grading import GRADER_VERSION
+from bot.domain.vocabulary import (
+    PREP_QUESTIONS,
+    AskType,
+    DealStatus,
+    MeetingKind,
+    NextStepStatus,
+    NudgeAnswer,
+    NudgeKind,
+    Reaction,
+)
+from bot.services.reps import ensure_rep, ensure_workspace
+from bot.slack import ids
+from bot.slack.view_state import ViewState
+from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule
+
+_E = TypeVar("_E", AskType, Reaction, MeetingKind)
+_M = TypeVar("_M", Account, Deal)
+
+# Slack's own limits for the inputs (the modal sets the same max_length) and our columns'.
+MAX_ASK = 3000
+MAX_NOTES = 3000
+MAX_NEXT_STEP = 1000
+MAX_PREP = 1000
+MAX_NAME = 200
+# Clocks disagree by a little; a meeting "held" a minute from now is still fine.
+CLOCK_SKEW = timedelta(minutes=5)
+# A meeting held up to a day before a booked step's time counts as that step (moved a little earlier).
+MEETING_COUNTS_FOR = timedelta(days=1)
+HORIZON = timedelta(days=365)
+
+
+@dataclass
+class MeetingForm:
+    """What the rep entered in the ``/meeting`` modal, as plain values."""
+
+    account: str | None = None  # "acct:<id>" or "new:<name>"
+    deal: str | None = None  # "<deal id>" or ids.NEW_DEAL
+    new_deal_name: str | None = None
+    held_at: datetime | None = None
+    ask_text: str | None = None
+    ask_type: AskType | None = None
+    reaction: Reaction | None = None
+    next_step: str | None = None
+    next_step_at: datetime | None = None
+    kind: MeetingKind | None = None
+    notes: str | None = None
+    prep: dict[str, str | None] = field(default_factory=dict)
+
+
+def read_meeting_form(state: ViewState) -> MeetingForm:
+    """Turn the submitted state into a form; unreadable values land in ``state.errors``."""
+    form = MeetingForm(
+        account=state.option(ids.ACCOUNT),
+        deal=state.option(ids.DEAL),
+        new_deal_name=state.text(ids.NEW_DEAL_NAME),
+        held_at=state.instant(ids.HELD_AT),
+        ask_text=state.text(ids.ASK),
+        next_step=state.text(ids.NEXT_STEP),
+        next_step_at=state.instant(ids.NEXT_STEP_AT),
+        notes=state.text(ids.NOTES),
+        prep={name: state.text(ids.PREP_PREFIX + name) for name, _ in PREP_QUESTIONS},
+    )
+    form.ask_type = _enum(state, ids.ASK_TYPE, AskType)
+    form.reaction = _enum(state, ids.REACTION, Reaction)
+    form.kind = _enum(state, ids.KIND, MeetingKind)
+    return form
+
+
+def _enum(state: ViewState, action_id: str, enum: type[_E]) -> _E | None:
+    value = state.option(action_id)
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        state.errors[state.block_id(action_id)] = "That choice isn't offered any more. Please choose again."
+        return None
+
+
+def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None = None) -> dict[str, str]:
+    """Every problem the rep can fix, by block_id; empty when the form can be stored."""
+    block_of = block_of or {}
+    errors: dict[str, str] = {}
+
+    def err(action_id: str, message: str) -> None:
+        errors.setdefault(block_of.get(action_id, action_id), message)
+
+    if form.account is None:
+        err(ids.ACCOUNT, "Pick the account, or type a new one.")
+    elif form.account.startswith(ids.NEW_ACCOUNT_PREFIX):
+        name = _clean_name(form.account[len(ids.NEW_ACCOUNT_PREFIX) :])
+        if not name:
+            err(ids.ACCOUNT, "Type the account's name.")
+        elif len(name) > MAX_NAME:
+            err(ids.ACCOUNT, f"Account names can be at most {MAX_NAME} characters.")
+    if form.new_deal_name and len(form.new_deal_name) > MAX_NAME:
+        err(ids.NEW_DEAL_NAME, f"Deal names can be at most {MAX_NAME} characters.")
+
+    if form.held_at is None:
+        err(ids.HELD_AT, "When was the meeting held?")
+    elif form.held_at > now + CLOCK_SKEW:
+        err(ids.HELD_AT, "That's in the future. Log a meeting once it has happened.")
+    elif form.held_at < now - HORIZON:
+        err(ids.HELD_AT, "That's more than a year ago. Check the date.")
+
+    if form.ask_type is None:
+        err(ids.ASK_TYPE, "Pick the kind of ask you made.")
+    if form.ask_type is not AskType.NO_ASK and not form.ask_text:
+        err(ids.ASK, "Write the ask in your own words: what did you ask them to agree to?")
+    if form.ask_text and len(form.ask_text) > MAX_ASK:
+        err(ids.ASK, f"Keep the ask under {MAX_ASK} characters.")
+
+    if form.reaction is None and form.ask_type not in (AskType.NO_ASK, None):
+        err(ids.REACTION, "How did they react? Their reaction is the signal, so pick one.")
+    if form.ask_type is AskType.NO_ASK and form.reaction in (Reaction.BOOKED, Reaction.AGREED_UNSCHEDULED):
+        err(ids.ASK_TYPE, "They agreed to something, so you did ask: pick the kind of ask you made.")
+
+    if form.reaction is Reaction.BOOKED and form.next_step_at is None:
+        err(ids.NEXT_STEP_AT, "\u201cAgreed and booked\u201d needs the date and time you both agreed on.")
+    elif form.next_step_at is not None:
+        if form.reaction is not Reaction.BOOKED:
+            err(
+                ids.NEXT_STEP_AT,
+                "A date goes with \u201cAgreed and booked\u201d. If it's on their calendar, choose that; "
+                "otherwise clear the date.",
+            )
+        elif form.next_step_at < now - timedelta(minutes=1):
+            err(ids.NEXT_STEP_AT, "That time has passed. Pick when the next step will happen.")
+        elif form.next_step_at > now + HORIZON:
+            err(ids.NEXT_STEP_AT, "That's more than a year ahead. Book something sooner.")
+    if form.reaction is Reaction.DECLINED and form.next_step:
+        err(ids.NEXT_STEP, "They declined, so there's no next step to record. Put it in the notes instead.")
+
+    if form.next_step and len(form.next_step) > MAX_NEXT_STEP:
+        err(ids.NEXT_STEP, f"Keep the next step under {MAX_NEXT_STEP} characters.")
+    if form.notes and len(form.notes) > MAX_NOTES:
+        err(ids.NOTES, f"Keep the notes under {MAX_NOTES} characters.")
+    for name, _question in PREP_QUESTIONS:
+        value = form.prep.get(name)
+        if value and len(value) > MAX_PREP:
+            err(ids.PREP_PREFIX + name, f"Keep this under {MAX_PREP} characters.")
+    return errors
+
+
+@dataclass(frozen=True)
+class LoggedMeeting:
+    meeting_id: int
+    deal_id: int
+    account_id: int
+    rep_id: int
+    next_step_id: int | None
+    new_account: bool
+    new_deal: bool
+    # Nudge DMs about this deal that the meeting answered: (channel, ts) to update in place.
+    answered_messages: tuple[tuple[str, str], ...] = ()
+
+
+def log_meeting(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    form: MeetingForm,
+    view_id: str | None,
+    now: datetime,
+    block_of: dict[str, str] | None = None,
+) -> LoggedMeeting:
+    """Validate and store the meeting, its next step, and (on first use) rep, account and deal; one commit.
+
+    Raises FieldErrors for what the rep can fix and DuplicateSubmission when this view was
+    already stored. On any error nothing is written.
+    """
+    errors = validate(form, now, block_of)
+    if errors:
+        raise FieldErrors(errors)
+    assert form.account is not None and form.held_at is not None and form.ask_type is not None
+    block_of = block_of or {}
+
+    # A second submission of the same view fails on uq_meetings_team_id_source_view_id at the
+    # meeting's insert and is reported below: no look-up first, every submission pays for it.
+    try:
+        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        if rep is None:  # first use: the workspace may be new too
+            ensure_workspace(session, team_id, now)
+            rep = ensure_rep(session, team_id, user_id, now)
+        account, new_account = _account(session, team_id, rep, form.account, now, block_of)
+        deal, new_deal = _deal(session, team_id, rep, account, form, now, block_of)
+
+        booked = form.reaction is Reaction.BOOKED and form.next_step_at is not None
+        grade = grade_ask(form.ask_type, form.ask_text or "", form.next_step, booked=booked)
+        meeting = Meeting(
+            team_id=team_id,
+            deal_id=deal.id,
+            rep_id=rep.id,
+            held_at=form.held_at,
+            kind=form.kind.value if form.kind else None,
+            ask_text=form.ask_text or "",
+            ask_type=form.ask_type.value,
+            graded_ask_type=grade.graded.value,
+            grade_reason=grade.reason,
+            grader_version=GRADER_VERSION,
+            reaction=form.reaction.value if form.reaction else None,
+            notes=form.notes,
+            logged_at=now,
+            logged_via="modal",
+            source_view_id=view_id,
+        )
+        session.add(meeting)
+        session.flush()
+
+        answered: tuple[tuple[str, str], ...] = ()
+        if not new_deal:
+            # The meeting is what the deal's unscheduled steps, and its booked steps due by then,
+            # were waiting for. A booked step still ahead (Thursday's demo, after Tuesday's call)
+            # stays booked, with its prep and overdue nudges.
+            done = session.scalars(
+                update(NextStep)
+                .where(
+                    NextStep.deal_id == deal.id,
+                    (NextStep.status == NextStepStatus.UNSCHEDULED)
+                    | (
+                        (NextStep.status == NextStepStatus.BOOKED)
+                        & (NextStep.scheduled_at <= form.held_at + MEETING_COUNTS_FOR)
+                    ),
+                )
+                .values(
+                    status=NextStepStatus.DONE,
+                    status_changed_at=now,
+                    nudge_check_at=None,
+                    done_by_meeting_id=meeting.id,
+                )
+                .returning(NextStep.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+            answered = _answer_nudges(session, team_id, deal.id, list(done), now)
+        deal.last_meeting_at = max(filter(None, (deal.last_meeting_at, form.held_at)))
+        # A lower bound on when it could stall; the clock works out the real moment from the settings.
+        deal.stall_check_at = deal.last_meeting_at
+
+        step = _next_step(form, team_id, deal, rep, meeting, now)
+        if step is not None:
+            session.add(step)
+        if form.reaction is Reaction.DECLINED:
+            deal.at_risk_since = deal.at_risk_since or now
+        elif form.reaction is Reaction.BOOKED:
+            deal.at_risk_since = None
+        rep.streak = rep.streak + 1 if form.reaction is Reaction.BOOKED else 0
+        session.flush()
+        result = LoggedMeeting(
+            meeting_id=meeting.id,
+            deal_id=deal.id,
+            account_id=account.id,
+            rep_id=rep.id,
+            next_step_id=step.id if step else None,
+            new_account=new_account,
+            new_deal=new_deal,
+            answered_messages=answered,
+        )
+        session.commit()
+        return result
+    except IntegrityError:
+        session.rollback()
+        if view_id:
+            existing = session.scalar(
+                select(Meeting.id).where(Meeting.team_id == team_id, Meeting.source_view_id == view_id)
+            )
+            if existing is not None:  # a double-click raced us to the commit
+                raise DuplicateSubmission(existing) from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _clean_name(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip()
+
+
+def name_key(name: str) -> str:
+    """Account names compare case- and space-insensitively."""
+    return _clean_name(name).casefold()
+
+
+def _account(
+    session: Session, team_id: str, rep: Rep, value: str, now: datetime, block_of: dict[str, str]
+) -> tuple[Account, bool]:
+    if value.startswith(ids.ACCOUNT_ID_PREFIX):
+        account = _owned(session, Account, value[len(ids.ACCOUNT_ID_PREFIX) :], team_id)
+        if account is None:
+            raise FieldErrors(
+                {block_of.get(ids.ACCOUNT, ids.ACCOUNT): "That account no longer exists. Pick again."}
+            )
+        return account, False
+    name = _clean_name(value[len(ids.NEW_ACCOUNT_PREFIX) :])
+    existing = session.scalar(
+        select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name))
+    )
+    if existing is not None:  # someone added it since the typeahead answered
+        return existing, False
+    account = Account(
+        team_id=team_id, name=name, name_key=name_key(name), created_by_rep_id=rep.id, created_at=now
+    )
+    session.add(account)
+    session.flush()
+    return account, True
+
+
+def _owned(session: Session, model: type[_M], raw_id: str, team_id: str) -> _M | None:
+    """The row with that id in this workspace only: ids in payloads can be forged."""
+    row_id = ids.parse_row_id(raw_id)
+    if row_id is None:
+        return None
+    row = session.get(model, row_id)
+    return row if row is not None and row.team_id == team_id else None
+
+
+def default_deal_name(account_name: str) -> str:
+    return f"{account_name} opportunity"
+
+
+def _deal(
+    session: Session,
+    team_id: str,
+    rep: Rep,
+    account: Account,
+    form: MeetingForm,
+    now: datetime,
+    block_of: dict[str, str],
+) -> tuple[Deal, bool]:
+    if form.deal and form.deal != ids.NEW_DEAL:
+        deal = _owned(session, Deal, form.deal, team_id)
+        if deal is None or deal.account_id != account.id:
+            raise FieldErrors({block_of.get(ids.DEAL, ids.DEAL): "Pick one of this account's deals."})
+        if deal.owner_rep_id != rep.id:
+            # Logging on it would close its owner's next steps and answer their nudges.
+            raise FieldErrors(
+                {
+                    block_of.get(
+                        ids.DEAL, ids.DEAL
+                    ): "That deal is another rep's. Add a new deal, or ask a manager to reassign it to you."
+                }
+            )
+        if deal.status != DealStatus.OPEN:
+            raise FieldErrors(
+                {block_of.get(ids.DEAL, ids.DEAL): "That deal is closed. Pick an open one or add a new deal."}
+            )
+        return deal, False
+    if form.deal is None and not form.new_deal_name:
+        # No deal chosen: an account with exactly one open deal means that deal.
+        open_deals = session.scalars(
+            select(Deal).where(
+                Deal.team_id == team_id,
+                Deal.account_id == account.id,
+                Deal.status == DealStatus.OPEN,
+                Deal.owner_rep_id == rep.id,
+            )
+        ).all()
+        if len(open_deals) == 1:
+            return open_deals[0], False
+        if len(open_deals) > 1:
+            raise FieldErrors(
+                {block_of.get(ids.DEAL, ids.DEAL): "This account has several open deals: pick one."}
+            )
+    deal = Deal(
+        team_id=team_id,
+        account_id=account.id,
+        owner_rep_id=rep.id,
+        name=_clean_name(form.new_deal_name or "") or default_deal_name(account.name),
+        created_at=now,
+    )
+    session.add(deal)
+    session.flush()
+    return deal, True
+
+
+def _next_step(
+    form: MeetingForm, team_id: str, deal: Deal, rep: Rep, meeting: Meeting, now: datetime
+) -> NextStep | None:
+    if form.reaction is Reaction.BOOKED:
+        status, at = NextStepStatus.BOOKED, form.next_step_at
+    elif form.reaction in (Reaction.AGREED_UNSCHEDULED, Reaction.HESITANT):
+        status, at = NextStepStatus.UNSCHEDULED, None
+    else:  # declined, or no ask: no next step
+        return None
+    prep = form.prep if status is NextStepStatus.BOOKED else {}
+    return NextStep(
+        team_id=team_id,
+        deal_id=deal.id,
+        meeting_id=meeting.id,
+        rep_id=rep.id,
+        description=form.next_step or (form.ask_text or "")[:MAX_NEXT_STEP],
+        scheduled_at=at,
+        status=status,
+        booked_at=now if at else None,
+        status_changed_at=now,
+        prep_attendees=prep.get("attendees"),
+        prep_agenda=prep.get("agenda"),
+        prep_materials=prep.get("materials"),
+        prep_evaluation=prep.get("evaluation"),
+        prep_step_after=prep.get("step_after"),
+        # The clock works out the first nudge (or prep) from here.
+        nudge_check_at=now,
+        created_at=now,
+    )
+
+
+def _answer_nudges(
+    session: Session, team_id: str, deal_id: int, done_step_ids: list[int], now: datetime
+) -> tuple[tuple[str, str], ...]:
+    """The meeting answers the nudges of the steps it completed and the deal's stalled nudge.
+
+    Their DMs are updated after the ack. Every nudge carries its deal: ix_nudges_deal_id serves this.
+    """
+    nudges = session.scalars(
+        select(Nudge).where(
+            Nudge.deal_id == deal_id,
+            Nudge.team_id == team_id,
+            Nudge.answer.is_(None),
+            Nudge.kind != NudgeKind.PREP,
+            (Nudge.kind == NudgeKind.STALLED) | Nudge.next_step_id.in_(done_step_ids),
+        )
+    ).all()
+    return answer_reminders(nudges, NudgeAnswer.LOGGED, now)
+
+
+def answer_reminders(
+    nudges: Iterable[Nudge],
+    answer: NudgeAnswer | None,
+    now: datetime,
+    undelivered: str = "answered before delivery",
+) -> tuple[tuple[str, str], ...]:
+    """Answer open reminders (``answer`` None: only stop the undelivered ones); the DMs to update.
+
+    A reminder claimed but not yet sent is no longer needed: it is given up with ``undelivered``
+    (one that gave up earlier keeps its reason).
+    """
+    messages: set[tuple[str, str]] = set()
+    for nudge in nudges:
+        if nudge.sent_at is None:
+            if nudge.gave_up_at is None:
+                nudge.gave_up_at, nudge.last_error = now, undelivered
+            continue
+        if answer is not None:
+            nudge.answer, nudge.answered_at = answer, now
+            if nudge.channel_id and nudge.message_ts:
+                messages.add((nudge.channel_id, nudge.message_ts))
+    return tuple(sorted(messages))
+
+
+def replacement_accounts(
+    session: Session, team_id: str, rep_id: int, account_id: int, limit: int = 50
+) -> list[tuple[int, str]]:
+    """The rep's accounts in the same territory as ``account_id`` that have no open deal.
+
+    "The rep's accounts": those they created or have owned a deal on.
+    """
+    account = session.get(Account, account_id)
+    if account is None or account.team_id != team_id:
+        return []
+    has_open_deal = exists().where(Deal.account_id == Account.id, Deal.status == DealStatus.OPEN)
+    owned_deal = exists().where(Deal.account_id == Account.id, Deal.owner_rep_id == rep_id)
+    territory = (
+        Account.territory.is_(None) if account.territory is None else Account.territory == account.territory
+    )
+    rows = session.execute(
+        select(Account.id, Account.name)
+        .where(
+            Account.team_id == team_id,
+            Account.id != account_id,
+            territory,
+            ~has_open_deal,
+            (Account.created_by_rep_id == rep_id) | owned_deal,
+        )
+        .order_by(func.lower(Account.name))
+        .limit(limit)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def book_next_step(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    next_step_id: int,
+    at: datetime | None,
+    description: str | None,
+    now: datetime,
+    answer: NudgeAnswer = NudgeAnswer.BOOKED,
+) -> tuple[NextStep, tuple[tuple[str, str], ...]]:
+    """Book (or move) a next step the rep owns: the "Booked it" modal.
+
+    Every reminder still open about the step (unscheduled or overdue, older DMs too) is
+    answered by the booking, wherever it was made; returns the step and those DMs, to be
+    updated in place after the commit.
+    """
+    errors: dict[str, str] = {}
+    if at is None:
+        errors[ids.NEXT_STEP_AT] = "When is it? Pick the date and time you agreed on."
+    elif at < now - timedelta(minutes=1):
+        errors[ids.NEXT_STEP_AT] = "That time has passed. Pick when the next step will happen."
+    elif at > now + HORIZON:
+        errors[ids.NEXT_STEP_AT] = "That's more than a year ahead. Book something sooner."
+    if description and len(description) > MAX_NEXT_STEP:
+        errors[ids.NEXT_STEP] = f"Keep the next step under {MAX_NEXT_STEP} characters."
+    if errors:
+        raise FieldErrors(errors)
+    assert at is not None
+    step = session.get(NextStep, next_step_id)
+    rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+    if step is None or rep is None or step.team_id != team_id or step.rep_id != rep.id:
+        raise NotAllowed("That next step isn't one of yours.")
+    if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
+        raise FieldErrors(
+            {ids.NEXT_STEP_AT: f"This next step is already {step.status}; log a meeting instead."}
+        )
+    if step.status == NextStepStatus.BOOKED and step.scheduled_at is not None and step.scheduled_at != at:
+        session.add(
+            Reschedule(
+                team_id=team_id, next_step_id=step.id, from_at=step.scheduled_at, to_at=at, changed_at=now
+            )
+        )
+    step.status = NextStepStatus.BOOKED
+    step.scheduled_at = at
+    step.booked_at = now
+    step.status_changed_at = now
+    step.nudge_check_at = now
+    if description:
+        step.description = description
+    reminders = session.scalars(
+        select(Nudge).where(
+            Nudge.team_id == team_id,
+            Nudge.next_step_id == step.id,
+            Nudge.answer.is_(None),
+            Nudge.kind.in_([NudgeKind.UNSCHEDULED, NudgeKind.OVERDUE]),
+        )
+    ).all()
+    messages = answer_reminders(reminders, answer, now)
+    session.commit()
+    return step, messages

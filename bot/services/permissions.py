@@ -1,0 +1,97 @@
+"""Who may see and change what: admins, managers, a deal's owner. One workspace's rows only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.domain.vocabulary import RepStatus
+from models import Deal, Rep, SalesTeam, Workspace
+
+if TYPE_CHECKING:
+    from bot.services.reps import SlackProfile
+
+
+@dataclass(frozen=True)
+class Admins:
+    """Who is an admin: Slack's workspace admins and owners, and besides them whoever installed
+    the app through OAuth, or in single-workspace mode the users in NEXTSTEP_ADMINS. Never
+    anyone for being the first to use the app."""
+
+    listed: frozenset[str] = frozenset()
+    oauth: bool = False
+
+    @classmethod
+    def of(cls, config: Config) -> Admins:
+        return cls(listed=config.admins, oauth=config.multi_workspace)
+
+    def by_record(self, user_id: str, workspace: Workspace | None) -> bool:
+        """An admin whatever Slack says: listed in NEXTSTEP_ADMINS, or the OAuth installer."""
+        if user_id in self.listed:
+            return True
+        return self.oauth and workspace is not None and workspace.installer_user_id == user_id
+
+    def include(self, profile: SlackProfile, workspace: Workspace | None) -> bool:
+        return profile.is_admin or profile.is_owner or self.by_record(profile.user_id, workspace)
+
+    def to_tell(self, session: Session, workspace: Workspace) -> list[str]:
+        """Who hears of a fault nobody in particular owns (a leaderboard channel nobody chose).
+
+        OAuth mode: the installer, else the Slack admins the app knows. Single-workspace mode:
+        NEXTSTEP_ADMINS and the Slack admins the app knows (from their last users.info).
+        """
+        if self.oauth and workspace.installer_user_id:
+            return [workspace.installer_user_id]
+        known = session.scalars(
+            select(Rep.user_id).where(
+                Rep.team_id == workspace.team_id, Rep.slack_admin.is_(True), Rep.status != RepStatus.LEFT
+            )
+        )
+        return sorted(self.listed | set(known))
+
+
+def managed_teams(session: Session, team_id: str, manager_user_id: str) -> list[SalesTeam]:
+    return list(
+        session.scalars(
+            select(SalesTeam).where(
+                SalesTeam.team_id == team_id, SalesTeam.manager_user_id == manager_user_id
+            )
+        )
+    )
+
+
+def manager_of(session: Session, rep: Rep) -> str | None:
+    """The rep's manager: their team's manager (a rep in no team has none)."""
+    if rep.sales_team_id is None:
+        return None
+    team = session.get(SalesTeam, rep.sales_team_id)
+    return team.manager_user_id if team is not None and team.team_id == rep.team_id else None
+
+
+def reps_managed_by(
+    session: Session, team_id: str, manager_user_id: str, include_left: bool = True
+) -> list[Rep]:
+    """The reps of every team this person manages."""
+    team_ids = [t.id for t in managed_teams(session, team_id, manager_user_id)]
+    if not team_ids:
+        return []
+    query = select(Rep).where(Rep.team_id == team_id, Rep.sales_team_id.in_(team_ids))
+    if not include_left:
+        query = query.where(Rep.status != RepStatus.LEFT)
+    return list(session.scalars(query.order_by(Rep.display_name)))
+
+
+def may_see_deal(session: Session, deal: Deal | None, team_id: str, user_id: str, admin: bool) -> bool:
+    """The deal's owner, their manager and admins; never across workspaces."""
+    if deal is None or deal.team_id != team_id:
+        return False
+    if admin:
+        return True
+    owner = session.get(Rep, deal.owner_rep_id)
+    if owner is None:
+        return False
+    return owner.user_id == user_id or manager_of(session, owner) == user_id

@@ -1,0 +1,192 @@
+"""The Slack shell: builds the Bolt app and wires one module per Slack surface."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config, ConfigError
+from bot.services.reps import token_accepted
+from bot.slack.tokens import TokenSource, installation_store
+from handlers import actions, commands, events, options, views
+from handlers.deps import Deps
+from models import make_session_factory
+from models.slack_tables import OAUTH_STATES_TABLE
+
+log = logging.getLogger("nextstep")
+
+# The fewest bot scopes that serve what the app does (manifest.yml lists the same).
+BOT_SCOPES = ["commands", "chat:write", "users:read", "files:write", "channels:join"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def quiet_slack_sdk_debug() -> None:
+    """Give slack_sdk's client logger a level of its own, unless the operator runs at DEBUG.
+
+    The client formats every request and response for its debug log whenever that logger's
+    own level is unset (it tests ``logger.level``, not whether DEBUG is on): about half a
+    millisecond for a modal, on every call, and people's words in the formatted text.
+    """
+    client_log = logging.getLogger("slack_sdk.web.base_client")
+    if client_log.level == logging.NOTSET and logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        client_log.setLevel(logging.INFO)
+
+
+def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = utcnow) -> tuple[App, Deps]:
+    """The Bolt app for one workspace (bot token) or many (OAuth), talking to ``config.slack_api_url``."""
+    quiet_slack_sdk_debug()
+    # In single-workspace mode the client's token is the app's token (Bolt reads it from the client).
+    client = WebClient(base_url=config.slack_api_url, token=config.bot_token, timeout=10)
+    session_factory = make_session_factory(engine)
+    store = installation_store(config, engine)
+    kwargs: dict[str, Any] = {}
+    if config.multi_workspace:
+        assert config.client_id and config.client_secret
+        kwargs["oauth_settings"] = OAuthSettings(
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            scopes=BOT_SCOPES,
+            installation_store=store,
+            state_store=SQLAlchemyOAuthStateStore(
+                expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE
+            ),
+            callback_options=CallbackOptions(
+                success=_on_installed(session_factory, clock, config.slack_api_url), failure=_install_failed
+            ),
+        )
+    tokens = TokenSource(config.bot_token, store)
+    deps = Deps(config=config, session_factory=session_factory, clock=clock, tokens=tokens)
+    try:
+        app = App(
+            signing_secret=config.signing_secret,
+            client=client,
+            # Bolt answers Slack when a listener returns; our listeners (handlers.guard) return the
+            # moment they ack and finish their work on their own executor. Bolt's other mode
+            # polls for the ack every 10 ms, which cost a whole poll on most submissions.
+            process_before_response=True,
+            **kwargs,
+        )
+    except Exception as error:  # Bolt verifies a static token with auth.test at start-up
+        raise ConfigError([f"SLACK_BOT_TOKEN: Slack refused it at start-up ({error})"]) from None
+    if not config.multi_workspace:
+        # The static token works (Bolt just checked it): a workspace once marked dead is live again.
+        identity = client.auth_test()
+        team_id = str(identity["team_id"])
+        try:
+            with deps.session() as session:
+                token_accepted(session, team_id, clock(), str(identity.get("team") or ""))
+                session.commit()
+        except SQLAlchemyError as error:
+            raise ConfigError(
+                [
+                    f"DATABASE_URL: the database is not ready ({type(error).__name__}); run `nextstep db upgrade` first"
+                ]
+            ) from None
+        if config.admins:  # the admins are named: they are welcomed as the app first starts
+            _welcome(session_factory, clock, client, team_id, sorted(config.admins), installed=False)
+    register_all(app, deps)
+    return app, deps
+
+
+def register_all(app: App, deps: Deps) -> None:
+
+    @app.middleware
+    def inject_deps(context: dict, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context["deps"] = deps
+        context["request_id"] = uuid.uuid4().hex[:12]
+        return next()
+
+    events.register(app)  # first: it holds the event_id de-duplication middleware
+    commands.register(app)
+    options.register(app)
+    actions.register(app)
+    views.register(app)  # the views package registers its catch-all for unknown modals last
+
+    @app.error
+    def log_error(error: Exception, body: dict, context: dict, logger: logging.Logger) -> None:
+        logger.error(
+            "unhandled error team=%s request=%s type=%s: %r",
+            context.get("team_id"),
+            context.get("request_id"),
+            body.get("type") if isinstance(body, dict) else None,
+            error,
+        )
+
+
+def _on_installed(
+    session_factory: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    api_url: str = "https://slack.com/api/",
+):
+    """After the OAuth install: the workspace row with its installer (an admin), and their welcome."""
+    from bot.services.reps import ensure_workspace
+
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        if installation.team_id:
+            with session_factory() as session:
+                workspace = ensure_workspace(
+                    session, installation.team_id, clock(), installation.team_name or ""
+                )
+                workspace.installer_user_id = installation.user_id
+                workspace.tokens_revoked_at = None
+                workspace.uninstalled_at = None  # reinstalled within 30 days: the purge is off
+                session.commit()
+            if installation.bot_token and installation.user_id:
+                client = WebClient(token=installation.bot_token, base_url=api_url, timeout=10)
+                _welcome(
+                    session_factory,
+                    clock,
+                    client,
+                    installation.team_id,
+                    [installation.user_id],
+                    installed=True,
+                )
+        return args.default.success(args)
+
+    return success
+
+
+def _welcome(
+    session_factory: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    client: WebClient,
+    team_id: str,
+    admins: list[str],
+    *,
+    installed: bool,
+) -> None:
+    """The welcome DM with the three things to set up; once per workspace."""
+    from bot.clock.weekly import welcome_admins
+
+    try:
+        welcome_admins(
+            session_factory,
+            lambda user, text, blocks: client.chat_postMessage(channel=user, text=text, blocks=blocks),
+            team_id,
+            clock(),
+            admins,
+            installed=installed,
+        )
+    except Exception as error:  # the install (or start-up) itself succeeded; say so whatever the DM did
+        log.warning("welcome DM not sent team=%s: %s", team_id, type(error).__name__)
+
+
+def _install_failed(args: Any) -> BoltResponse:
+    log.warning("install failed: %s", args.reason)
+    return args.default.failure(args)

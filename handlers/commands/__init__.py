@@ -1,0 +1,16 @@
+"""Slash commands: /meeting and /nextsteps with its subcommands (nextsteps.py), settings, privacy and leaderboard (settings.py).
+
+Each module has register(app); this package's register(app) wires them in order. Handlers may import
+bot.services, bot.domain, bot.slack, bot.config and models; never bot.clock or bot.runtime.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.commands import nextsteps, settings
+
+
+def register(app: App) -> None:
+    nextsteps.register(app)
+    settings.register(app)

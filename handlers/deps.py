@@ -1,0 +1,33 @@
+"""What every listener needs (the Deps), injected into Bolt's context by handlers.app's middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config
+from bot.services.permissions import Admins
+from bot.slack.tokens import TokenSource
+
+
+@dataclass
+class Deps:
+    """What every listener needs, injected into Bolt's context by a middleware."""
+
+    config: Config
+    session_factory: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    tokens: TokenSource
+    # (team, user) → until when their stored Slack profile is fresh: a /meeting from a rep seen
+    # today costs no database read after the modal opens. A lower bound, so never wrong.
+    fresh_profiles: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    def session(self) -> Session:
+        return self.session_factory()
+
+    @property
+    def admins(self) -> Admins:
+        return Admins.of(self.config)
