@@ -50,7 +50,7 @@ from bot.slack.blocks.deal_modals import deal_lost_modal, edit_deal_modal, edit_
 from bot.slack.blocks.team_pipeline import NOT_A_MANAGER, team_message
 from bot.slack.view_state import ViewState
 from handlers.deps import Deps
-from handlers.events.tokens.tokens.app_home import publish_home
+from handlers.events.app_home import publish_home
 from handlers.guard import REOPEN, guarded, modal_error, saved, view_metadata
 from handlers.meeting_flow import open_meeting_modal, refresh_nudge_messages
 from models import Account, Deal, NextStep, Rep, Workspace
