@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import nextsteps, settings
+from handlers.commands import nextsteps
 
 
 def register(app: App) -> None:
     nextsteps.register(app)
-    settings.register(app)

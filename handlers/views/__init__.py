@@ -3,6 +3,7 @@
 - meeting.py: `/meeting`, "Booked it", the nudge's "Mark lost", the replacement deal.
 - edit_deal.py, deal_lost.py: the deal menu's edit and "Mark lost"; reassign_deal.py: "Reassign".
 - edit_meeting.py: the last meeting's edit; deal_history.py: the read-only history modal.
+- settings.py: the admins' settings modal (`/nextsteps settings`).
 - unknown.py: any other callback_id (an old deploy's modal), registered last here.
 
 Each module has register(app); this package's register(app) wires them in order. Handlers may import
@@ -13,7 +14,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.views import deal_history, deal_lost, edit_deal, edit_meeting, meeting, reassign_deal, unknown
+from handlers.views import (
+    deal_history,
+    deal_lost,
+    edit_deal,
+    edit_meeting,
+    meeting,
+    reassign_deal,
+    settings,
+    unknown,
+)
 
 
 def register(app: App) -> None:
@@ -23,4 +33,5 @@ def register(app: App) -> None:
     reassign_deal.register(app)
     edit_meeting.register(app)
     deal_history.register(app)
+    settings.register(app)
     unknown.register(app)  # last: it matches every callback_id
