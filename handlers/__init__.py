@@ -5,6 +5,8 @@
 - deps.py: Deps, what every listener needs, injected into Bolt's context.
 - guard.py: acks within Slack's 3 s and turns user-facing errors into modal errors or replies.
 - meeting_flow.py, the /meeting modal and coaching DM steps that several surfaces share.
+- deal_access.py: who may see a deal, and its history modal (the History button, `/nextsteps deal`).
+- clicks.py: a clicked button's value, and a private answer where the click happened.
 - web.py: the WSGI routes around Bolt (/healthz, malformed-payload answers).
 
 Handlers turn payloads into plain values (readers in bot.slack), call bot.services, render with

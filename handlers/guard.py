@@ -122,6 +122,17 @@ def modal_error(ack: Ack, view: dict[str, Any] | None, message: str, prefer: str
     ack(response_action="errors", errors={block_id: message})
 
 
+def submitted(ack: Ack, body: dict, version: str, key: str) -> tuple[dict[str, Any], ViewState, int] | None:
+    """The submitted view, its state and the row id (``key``) from its metadata; None once REOPEN is shown."""
+    view = body["view"]
+    meta = view_metadata(view, version)
+    if meta is None or not isinstance(meta.get(key), int):
+        modal_error(ack, view, REOPEN)
+        return None
+    state = ViewState.parse(view.get("state"))
+    return view, state, meta[key]
+
+
 # Work after the ack (views.open, the coaching DM, chat.update) runs here, not in the request thread.
 AFTER_ACK = ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
 # Slack's own deadline for an answer; a listener that has not acked by then is answered for.

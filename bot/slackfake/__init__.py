@@ -2,6 +2,11 @@
 
 Imports nothing from the app (import-linter): tests and the demo (bot.runtime) use it; the app
 only ever talks to it over HTTP, through SLACK_API_URL.
+
+FakeSlack (fake.py) is a facade over one mixin per Slack API family: server, users,
+conversations, chat, responses (response_url), views, files, oauth and ratelimits, over base
+(shared state) and records (dataclasses). SlackUser (user.py) composes person, person_modals and
+person_clicks; render.py (Block Kit) draws text with mrkdwn.py.
 """
 
 from bot.slackfake.fake import Call, FakeSlack, FakeSlackError, ResponsePost

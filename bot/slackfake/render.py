@@ -10,174 +10,27 @@ Two ways to show Slack's mrkdwn:
 
 from __future__ import annotations
 
-import re
-import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Literal
+from typing import Any
 
-import emoji
-
+from bot.slackfake.mrkdwn import (
+    CODE,
+    QUOTE,
+    SLACK,
+    Markup,
+    Style,
+    emoji_symbol,
+    mrkdwn_to_text,
+    text_of,
+    wrap,
+)
 from bot.slackfake.state import STATE_KEYS, all_options, initial_entry, option_text
 
 WIDTH = 78
-_LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+__all__ = ["emoji_symbol", "mrkdwn_to_text", "render_blocks", "render_message", "render_view"]
+
 TEXT_LIKE = {"plain_text_input", "email_text_input", "url_text_input", "number_input", "rich_text_input"}
-
-Markup = Literal["slack", "terminal"]
-QUOTE = "▎ "  # Slack draws a bar left of a quote
-CODE = "┆ "  # and a box around a code block
-BULLETS = ("• ", "◦ ", "▪ ", "- ")
-# Slack's marks open after a space or punctuation and close before one, around text that does not
-# start or end with a space (so 2*3*4, snake_case and a~b stay as they are).
-_MARKS = {
-    mark: re.compile(
-        rf"(?<![^\W_])(?<!{re.escape(mark)}){re.escape(mark)}(?=\S)([^{re.escape(mark)}\n]*?\S)"
-        rf"{re.escape(mark)}(?!{re.escape(mark)})(?![^\W_])"
-    )
-    for mark in "*_~"
-}
-_EMOJI = re.compile(r"(?<![\w:]):([a-z0-9_+'-]*[a-z][a-z0-9_+'-]*|\+1|-1):(?:skin-tone-[2-6]:)?(?![\w])")
-_CODE_BLOCK = re.compile(r"```\n?(.*?)\n?```", re.DOTALL)
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
-_SLOT = re.compile("\x00(\\d+)\x00")
-_STRIKE = "\u0336"  # combining long stroke overlay: t̶h̶i̶s̶
-
-# Slack's own names for a few emoji the library knows by another alias.
-_SLACK_EMOJI = {"first_place_medal": "1st_place_medal", "second_place_medal": "2nd_place_medal"}
-_SLACK_EMOJI["third_place_medal"] = "3rd_place_medal"
-
-
-def emoji_symbol(name: str) -> str:
-    """``large_green_circle`` as 🟢; a code no emoji answers to (a workspace's custom one) as (name)."""
-    for candidate in (name, _SLACK_EMOJI.get(name, name), name.removeprefix("large_")):
-        shown = emoji.emojize(f":{candidate}:", language="alias")
-        if shown != f":{candidate}:":
-            return shown
-    return f"({name.replace('_', ' ')})"
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _link(match: re.Match[str], names: Mapping[str, str]) -> str:
-    target, label = match.group(1), match.group(2)
-    if target.startswith("@") or target.startswith("#"):
-        return target[0] + (label or names.get(target[1:]) or target[1:])
-    if target.startswith("!date^") or target.startswith("!subteam^"):
-        return label or target
-    if target.startswith("!"):
-        return "@" + target[1:]
-    shown = target[len("mailto:") :] if target.startswith("mailto:") else target
-    if label and label != shown:
-        return f"{label} ({shown})"
-    return shown
-
-
-def mrkdwn_to_text(text: str, *, markup: Markup = "slack", names: Mapping[str, str] | None = None) -> str:
-    """Slack's mrkdwn made readable: links as ``text (url)``, mentions as ``@name``, dates as their fallback.
-
-    With ``markup="terminal"`` the marks go too: bold, italics and inline code as their text,
-    strikethrough struck through, quotes and code blocks behind a bar, ``:emoji:`` as the emoji.
-    """
-    names = names or {}
-    if markup == "slack":
-        return _unescape(_LINK.sub(lambda m: _link(m, names), text))
-
-    kept: list[str] = []  # what no later rule may touch, behind a \x00n\x00 slot
-
-    def keep(shown: str) -> str:
-        kept.append(shown)
-        return f"\x00{len(kept) - 1}\x00"
-
-    def code_block(match: re.Match[str]) -> str:
-        body = "\n".join(CODE + line for line in _unescape(match.group(1)).split("\n"))
-        before = "" if match.start() == 0 or text[match.start() - 1] == "\n" else "\n"
-        after = "" if match.end() == len(text) or text[match.end()] == "\n" else "\n"
-        return before + keep(body) + after
-
-    text = _CODE_BLOCK.sub(code_block, text)
-    text = _INLINE_CODE.sub(lambda m: keep(_unescape(m.group(1))), text)
-    text = _LINK.sub(lambda m: keep(_unescape(_link(m, names))), text)
-    text = _EMOJI.sub(lambda m: emoji_symbol(m.group(1)), text)
-    text = _MARKS["*"].sub(lambda m: m.group(1), text)
-    text = _MARKS["_"].sub(lambda m: m.group(1), text)
-    text = _MARKS["~"].sub(lambda m: "".join(c + _STRIKE for c in m.group(1)), text)
-    lines, quoted = [], False
-    for line in text.split("\n"):
-        for mark in (">>>", "&gt;&gt;&gt;"):
-            if not quoted and line.startswith(mark):
-                quoted, line = True, line[len(mark) :].lstrip(" ")
-        for mark in (">", "&gt;"):
-            if not quoted and line.startswith(mark):
-                line = QUOTE + line[len(mark) :].removeprefix(" ")
-        lines.append(QUOTE + line if quoted else line)
-    text = _unescape("\n".join(lines))
-    return _SLOT.sub(lambda m: kept[int(m.group(1))], text)
-
-
-@dataclass(frozen=True)
-class _Style:
-    """How text objects are shown: see the module's docstring."""
-
-    markup: Markup = "slack"
-    names: Mapping[str, str] = field(default_factory=dict)
-
-    def mrkdwn(self, text: str) -> str:
-        return mrkdwn_to_text(text, markup=self.markup, names=self.names)
-
-    def plain(self, text: str) -> str:
-        """plain_text: Slack shows its :emoji: codes as emoji (``"emoji": true``, the default)."""
-        if self.markup == "slack":
-            return text
-        return _EMOJI.sub(lambda m: emoji_symbol(m.group(1)), text)
-
-
-SLACK = _Style()
-
-
-def _text(obj: Any, style: _Style = SLACK) -> str:
-    """A text object (plain_text or mrkdwn) or a bare string as readable text."""
-    if obj is None:
-        return ""
-    if isinstance(obj, dict):
-        raw = str(obj.get("text", ""))
-        if obj.get("type") == "mrkdwn":
-            return style.mrkdwn(raw)
-        return style.plain(raw) if obj.get("emoji", True) else raw
-    return style.mrkdwn(str(obj))
-
-
-def _indents(line: str) -> tuple[str, str, str]:
-    """A line's bar (quote or code), its text, and the hanging indent a bullet's wrapped lines take."""
-    bar = next((b for b in (QUOTE, CODE) if line.startswith(b)), "")
-    body = line[len(bar) :]
-    bullet = next((b for b in BULLETS if body.lstrip(" ").startswith(b)), None)
-    hang = " " * (len(body) - len(body.lstrip(" ")) + len(bullet)) if bullet else ""
-    return bar, body, hang
-
-
-def _wrap(text: str, width: int, indent: str = "") -> list[str]:
-    lines: list[str] = []
-    for line in text.split("\n"):
-        if not line.strip():
-            lines.append(indent.rstrip())
-            continue
-        bar, body, hang = _indents(line)
-        lines.extend(
-            textwrap.wrap(
-                body,
-                width=width,
-                initial_indent=indent + bar,
-                subsequent_indent=indent + bar + hang,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            or [(indent + bar).rstrip()]
-        )
-    return lines
 
 
 def _when(epoch: Any, tz: tzinfo | None) -> str:
@@ -185,7 +38,7 @@ def _when(epoch: Any, tz: tzinfo | None) -> str:
     return moment.strftime("%a %d %b %Y %H:%M") + ("" if tz else " UTC")
 
 
-def _rich_text(obj: Any, style: _Style = SLACK) -> str:
+def _rich_text(obj: Any, style: Style = SLACK) -> str:
     """The words of a rich_text block or value."""
     if isinstance(obj, list):
         return "".join(_rich_text(o, style) for o in obj)
@@ -217,7 +70,7 @@ def _rich_text(obj: Any, style: _Style = SLACK) -> str:
 
 
 def _chosen(
-    element: dict[str, Any], entry: dict[str, Any] | None, tz: tzinfo | None, style: _Style = SLACK
+    element: dict[str, Any], entry: dict[str, Any] | None, tz: tzinfo | None, style: Style = SLACK
 ) -> str | None:
     """What the element currently shows as chosen, or None when nothing is."""
     if element.get("type") not in STATE_KEYS:
@@ -248,14 +101,14 @@ def _element(
     element: dict[str, Any],
     entry: dict[str, Any] | None = None,
     tz: tzinfo | None = None,
-    style: _Style = SLACK,
+    style: Style = SLACK,
 ) -> str:
     """One interactive element on one line, as it looks before it is opened."""
     kind = element.get("type")
-    placeholder = _text(element.get("placeholder"), style)
+    placeholder = text_of(element.get("placeholder"), style)
     chosen = _chosen(element, entry, tz, style)
     if kind == "button":
-        return f"[{_text(element.get('text'), style)}{' ↗' if element.get('url') else ''}]"
+        return f"[{text_of(element.get('text'), style)}{' ↗' if element.get('url') else ''}]"
     if kind == "overflow":
         return "[⋯]"
     if kind == "image":
@@ -296,7 +149,7 @@ def _fields(fields: list[str], width: int) -> list[str]:
         right = fields[i + 1].split("\n") if i + 1 < len(fields) else []
         if max(map(len, left + right)) > column:
             for field_text in fields[i : i + 2]:
-                lines += _wrap(field_text, width)
+                lines += wrap(field_text, width)
             continue
         for j in range(max(len(left), len(right))):
             cell = left[j] if j < len(left) else ""
@@ -321,11 +174,11 @@ def render_blocks(
     """
     state = state or {}
     errors = errors or {}
-    style = _Style(markup, names or {})
+    style = Style(markup, names or {})
     lines: list[str] = []
 
     def text(obj: Any) -> str:
-        return _text(obj, style)
+        return text_of(obj, style)
 
     def entry_of(block: dict[str, Any], element: dict[str, Any]) -> dict[str, Any] | None:
         return state.get(block.get("block_id", ""), {}).get(element.get("action_id", ""))
@@ -345,7 +198,7 @@ def render_blocks(
             title = text(block.get("text"))
             lines += [title, "═" * min(len(title), width)]
         elif kind == "section":
-            body = _wrap(text(block.get("text")), width) if block.get("text") else []
+            body = wrap(text(block.get("text")), width) if block.get("text") else []
             body += _fields([text(f) for f in block.get("fields") or []], width)
             accessory = block.get("accessory")
             if isinstance(accessory, dict):
@@ -360,12 +213,12 @@ def render_blocks(
                 f"[image: {e.get('alt_text', '')}]" if e.get("type") == "image" else text(e)
                 for e in block.get("elements") or []
             ]
-            lines += _wrap(" · ".join(parts), width - 2, indent="  › ")
+            lines += wrap(" · ".join(parts), width - 2, indent="  › ")
         elif kind == "divider":
             lines.append("─" * width)
         elif kind == "actions":
             controls = [_element(e, entry_of(block, e), tz, style) for e in block.get("elements") or []]
-            lines += _wrap(" ".join(controls), width)
+            lines += wrap(" ".join(controls), width)
         elif kind == "input":
             element = block.get("element") or {}
             label = text(block.get("label"))
@@ -373,20 +226,20 @@ def render_blocks(
             shown = _element(element, entry_of(block, element), tz, style)
             if element.get("type") in ("radio_buttons", "checkboxes"):
                 lines.append(f"{label}{optional}:")
-                lines += _wrap(shown, width, indent="  ")
+                lines += wrap(shown, width, indent="  ")
             else:
-                lines += _wrap(f"{label}{optional}: {shown}", width)
+                lines += wrap(f"{label}{optional}: {shown}", width)
             if block.get("hint"):
-                lines += _wrap(text(block["hint"]), width, indent="  ")
+                lines += wrap(text(block["hint"]), width, indent="  ")
             if block.get("block_id") in errors:
                 lines.append(f"  ⚠ {errors[block['block_id']]}")
         elif kind == "image":
             title = f" — {text(block['title'])}" if block.get("title") else ""
             lines.append(f"[image: {block.get('alt_text', '')}]{title}")
         elif kind == "rich_text":
-            lines += _wrap(_rich_text(block, style).strip("\n"), width)
+            lines += wrap(_rich_text(block, style).strip("\n"), width)
         elif kind == "markdown":
-            lines += _wrap(str(block.get("text", "")), width)
+            lines += wrap(str(block.get("text", "")), width)
         elif kind in ("video", "file"):
             lines.append(f"[{kind}: {text(block.get('title')) or block.get('external_id', '')}]")
         else:
@@ -404,8 +257,8 @@ def render_view(
     names: Mapping[str, str] | None = None,
 ) -> str:
     """A modal or Home tab: its title, its blocks with what was entered so far, its buttons."""
-    style = _Style(markup, names or {})
-    title = _text(view.get("title"), style) or ("App Home" if view.get("type") == "home" else "Modal")
+    style = Style(markup, names or {})
+    title = text_of(view.get("title"), style) or ("App Home" if view.get("type") == "home" else "Modal")
     top = f"┌─ {title} " + "─" * max(0, width - len(title) - 4)
     body = render_blocks(
         view.get("blocks"),
@@ -419,9 +272,9 @@ def render_view(
     lines = [top] + [f"│ {line}".rstrip() for line in body.split("\n")] if body else [top]
     buttons = []
     if view.get("type") == "modal":
-        buttons.append(f"[{_text(view.get('close'), style) or 'Cancel'}]")
+        buttons.append(f"[{text_of(view.get('close'), style) or 'Cancel'}]")
         if view.get("submit"):
-            buttons.append(f"[{_text(view['submit'], style)}]")
+            buttons.append(f"[{text_of(view['submit'], style)}]")
     footer = " ".join(buttons)
     lines.append("└" + "─" * max(0, width - len(footer) - 2) + (f" {footer}" if footer else "─"))
     return "\n".join(lines)
@@ -436,18 +289,18 @@ def render_message(
     names: Mapping[str, str] | None = None,
 ) -> str:
     """A message as the person reads it: its blocks (or its text when it has none) and attachments."""
-    style = _Style(markup, names or {})
+    style = Style(markup, names or {})
     if message.get("blocks"):
         text = render_blocks(message["blocks"], width=width, tz=tz, markup=markup, names=names)
     else:
-        text = "\n".join(_wrap(style.mrkdwn(str(message.get("text", ""))), width))
+        text = "\n".join(wrap(style.mrkdwn(str(message.get("text", ""))), width))
     parts = [text] if text else []
     for attachment in message.get("attachments") or []:
         inner = (
             render_blocks(attachment["blocks"], width=width - 2, tz=tz, markup=markup, names=names)
             if attachment.get("blocks")
             else "\n".join(
-                _wrap(style.mrkdwn(str(attachment.get("text") or attachment.get("fallback", ""))), width - 2)
+                wrap(style.mrkdwn(str(attachment.get("text") or attachment.get("fallback", ""))), width - 2)
             )
         )
         parts.append("\n".join(f"┃ {line}".rstrip() for line in inner.split("\n")))

@@ -19,6 +19,7 @@ from bot.slack import ids
 from bot.slack.blocks.booked_it_modal import booked_it_modal
 from bot.slack.blocks.mark_lost_modal import mark_lost_modal
 from bot.slack.blocks.replacement_modal import replacement_modal
+from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.meeting_flow import open_meeting_modal, refresh_meeting_modal, refresh_nudge_messages
@@ -44,23 +45,12 @@ def _message_ref(body: dict) -> dict[str, str | None]:
     return {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
 
 
-def _button_value(body: dict) -> str:
-    action = (body.get("actions") or [{}])[0]
-    value = action.get("value")
-    return value if isinstance(value, str) else ""
-
-
-def _refuse(client: WebClient, body: dict, text: str) -> None:
-    channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
-    client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
-
-
 @guarded
 def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """The coaching DM's "Booked it": a small date-time modal for the unscheduled next step."""
     ack()
     deps: Deps = context["deps"]
-    raw = _button_value(body)
+    raw = button_value(body)
     with deps.session() as session:
         step_id = ids.parse_row_id(raw)
         step = session.get(NextStep, step_id) if step_id else None
@@ -68,10 +58,10 @@ def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
         if step is None or rep is None or step.team_id != context["team_id"] or step.rep_id != rep.id:
-            _refuse(client, body, "That next step isn't one of yours, so I can't book it.")
+            tell(client, body, "That next step isn't one of yours, so I can't book it.")
             return
         if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
-            _refuse(
+            tell(
                 client, body, f"That next step is already {step.status}. Log a meeting with /meeting instead."
             )
             return
@@ -88,7 +78,7 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
     """The declined deal's "Add a replacement deal": account and deal name, linked to the lost one."""
     ack()
     deps: Deps = context["deps"]
-    raw = _button_value(body)
+    raw = button_value(body)
     with deps.session() as session:
         deal_id = ids.parse_row_id(raw)
         deal = session.get(Deal, deal_id) if deal_id else None
@@ -96,7 +86,7 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
         if deal is None or rep is None or deal.team_id != context["team_id"] or deal.owner_rep_id != rep.id:
-            _refuse(client, body, "That deal isn't one of yours.")
+            tell(client, body, "That deal isn't one of yours.")
             return
         account = session.get(Account, deal.account_id)
         view = replacement_modal(
@@ -111,7 +101,7 @@ def log_meeting_for_account(ack: Ack, body: dict, client: WebClient, context: di
     ack()
     deps: Deps = context["deps"]
     with deps.session() as session:
-        account = account_label(session, context["team_id"], f"{ids.ACCOUNT_ID_PREFIX}{_button_value(body)}")
+        account = account_label(session, context["team_id"], f"{ids.ACCOUNT_ID_PREFIX}{button_value(body)}")
     open_meeting_modal(
         client,
         deps,
@@ -145,7 +135,7 @@ def _subject(client: WebClient, body: dict, context: dict, raw: str) -> NudgeSub
                 session, team_id=context["team_id"], user_id=body["user"]["id"], nudge_id=nudge_id
             )
     except NotAllowed as error:
-        _refuse(client, body, str(error))
+        tell(client, body, str(error))
         return None
 
 
@@ -162,7 +152,7 @@ def _already_answered(client: WebClient, body: dict, context: dict, subject: Nud
 def nudge_log_meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """The nudge's "Log meeting": the `/meeting` modal with its account and deal chosen."""
     ack()
-    subject = _subject(client, body, context, _button_value(body))
+    subject = _subject(client, body, context, button_value(body))
     if subject is None:
         return
     account = (
@@ -183,11 +173,11 @@ def nudge_log_meeting(ack: Ack, body: dict, client: WebClient, context: dict) ->
 
 
 def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: bool) -> None:
-    subject = _subject(client, body, context, _button_value(body))
+    subject = _subject(client, body, context, button_value(body))
     if subject is None or _already_answered(client, body, context, subject):
         return
     if subject.next_step_id is None or not subject.next_step_open:
-        _refuse(client, body, "That next step is closed already. Log a meeting with /meeting instead.")
+        tell(client, body, "That next step is closed already. Log a meeting with /meeting instead.")
         return
     view = booked_it_modal(
         subject.next_step_id,
@@ -229,7 +219,7 @@ def _answer_in_place(
         with deps.session() as session:
             done = answer(session, nudge_id)
     except UserFacingError as error:
-        _refuse(client, body, str(error))
+        tell(client, body, str(error))
         return
     refresh_nudge_messages(
         client, deps, team_id=context["team_id"], messages=[*done.messages, *_container(body)]
@@ -245,7 +235,7 @@ def nudge_didnt_happen(ack: Ack, body: dict, client: WebClient, context: dict) -
         client,
         body,
         context,
-        _button_value(body),
+        button_value(body),
         lambda session, nudge_id: didnt_happen(
             session,
             team_id=context["team_id"],
@@ -284,7 +274,7 @@ def nudge_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None
 def nudge_mark_lost(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """The nudge's "Mark lost": a small modal asks why; saving it closes the deal."""
     ack()
-    subject = _subject(client, body, context, _button_value(body))
+    subject = _subject(client, body, context, button_value(body))
     if subject is None or _already_answered(client, body, context, subject):
         return
     view = mark_lost_modal(subject.nudge_id, subject.account_name, subject.deal_name, _message_ref(body))
@@ -295,11 +285,11 @@ def nudge_mark_lost(ack: Ack, body: dict, client: WebClient, context: dict) -> N
 def nudge_replace(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """A stalled deal's "Add a replacement deal": the replacement modal, as from the coaching DM."""
     ack()
-    subject = _subject(client, body, context, _button_value(body))
+    subject = _subject(client, body, context, button_value(body))
     if subject is None:
         return
     if subject.deal_id is None:
-        _refuse(client, body, NOT_YOURS)
+        tell(client, body, NOT_YOURS)
         return
     view = replacement_modal(subject.deal_id, subject.account_name, subject.deal_name, subject.territory)
     client.views_open(trigger_id=body["trigger_id"], view=view)

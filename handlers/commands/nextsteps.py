@@ -14,8 +14,10 @@ from bot.services.accounts import find_account
 from bot.services.pauses import parse_day, pause, resume
 from bot.services.reps import zone
 from bot.slack.blocks.help import NOT_PAUSED, RESUMED, help_blocks, paused_text
-from handlers.actions import deals as pipeline
 from handlers.commands import settings as weekly
+from handlers.commands.deal import deal_command
+from handlers.commands.export import export_command
+from handlers.commands.team import team_command
 from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.meeting_flow import open_meeting_modal, refresh_profile
@@ -85,13 +87,13 @@ def nextsteps(ack: Ack, body: dict, client: WebClient, respond: Respond, context
         weekly.leaderboard_command(ack, body, context, words[1:])
         return
     if sub == "deal":
-        pipeline.deal_command(ack, body, client, respond, context, " ".join(words[1:]))
+        deal_command(ack, body, client, respond, context, " ".join(words[1:]))
         return
     if sub == "team":
-        pipeline.team_command(ack, body, client, context)
+        team_command(ack, body, client, context)
         return
     if sub == "export":
-        pipeline.export_command(ack, body, client, respond, context, words[1:])
+        export_command(ack, body, client, respond, context, words[1:])
         return
     if sub == "pause":
         now = deps.clock()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.events import tokens
+from handlers.events import app_home, tokens
 
 
 def register(app: App) -> None:
-    tokens.register(app)
+    tokens.register(app)  # first: it holds the event_id de-duplication middleware
+    app_home.register(app)

@@ -1,7 +1,8 @@
-"""Publishing the App Home tab: shared by the Home listeners and the meeting submission."""
+"""The App Home tab: app_home_opened publishes it; publish_home is shared by every listener that changes it."""
 
 from __future__ import annotations
 
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from bot.services.pipeline import load_pipeline
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.slack.blocks.app_home import LastMeeting, home_view
 from handlers.deps import Deps
+from handlers.guard import guarded
 from models import Account, Deal, Meeting, Rep
 
 
@@ -43,3 +45,16 @@ def build_home(deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -
 def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -> None:
     view = build_home(deps, team_id=team_id, user_id=user_id, page_start=page_start)
     client.views_publish(user_id=user_id, view=view)
+
+
+@guarded
+def home_opened(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    ack()
+    event = body.get("event") or {}
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return
+    publish_home(client, context["deps"], team_id=context["team_id"], user_id=event["user"])
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)

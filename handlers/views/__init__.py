@@ -1,4 +1,10 @@
-"""Modal submissions: /meeting, booked it, mark lost, replacement (meeting.py); the catch-all for unknown modals (unknown.py), registered last here.
+"""Modal submissions, one module per modal the person saves; the catch-all for unknown modals last.
+
+- meeting.py: `/meeting`, "Booked it", the nudge's "Mark lost", the replacement deal.
+- edit_deal.py, deal_lost.py: the deal menu's edit and "Mark lost"; reassign_deal.py: "Reassign".
+- edit_meeting.py: the last meeting's edit; deal_history.py: the read-only history modal.
+- settings.py: the admins' settings modal (`/nextsteps settings`).
+- unknown.py: any other callback_id (an old deploy's modal), registered last here.
 
 Each module has register(app); this package's register(app) wires them in order. Handlers may import
 bot.services, bot.domain, bot.slack, bot.config and models; never bot.clock or bot.runtime.
@@ -8,9 +14,24 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.views import meeting, unknown
+from handlers.views import (
+    deal_history,
+    deal_lost,
+    edit_deal,
+    edit_meeting,
+    meeting,
+    reassign_deal,
+    settings,
+    unknown,
+)
 
 
 def register(app: App) -> None:
     meeting.register(app)
-    unknown.register(app)
+    edit_deal.register(app)
+    deal_lost.register(app)
+    reassign_deal.register(app)
+    edit_meeting.register(app)
+    deal_history.register(app)
+    settings.register(app)
+    unknown.register(app)  # last: it matches every callback_id

@@ -14,7 +14,8 @@ from bot.domain.vocabulary import Reaction
 from bot.slack import ids
 from bot.slackfake.render import render_message, render_view
 from bot.slackfake.user import SlackUser
-from handlers.actions.deals import DEAL_REFUSED, TEAM_EXPORT_REFUSED
+from handlers.commands.export import TEAM_EXPORT_REFUSED
+from handlers.deal_access import DEAL_REFUSED
 from models import Deal, Meeting, NextStep, Rep, SalesTeam
 from tests.e2e.conftest import SECRET, TEAM, install, submit_with
 from tests.seeds import pipeline as seed
