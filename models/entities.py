@@ -216,6 +216,8 @@ class Meeting(Base):
     ask_type: Mapped[str] = mapped_column(String(32))  # as the rep chose it
     graded_ask_type: Mapped[str] = mapped_column(String(32))  # the lower of the choice and the words
     grade_reason: Mapped[str | None] = mapped_column(Text)
+    # Which grader graded it (bot.domain.grading.GRADER_VERSION); `nextstep regrade` brings older ones up.
+    grader_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     reaction: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime)

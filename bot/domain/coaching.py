@@ -17,6 +17,7 @@ from enum import StrEnum
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
+from bot.domain import grading
 from bot.domain.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
 
 # The article's two asks, quoted wherever the bot contrasts a weak ask with a strong one.
@@ -113,35 +114,6 @@ _DATE = re.compile(
     _FLAGS,
 )
 
-# "I didn't ask" is a no-ask; "they didn't ask for pricing" is not.
-_NO_ASK = re.compile(
-    r"(?P<who>\b(?:they|he|she|it|prospect|client|customer|buyer|who)\s+)?"
-    r"(?:\b(?:did\s*n'?t|did\s+not|never|forgot\s+to|failed\s+to|neglected\s+to)\s+"
-    r"(?:get\s+to\s+|have\s+time\s+to\s+|manage\s+to\s+|even\s+|actually\s+)?ask\b"
-    r"|\b(?:did\s*n'?t|did\s+not|never)\s+(?:set|book|agree\s+(?:on|to)|get)\s+(?:a|any)\s+next[\s-]+steps?\b"
-    r"|\bno\s+(?:next[\s-]+steps?|ask)\b"
-    r"|\bwithout\s+(?:a|any)\s+next[\s-]+steps?\b"
-    r"|\bnothing\s+(?:was\s+)?(?:asked|agreed)\b)",
-    _FLAGS,
-)
-
-_MEETING = re.compile(
-    r"\b(?:meet(?:s|ing|ings)?|calls?|demo(?:s|ed)?|sessions?|review(?:s|ing)?"
-    r"|walk[\s-]?through|walk\s+(?:\w+\s+)?through|sit[\s-]+down|calendar|invites?|invitation"
-    r"|zoom|(?-i:Teams)|google\s+meet|webex|workshops?|presentation|present|visit|lunch|coffee"
-    r"|on[\s-]?site|appointment|debrief|kick[\s-]?off|catch(?:ing)?[\s-]+up|sync"
-    r"|touch[\s-]+base|check[\s-]+in|follow[\s-]?up|come\s+back|came\s+back|coming\s+back|stop\s+by|drop\s+by)\b",
-    _FLAGS,
-)
-_ACTION = re.compile(
-    r"\b(?:send(?:s|ing)?|sent|sign(?:s|ed|ing)?|signature|contract|proposal|pricing|price|quote"
-    r"|intro(?:duce|duction)?|agreement|order|(?-i:PO)|purchase\s+order|nda|msa|sow|deck"
-    r"|case\s+stud(?:y|ies)|references?|trial|pilot|access|approve|approval|share|deliver"
-    r"|decision|decide|budget|legal|security\s+(?:review|questionnaire)|redlines?|paperwork|draft"
-    r"|specs?|requirements|forward|e-?mail|recap|summary|invoice|renewal|onboard(?:ing)?)\b",
-    _FLAGS,
-)
-
 
 def _key(phrase: str) -> str:
     return " ".join(phrase.casefold().split())
@@ -166,27 +138,6 @@ def weak_phrases(text: str) -> tuple[str, ...]:
 def names_a_date(text: str) -> bool:
     """Whether the text names a concrete day or time ("next week" alone does not)."""
     return _DATE.search(_normalize(text)) is not None
-
-
-def _says_no_ask(norm: str) -> bool:
-    return any(m.group("who") is None for m in _NO_ASK.finditer(norm))
-
-
-def read_ask(text: str) -> AskType | None:
-    """What the rep's words alone say about the ask; None when they give no evidence."""
-    norm = _normalize(text or "").strip()
-    if not norm:
-        return None
-    if _says_no_ask(norm):
-        return AskType.NO_ASK
-    dated = names_a_date(norm)
-    if not dated:
-        return AskType.OPEN_ENDED if weak_phrases(norm) else None
-    if _MEETING.search(norm):
-        return AskType.SCHEDULED_MEETING
-    if _ACTION.search(norm):
-        return AskType.SPECIFIC_ACTION
-    return None
 
 
 # ---------------------------------------------------------------------------
@@ -225,29 +176,38 @@ class Grade:
     graded: AskType
     reason: str | None
     weak_phrases: tuple[str, ...]
+    day_without_time: str | None = None  # the day a scheduled meeting names without a clock time
 
     @property
     def lowered(self) -> bool:
         return self.graded != self.chosen
 
 
-def _reason(chosen: AskType, graded: AskType, text: str) -> str:
-    picked = f"You picked \u201c{_SHORT_LABELS[chosen]}\u201d, but {quote_words(text)}"
-    if graded is AskType.NO_ASK:
-        why = "says no next step was asked"
-    elif graded is AskType.OPEN_ENDED:
-        why = "names no date"
+def _reason(chosen: AskType, graded: AskType, words: str, missing: str) -> str:
+    if words.strip():
+        picked = f"You picked \u201c{_SHORT_LABELS[chosen]}\u201d, but {quote_words(words)} {missing}"
     else:
-        why = "names an action with a date, not a meeting"
-    return f"{picked} {why} \u2014 graded {_GRADE_WORDS[graded]}."
+        picked = f"You picked \u201c{_SHORT_LABELS[chosen]}\u201d, but you wrote nothing about the ask"
+    return f"{picked} \u2014 graded {_GRADE_WORDS[graded]}. If that's wrong, fix the words with Edit it."
 
 
-def grade_ask(chosen: AskType, text: str) -> Grade:
-    """The lower of the chosen ask type and what the text says, with the reason when lowered."""
-    read = read_ask(text)
-    graded = read if read is not None and read.strength < chosen.strength else chosen
-    reason = _reason(chosen, graded, text) if graded != chosen else None
-    return Grade(chosen=chosen, graded=graded, reason=reason, weak_phrases=weak_phrases(text or ""))
+def grade_ask(chosen: AskType, text: str, next_step: str | None = None, *, booked: bool = False) -> Grade:
+    """The lower of the chosen ask type and what the rep's words show, with the reason when lowered.
+
+    The words are the ask and the next step's description; ``booked`` (a date-time was entered)
+    supplies the day and time, never what was asked.
+    """
+    graded = grading.grade(chosen, text or "", next_step or "", booked=booked)
+    written = [t.strip() for t in (text or "", next_step or "") if t and t.strip()]
+    words = " / ".join(dict.fromkeys(written))  # the step's description is often the ask itself
+    reason = _reason(chosen, graded.graded, words, graded.missing or "") if graded.lowered else None
+    return Grade(
+        chosen=chosen,
+        graded=graded.graded,
+        reason=reason,
+        weak_phrases=weak_phrases(" ".join(t for t in (text or "", next_step or "") if t)),
+        day_without_time=graded.day_without_time,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -679,7 +639,7 @@ def _calendar_details(inp: CoachingInput) -> str:
 def coach(inp: CoachingInput) -> Coaching:
     """The coaching reply for one logged meeting."""
     ask = inp.ask_text or ""
-    grade = grade_ask(inp.chosen, ask)
+    grade = grade_ask(inp.chosen, ask, inp.next_step_description, booked=inp.next_step_at is not None)
     outcome = outcome_of(inp.chosen, inp.reaction, inp.next_step_at)
     description = _clean(inp.next_step_description)
 
@@ -695,6 +655,9 @@ def coach(inp: CoachingInput) -> Coaching:
         lines = _no_ask_lines(inp, grade)
     if grade.reason:
         lines.append(grade.reason)
+    if grade.day_without_time:
+        # Milkman et al. (PNAS 2011): a date *and* a time written down is what gets followed through.
+        lines.append(f"You named {grade.day_without_time}. Name the time too, so it goes on both calendars.")
 
     weak = not grade.graded.is_scheduled
     strong: str | None = None

@@ -22,6 +22,11 @@ class AskType(StrEnum):
         return ASK_TYPE_LABELS[self]
 
     @property
+    def short_label(self) -> str:
+        """The ask type in a few words, for lines that show the grade (App Home, coaching)."""
+        return ASK_TYPE_SHORT_LABELS[self]
+
+    @property
     def strength(self) -> int:
         """Higher is stronger; the grade is the lower of two strengths."""
         return ASK_STRENGTH[self]
@@ -36,6 +41,12 @@ ASK_TYPE_LABELS = {
     AskType.SCHEDULED_MEETING: "Scheduled meeting — date and time agreed",
     AskType.SPECIFIC_ACTION: "Specific action with a date",
     AskType.OPEN_ENDED: "Open-ended follow-up (\u201cI'll call you in a few weeks\u201d)",
+    AskType.NO_ASK: "No next step asked",
+}
+ASK_TYPE_SHORT_LABELS = {
+    AskType.SCHEDULED_MEETING: "Scheduled meeting",
+    AskType.SPECIFIC_ACTION: "Specific action with a date",
+    AskType.OPEN_ENDED: "Open-ended follow-up",
     AskType.NO_ASK: "No next step asked",
 }
 ASK_STRENGTH = {

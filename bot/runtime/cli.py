@@ -84,6 +84,23 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_regrade(_args: argparse.Namespace) -> int:
+    try:
+        url = load_database_url(os.environ)
+    except ConfigError as error:
+        return _fail(error)
+    from bot.services.regrade import regrade
+    from models import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    try:
+        report = regrade(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    print(f"regraded {report.checked} meetings with the current grader; {report.changed} changed grade")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.runtime.demo import run_demo
 
@@ -106,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade", "downgrade"])
     db.add_argument("revision", nargs="?", default="-1", help="downgrade target (default: one step back)")
     db.set_defaults(func=cmd_db)
+    sub.add_parser(
+        "regrade", help="regrade stored meetings with the current grader (the release step runs it)"
+    ).set_defaults(func=cmd_regrade)
     sub.add_parser(
         "demo", help="run the real app against the built-in Slack sandbox and print what people see"
     ).set_defaults(func=cmd_demo)

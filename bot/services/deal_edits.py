@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.coaching import grade_ask
 from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
+from bot.domain.grading import GRADER_VERSION
 from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
     AskType,
@@ -282,13 +283,15 @@ def edit_meeting(
         )
     before = Reaction(meeting.reaction) if meeting.reaction else None
     _keep_version(session, meeting, user_id, now)
-    grade = grade_ask(edit.ask_type, edit.ask_text or "")
+    booked = step is not None and step.status == NextStepStatus.BOOKED and step.scheduled_at is not None
+    grade = grade_ask(edit.ask_type, edit.ask_text or "", step.description if step else None, booked=booked)
     meeting.held_at = edit.held_at
     meeting.kind = edit.kind.value if edit.kind else None
     meeting.ask_text = edit.ask_text or ""
     meeting.ask_type = edit.ask_type.value
     meeting.graded_ask_type = grade.graded.value
     meeting.grade_reason = grade.reason
+    meeting.grader_version = GRADER_VERSION
     meeting.reaction = edit.reaction.value if edit.reaction else None
     meeting.notes = edit.notes
     deal = session.get(Deal, meeting.deal_id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.coaching import grade_ask
 from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
+from bot.domain.grading import GRADER_VERSION
 from bot.domain.vocabulary import (
     PREP_QUESTIONS,
     AskType,
@@ -202,7 +203,8 @@ def log_meeting(
         account, new_account = _account(session, team_id, rep, form.account, now, block_of)
         deal, new_deal = _deal(session, team_id, rep, account, form, now, block_of)
 
-        grade = grade_ask(form.ask_type, form.ask_text or "")
+        booked = form.reaction is Reaction.BOOKED and form.next_step_at is not None
+        grade = grade_ask(form.ask_type, form.ask_text or "", form.next_step, booked=booked)
         meeting = Meeting(
             team_id=team_id,
             deal_id=deal.id,
@@ -213,6 +215,7 @@ def log_meeting(
             ask_type=form.ask_type.value,
             graded_ask_type=grade.graded.value,
             grade_reason=grade.reason,
+            grader_version=GRADER_VERSION,
             reaction=form.reaction.value if form.reaction else None,
             notes=form.notes,
             logged_at=now,

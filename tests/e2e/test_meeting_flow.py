@@ -261,3 +261,29 @@ def test_no_ask_makes_the_ask_and_reaction_optional_and_coaches_a_scheduled_ask(
         meeting = session.scalars(select(Meeting)).one()
         assert meeting.reaction is None and meeting.ask_type == AskType.NO_ASK
         assert session.scalar(select(func.count()).select_from(NextStep)) == 0
+
+
+def test_a_scheduled_ask_whose_words_only_describe_the_meeting_is_lowered_and_the_dm_says_why(
+    fake, running, maria
+):
+    errors = submit_with(maria, fake, **{ids.ASK: "Great chat with their ops lead"})
+    assert errors == {}
+    text = " ".join(render_message(fake.wait_until(maria.last_dm)).split())
+    # The reason names what was missing, the rep's own words, and how to fix a wrong grade.
+    assert "You picked \u201cScheduled meeting\u201d" in text
+    assert "\u201cGreat chat with their ops lead\u201d describes the meeting but asks for nothing" in text
+    assert "graded no next step asked" in text and "Edit it" in text
+    assert "A stronger ask, with a date" in text
+    with Session(running.engine) as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert meeting.ask_type == AskType.SCHEDULED_MEETING
+        assert meeting.graded_ask_type == AskType.NO_ASK
+
+
+def test_a_meeting_with_a_day_but_no_time_keeps_its_grade_and_the_dm_asks_for_the_time(fake, running, maria):
+    errors = submit_with(maria, fake, **{ids.ASK: "Demo for their ops team on Thursday"})
+    assert errors == {}
+    text = " ".join(render_message(fake.wait_until(maria.last_dm)).split())
+    assert "You named Thursday. Name the time too, so it goes on both calendars." in text
+    with Session(running.engine) as session:
+        assert session.scalars(select(Meeting)).one().graded_ask_type == AskType.SCHEDULED_MEETING

@@ -82,8 +82,9 @@ def deal_text(s: DealSignals, now: datetime, tz: ZoneInfo) -> str:
     lines.append(joined[:1].upper() + joined[1:])
     last = f.recent[-1].reaction if f.recent else None
     reaction = REACTION_LABELS[last] if isinstance(last, Reaction) else ("no ask" if f.recent else "none yet")
+    graded = f"Last ask graded: {escape(f.recent[-1].graded.short_label)} \u00b7 " if f.recent else ""
     lines.append(
-        f"Last reaction: {escape(reaction)} \u00b7 Momentum: *{s.momentum.level.label}* "
+        f"{graded}Last reaction: {escape(reaction)} \u00b7 Momentum: *{s.momentum.level.label}* "
         f"({escape('; '.join(s.momentum.reasons))})"
     )
     for flag in s.flags:

@@ -23,11 +23,11 @@ from bot.domain.coaching import (
     names_a_date,
     outcome_of,
     prep_gaps,
-    read_ask,
     smaller_step,
     stronger_ask,
     weak_phrases,
 )
+from bot.domain.grading import read_words
 from bot.domain.vocabulary import AskType, MeetingKind, Reaction
 
 SM = AskType.SCHEDULED_MEETING
@@ -74,10 +74,18 @@ GRADED_ASKS = [
     ("Forgot to ask, ran out of time", SM, NA),
     ("I didn\u2019t ask for a next step", SA, NA),
     ("No next step, they went quiet", OE, NA),
-    # Too vague to judge: the chosen type stands.
-    ("Let's meet next week", SM, SM),
-    ("Great meeting, lots of interest", SM, SM),
-    ("Pricing call next week", SA, SA),
+    # A grade needs evidence: a follow-up without a day is open-ended; a description is no ask.
+    ("Let's meet next week", SM, OE),
+    ("Great meeting, lots of interest", SM, NA),
+    ("Pricing call next week", SA, OE),
+    ("Great chat with their ops lead", SM, NA),
+    ("Showed them the admin console", SM, NA),
+    ("emailed the one-pager, ball in their court", SM, NA),
+    ("Let's speak again once budgets are set", SM, OE),
+    # The reaction is not the ask: the scheduled ask stands.
+    ("proposed the pilot kickoff for Monday 9am, he wasn't keen", SM, SM),
+    # The strongest concrete commitment decides.
+    ("I'll get you the SOC 2 report tomorrow and ping you again in a few weeks", SM, SA),
     # Never stronger than chosen.
     ("Demo Thursday 3pm", OE, OE),
     ("Demo Thursday 3pm", NA, NA),
@@ -93,24 +101,29 @@ def test_grade_on_real_asks(text: str, chosen: AskType, expected: AskType) -> No
     assert (grade.reason is not None) == (expected is not chosen)
 
 
+def read_ask(text: str) -> AskType:
+    return read_words(text).ask_type
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", None),
-        ("   \n", None),
-        ("Good meeting", None),
-        ("Meeting next week", None),
+        ("", NA),
+        ("   \n", NA),
+        ("Good meeting", NA),
+        ("Meeting next week", OE),
         ("Do you mind if I call you in a few weeks?", OE),
         ("Would you mind if I came back tomorrow with the contract for you to sign?", SM),
         ("Proposal to them by Dec 3", SA),
         ("Didn't ask", NA),
         ("forgot to ask", NA),
         ("no next step", NA),
-        # Someone else not asking is not the rep's no-ask.
-        ("The prospect didn't ask for a discount", None),
+        # Someone else not asking is not the rep's no-ask: it only describes the meeting.
+        ("The prospect didn't ask for a discount", NA),
+        ("The prospect didn't ask for a discount; demo Friday at 2pm", SM),
     ],
 )
-def test_read_ask(text: str, expected: AskType | None) -> None:
+def test_read_ask(text: str, expected: AskType) -> None:
     assert read_ask(text) is expected
 
 
@@ -118,7 +131,7 @@ def test_reason_quotes_the_rep_and_names_both_types() -> None:
     grade = grade_ask(SM, "I'll circle back after the holidays")
     assert grade.reason == (
         "You picked \u201cScheduled meeting\u201d, but \u201cI'll circle back after the holidays\u201d "
-        "names no date \u2014 graded open-ended."
+        "names no day or time \u2014 graded open-ended. If that's wrong, fix the words with Edit it."
     )
     assert grade.weak_phrases == ("circle back", "after the holidays")
 
@@ -129,7 +142,13 @@ def test_reason_for_a_no_ask_and_for_an_action() -> None:
     assert "\u201cforgot to ask\u201d says no next step was asked" in no_ask.reason
     action = grade_ask(SM, "Sending pricing by Friday")
     assert action.reason is not None
-    assert "not a meeting" in action.reason and "graded specific action" in action.reason
+    assert (
+        "an action with a deadline, not a meeting" in action.reason
+        and "graded specific action" in action.reason
+    )
+    described = grade_ask(SM, "Great chat with their ops lead")
+    assert described.reason is not None
+    assert "describes the meeting but asks for nothing" in described.reason
 
 
 def test_reason_quotes_long_text_shortened() -> None:
@@ -168,10 +187,11 @@ def test_grade_is_never_stronger_than_chosen(chosen: AskType, text: str) -> None
 
 
 @given(chosen=st.sampled_from(list(AskType)), blank=st.sampled_from(["", " ", "\n\t", "   "]))
-def test_grade_of_empty_text_is_the_chosen_type(chosen: AskType, blank: str) -> None:
+def test_grade_of_empty_text_is_no_ask(chosen: AskType, blank: str) -> None:
+    # No words, no evidence: whatever was ticked, nothing was asked in writing.
     grade = grade_ask(chosen, blank)
-    assert grade.graded is chosen
-    assert grade.reason is None
+    assert grade.graded is NA
+    assert (grade.reason is None) == (chosen is NA)
     assert grade.weak_phrases == ()
 
 
@@ -549,12 +569,31 @@ def test_booked_mentions_the_streak_from_two() -> None:
 
 
 def test_booked_with_weak_words_says_why_the_grade_dropped() -> None:
-    c = coach(_input(ask_text="I'll circle back after the holidays"))
+    # The booked date supplies the day, not what was asked: "circle back" names no meeting.
+    c = coach(_input(ask_text="I'll circle back after the holidays", next_step_description="Circle back"))
     assert c.outcome is Outcome.BOOKED
     assert c.grade.graded is OE
     assert c.grade.reason in c.lines
     assert c.stronger_ask is not None
     assert "You asked: \u201cI'll circle back after the holidays\u201d" in c.ask_lines
+
+
+def test_booked_date_supplies_the_day_to_words_that_name_a_meeting() -> None:
+    # "Demo with the CFO" names a meeting; the booked date-time is its day and time.
+    c = coach(_input(ask_text="Asked for a demo with their CFO", next_step_description="Demo with the CFO"))
+    assert c.grade.graded is SM and c.grade.reason is None
+
+
+def test_a_day_without_a_time_keeps_the_grade_and_asks_for_the_time() -> None:
+    c = coach(
+        _input(
+            ask_text="Demo with their CFO on Thursday",
+            next_step_at=None,
+            reaction=Reaction.AGREED_UNSCHEDULED,
+        )
+    )
+    assert c.grade.graded is SM
+    assert "You named Thursday. Name the time too, so it goes on both calendars." in c.lines
 
 
 def test_booked_without_a_date_is_coached_as_unscheduled() -> None:

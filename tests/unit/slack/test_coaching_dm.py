@@ -199,7 +199,10 @@ def test_weak_ask_is_quoted_with_the_contrast_and_a_stronger_ask(outcome: Outcom
 
 
 def test_lowered_grade_says_why_in_the_message() -> None:
-    c = _coaching(Outcome.BOOKED, ask_text="I'll circle back after the holidays")
+    # "Circle back" names no meeting: the booked date supplies the day, not what was asked.
+    c = _coaching(
+        Outcome.BOOKED, ask_text="I'll circle back after the holidays", next_step_description="Circle back"
+    )
     _, blocks = coaching_message(c)
     assert c.grade.reason is not None
     assert c.grade.reason in _read(blocks)

@@ -1,0 +1,696 @@
+"""The grade of an ask: the rep's choice is the ceiling, the rep's words are the evidence.
+
+Pure functions of text (and whether a booked date-time was given): no database, no Slack, no
+clock. English only.
+
+How the words are read, in order:
+1. Clean: Slack mrkdwn markers and ``:emoji:`` codes go, struck-through text (``~3pm~``) goes
+   (it was replaced), shorthand is spelled out (``w/``, ``f/u``, ``tmrw``), apostrophes are
+   straightened, misspelt weekdays ("wendesday") are recognised.
+2. Split into commitments (sentences, clauses joined by "and then", "but", ";" ...).
+3. Read each commitment: a meeting word (call, demo, visit, session ...), an action word
+   (send, sign, introduce, confirm, approve ...), a concrete day or time (a weekday,
+   "tomorrow", 3/16, "the 16th", 2pm, 14h ...), a deadline (EOD, COB, EOW, EOM, "by the 20th"),
+   a vague time frame ("next week", "in March", "Q2"), a follow-up without a day ("circle back"),
+   whether it looks forward (an ask, a plan) or only describes the meeting that was held, and
+   dates that are not the next step (go-live, renewal, when this meeting was held, "at 10%").
+4. The strongest concrete commitment decides: scheduled > specific > open > none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.vocabulary import AskType
+
+GRADER_VERSION = 2  # stored on each meeting; `nextstep regrade` regrades rows graded by an older one
+
+_I = re.IGNORECASE
+
+# ---------------------------------------------------------------------------
+# 1. Cleaning
+# ---------------------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": " ", "\u00b4": "'", "\u201c": '"', "\u201d": '"'}
+)
+_STRUCK = re.compile(r"(?<![\w~])~[^~\n]{1,200}~(?![\w~])")
+_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{1,40}:", _I)
+_MRKDWN = re.compile(r"(?<!\w)[*_]+|[*_]+(?!\w)")
+_LINK = re.compile(r"<(?:[^<>|]{1,500}\|)?([^<>]{0,500})>")
+# Shorthand spelled out, in one pass: the word as typed (lowercase) -> what it stands for.
+_SHORTHAND_WORDS = {
+    "w/o": "without",
+    "w/": "with",
+    "f/u": "follow up",
+    "fup": "follow up",
+    **dict.fromkeys(
+        [
+            "tmrw",
+            "tmrow",
+            "tmw",
+            "tmr",
+            "tmro",
+            "2morrow",
+            "2moro",
+            "tomorow",
+            "tommorow",
+            "tommorrow",
+            "tomorrw",
+        ],
+        "tomorrow",
+    ),
+    "mtg": "meeting",
+    "mtgs": "meeting",
+    "mtng": "meeting",
+    "mtngs": "meeting",
+    "mins": "minutes",
+    "pls": "please",
+    "plz": "please",
+    "wk": "week",
+    "wks": "week",
+    "nxt": "next",
+    "thx": "thanks",
+    "b/c": "because",
+    "bc": "because",
+    "conf": "conference",
+    "prez": "presentation",
+    "pres": "presentation",
+    "yr": "year",
+    "yrs": "year",
+    "sec": "security",
+}
+_SHORTHAND = re.compile(
+    r"\bw/o\b|\bw/|\bf/u\b|\bb/c\b|\b(?:"
+    + "|".join(sorted((w for w in _SHORTHAND_WORDS if "/" not in w), key=len, reverse=True))
+    + r")\b"
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NOT_WEEKDAY_TYPOS = frozenset(
+    {
+        "today",
+        "someday",
+        "holiday",
+        "holidays",
+        "midday",
+        "weekday",
+        "weekdays",
+        "birthday",
+        "heyday",
+        "mayday",
+        "doomsday",
+        "payday",
+        "yesterday",
+        "everyday",
+        "workday",
+        "workdays",
+        "noonday",
+        "sundae",
+    }
+)
+_TYPO_CANDIDATE = re.compile(r"\b[mtwfs][a-z]{3,9}\b", _I)
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance with transpositions, stopping early past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _fix_weekday(match: re.Match[str]) -> str:
+    word = match.group(0)
+    low = word.lower()
+    if (
+        low in _NOT_WEEKDAY_TYPOS
+        or low in _WEEKDAYS
+        or "d" not in low
+        or not low.endswith(("y", "ay", "dy", "ys"))
+    ):
+        return word
+    limit = 1 if len(low) <= 6 else 2
+    for day in _WEEKDAYS:
+        if day[0] == low[0] and _distance(low, day, limit) <= limit:
+            return day
+    return word
+
+
+_SPACES = re.compile(r"[ \t]+")
+
+
+def clean(text: str) -> str:
+    """The rep's words as the grader reads them: plain, lowercase, shorthand spelled out."""
+    out = text.translate(_APOSTROPHES)
+    out = _LINK.sub(r" \1 ", out)
+    out = _STRUCK.sub(" ", out)
+    out = _EMOJI_CODE.sub(" ", out)
+    out = _MRKDWN.sub(" ", out)
+    out = out.replace("~", " ")
+    out = out.lower()
+    out = _SHORTHAND.sub(lambda m: f" {_SHORTHAND_WORDS[m.group(0)]} ", out)
+    out = _TYPO_CANDIDATE.sub(_fix_weekday, out)
+    return _SPACES.sub(" ", out)
+
+
+# ---------------------------------------------------------------------------
+# 2. Commitments
+# ---------------------------------------------------------------------------
+
+_SPLIT = re.compile(
+    r"(?:[.!?;\n]+(?=\s|$)|\s+-{1,2}\s+|\s*\|\s*|,?\s+(?:and\s+then|but|however|then|also|plus|after\s+that|otherwise)\s+"
+    r"|,\s+(?:and\s+)?(?=(?:i|we|they|he|she|i'll|we'll|they'll|he'll|she'll)\b)"
+    r"|\s+and\s+(?=(?:i|we)(?:'ll|\s+will|\s+would|'d)\b)"
+    r"|\s+and\s+(?=(?:ping|circle|touch|reach|follow|check|loop|get\s+back)\b))",
+    _I,
+)
+
+
+def _commitments(text: str) -> list[str]:
+    return [part.strip(" ,:-") for part in _SPLIT.split(text) if part and part.strip(" ,:-")]
+
+
+# ---------------------------------------------------------------------------
+# 3. Reading one commitment
+# ---------------------------------------------------------------------------
+
+_WEEKDAY = (
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
+    r"|(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri)\.?(?![\w']))"
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_MONTH_FULL = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])"
+_ORD = _DAY + r"(?:st|nd|rd|th)"
+_HOUR = r"(?:[01]?\d|2[0-3])"
+_ZONE = (
+    r"(?:\s*(?:[a-z]{1,2}[sd]?t|cet|cest|gmt|utc|bst|ist|pst|est|cst|mst|edt|pdt|cdt|mdt|aest|sgt|jst)\b)?"
+)
+
+# What follows a number when it is not a clock time.
+_NOT_TIME = (
+    r"(?![\d%])(?!\s*(?:%|percent|per\s*cent|people|persons|seats|users|licen[cs]es?|reps|accounts|units"
+    r"|employees|sites|stores|locations|dollars|euros|pounds|usd|eur|gbp|k\b|m\b|mm\b|x\b|months?|years?"
+    r"|weeks?|days|minutes|mins|hours?|hrs?|attendees|stakeholders|members|of\b|off\b|discount))"
+)
+
+_DAY_WORDS = re.compile(
+    r"\b(?:"
+    + _WEEKDAY
+    + r"|tomorrow|tonight|this\s+(?:afternoon|evening|morning)|later\s+today|today"
+    + rf"|{_MONTH}\s+{_DAY}(?:st|nd|rd|th)?(?!\d)(?:,?\s+\d{{4}})?"
+    + rf"|{_DAY}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_FULL}\b"
+    + rf"|(?:on|by|before|until|the|due)\s+(?:the\s+)?{_ORD}\b(?!\s+(?:demo|call|meeting|round|time|session|visit|floor|version|quarter|anniversary))"
+    + rf"|{_ORD}(?=\s+(?:at|@)\s*\d)"
+    + r"|\d{4}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
+    + rf"|{_DAY}\.{_DAY}\.(?:\d{{4}}|\d{{2}})|(?:(?<=by\s)|(?<=on\s)|(?<=due\s)){_DAY}\.{_DAY}(?![\d.])"
+    + r")(?![\w/])"
+    + rf"|(?<![\d/.$])(?<!\d\s)(?!24/7)(?:{_DAY})/(?:{_DAY})(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/]|\s+(?:of|off|split|the|day)\b|\s*%)",
+    _I,
+)
+_CLOCK = re.compile(
+    rf"\b{_HOUR}(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.|a|p)(?![\w.])"
+    + rf"|\b{_HOUR}:[0-5]\d\b"
+    + rf"|\b{_HOUR}h(?:[0-5]\d)?\b"
+    + rf"|(?:\bat|@)\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_TIME}(?!\s*/)"
+    + r"|\b(?:at\s+)?noon\b|\bmidday\b"
+    + rf"|\b(?:{_HOUR}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+o'?clock\b",
+    _I,
+)
+# A deadline for an action: a day, or the end of one (EOD, COB, EOW, EOM).
+_DEADLINE_ONLY = re.compile(
+    r"\b(?:eod|cob|eow|eom|eob|e\.o\.d\.?|c\.o\.b\.?|end\s+of\s+(?:the\s+)?(?:day|business|week|month|play)"
+    rf"|close\s+of\s+business|end\s+of\s+{_MONTH_FULL}|this\s+week|by\s+the\s+weekend|before\s+the\s+weekend)\b",
+    _I,
+)
+# Words that make a date vague: "week of 3/8", "early next week", "in March".
+_VAGUE = re.compile(
+    r"\b(?:next|this|coming|following)\s+(?:week|month|quarter|year|couple\s+of\s+weeks|few\s+weeks)"
+    r"|\b(?:early|mid|late|end\s+of)\s*-?\s*(?:next\s+)?(?:week|month|quarter|year)\b"
+    rf"|\b(?:in|during|early|mid|late|around)\s*-?\s*{_MONTH_FULL}\b(?!\s+\d)"
+    r"|\bq[1-4]\b|\b(?:h1|h2)\b|\b(?:in|this|next|during)\s+(?:the\s+)?(?:spring|summer|fall|autumn|winter)\b|\bafter\s+the\s+(?:holidays?|new\s+year|break|summer)\b|\bnew\s+(?:fiscal\s+)?year\b|\bnext\s+fiscal\b"
+    r"|\bin\s+(?:a\s+few|a\s+couple(?:\s+of)?|a|one|two|three|four|five|six|few|several|\d{1,2})\s+(?:days?|weeks?|months?)"
+    r"|\b(?:soon|sometime|some\s+time|later|at\s+some\s+point|down\s+the\s+road|eventually|shortly)\b",
+    _I,
+)
+_WEEK_OF = re.compile(r"\b(?:week|weeks)\s+of\b", _I)
+_UNSET = re.compile(
+    r"\b(?:tbd|tba|tbc|to\s+be\s+(?:decided|determined|confirmed|scheduled|agreed))\b"
+    r"|\b(?:no|without\s+a|without\s+any)\s+(?:date|time|day|slot|exact\s+(?:date|time|day))\b"
+    r"|\b(?:did\s*n'?t|did\s+not|could\s*n'?t|could\s+not|can'?t|cannot|couldnt|didnt|was\s*n'?t|were\s*n'?t|never|not)\s+"
+    r"(?:\w+\s+){0,3}(?:a\s+|any\s+|the\s+)?(?:date|time|day|slot|firm|pinned|locked|nailed|commit)",
+    _I,
+)
+# A date of something that is not our next step.
+_NOT_OUR_DATE = re.compile(
+    r"\b(?:go[\s-]?lives?|going\s+live|launch(?:es|ing)?|renew(?:al|als|s)?|expir(?:es|y|ation|ing)|ends?|ended|ending"
+    r"|term\s+ends?|ends?\s+on|fiscal|fy\d*|budget\s+cycle|board\s+meets?|their\s+board|cut[\s-]?over"
+    r"|(?:we\s+)?met\s+(?:on|last)|held\s+on|today'?s\s+(?:call|meeting|demo)|this\s+meeting|last\s+(?:week|\w+day)"
+    r"|ago|since|started|starts?\s+on|migration|conference|vacation|holiday|out\s+of\s+office|ooo|pto|away\s+until"
+    r"|back\s+(?:on|from)|leave|off\s+until|notice|deadline\s+for\s+(?:their|the\s+rfp)|freez\w+)\b",
+    _I,
+)
+_HABITUAL_AFTER = re.compile(r"s?\s+(?:mornings|afternoons|evenings|nights)\b", _I)
+_HABITUAL_BEFORE = re.compile(r"\b(?:every|most|each|all|usually|typically)\s+$", _I)
+_MONEYISH = re.compile(r"[$€£]\s*\d|\d\s*(?:k|m|%)\b", _I)
+
+_MEETING = re.compile(
+    r"\b(?:meet(?:s|ing|ings|up)?|calls?|demos?|sessions?|visits?|on[\s-]?sites?|workshops?|lunch|coffee|dinner|breakfast"
+    r"|drinks|sync|zoom|(?:ms\s+)?teams\s+call|webex|google\s+meet|walk[\s-]?through|presentation|present(?:ing)?\s+to"
+    r"|kick[\s-]?off|debrief|huddle|interview|qbr|catch[\s-]?up|chat|conversation|appointment|sit[\s-]?down|tour"
+    r"|training|deep[\s-]?dive|whiteboard(?:ing)?|review\s+(?:call|meeting|session)|(?:security|design|technical|tech|legal"
+    r"|business|architecture|exec|executive|deal|pricing|proposal|contract|procurement|it|pilot|poc)\s+review|standup"
+    r"|screen[\s-]?share|hangout|get[\s-]?together|round\s*table|conference|come\s+(?:in|by|over)|stop\s+by|drop\s+by"
+    r"|ride[\s-]?alongs?|(?:gemba|site|plant|floor|store|warehouse)\s+walk|briefing|tasting|lunch\s+(?:and|n|&)\s+learn|in[\s-]person|trip|bake[\s-]?off"
+    r"|office\s+hours|webinar|roadshow|pop\s+(?:in|by)|swing\s+by|come\s+back|came\s+back|coming\s+back|dial[\s-]?in|invite|invitation|calendar|slot|(?:talk|speak|regroup|reconvene"
+    r"|reconnect|connect|touch\s+base|check\s+in|follow\s+up|circle\s+back|jump\s+on|hop\s+on|get\s+on)\b)",
+    _I,
+)
+# "talk", "connect", "follow up" ... are a meeting only with a day or time; alone they are a follow-up.
+_ACTION = re.compile(
+    r"\b(?:send(?:s|ing)?|sign(?:s|ed|ing|off)?|counter[\s-]?sign\w*|signature|e-?sign|docusign|introduc\w+|intro(?:s)?"
+    r"|connect\s+(?:me|us)|loop\s+in|confirm\w*|approv\w+|decid\w+|decision|return(?:s|ing)?|share|sharing|provid\w+"
+    r"|deliver\w*|forward\w*|submit\w*|complet\w+|fill\w*\s+(?:out|in)|finali[sz]\w+|execut\w+|redlin\w+|mark[\s-]?up"
+    r"|markups?|issue\s+(?:a|the)\s+po|raise\s+(?:a|the)\s+po|(?:a|the)\s+po\b|purchase\s+order|get\s+(?:me|us|you|them)\b"
+    r"|review\s+(?:the|our|their|it|this|that|your|my|his|her)|answer\w*|respond|reply|feedback|quote|proposal|pricing"
+    r"|contract|msa|nda|sow|dpa|order\s+form|paperwork|questionnaire|rfp|rfi|soc\s?2|report|deck|one[\s-]?pager|case\s+stud"
+    r"|references?|budget|sign[\s-]?off|go[\s/-]+no[\s-]?go|verdict|answer|numbers|estimate|draft|specs?|requirements"
+    r"|list|data|access|credentials|trial|pilot|invoice|payment|pay|wire|book|schedule|set\s+up|loop|email|e-mail|emails"
+    r"|drop\s+(?:me|us|you)|shoot\s+(?:me|us|you|over)|get\s+back|come\s+back\s+to\s+(?:me|us)\s+with|let\s+(?:me|us)\s+know"
+    r"|check\s+with|run\s+(?:it|this)\s+by|talk\s+to\s+(?:their|his|her|the)|ask\s+(?:their|his|her|the))",
+    _I,
+)
+# A follow-up named without a day: "circle back", "touch base", "reach out".
+_FOLLOW_UP = re.compile(
+    r"\b(?:touch(?:ing)?[\s-]+base|circl(?:e|ing)\s+back|loop(?:ing)?\s+back|reach(?:ing)?\s+out|get(?:ting)?\s+back"
+    r"|ping(?:ing)?|follow(?:ing)?[\s-]?ups?|check(?:ing)?[\s-]+ins?|(?:keep|stay)(?:ing)?\s+in\s+touch|reconnect"
+    r"|regroup|revisit|speak\s+again|talk\s+again|chat\s+again|catch\s+up|sync\s+(?:up|again)|come\s+back|call\s+(?:you|them|him|her)"
+    r"|be\s+in\s+touch|let\s+(?:me|us)\s+know|when\s+(?:you|they)(?:'re|\s+are|re)\s+ready|next\s+steps?|keep\s+(?:me|us)\s+posted"
+    r"|pencil(?:led|ed)?\s+in|find\s+a\s+time|set\s+(?:something|a\s+time)\s+up|get\s+something\s+on|schedule|book|set\s+up)\b",
+    _I,
+)
+# Looking forward: an ask, a plan, an agreement (including the rep's own past-tense asks:
+# "asked for", "booked", "proposed", which are about the next step).
+_FORWARD = re.compile(
+    r"\b(?:will|shall|'ll|gonna|going\s+to|plans?\s+to|planning\s+to|wants?\s+(?:to|a|an|the|us|me)|would\s+(?:like|love)|next|again"
+    r"|(?:the|our|my)\s+plan|plan\s+is|(?:my|the|our)\s+ask|ask\s+was|blocked|put\s+(?:me|us)\s+on|we'?re\s+(?:doing|meeting|having|going)"
+    r"|set\s+for|is\s+set|are\s+set|on\s+the\s+calendar|on\s+(?:the|our|their)\s+agenda|please|meeting\s+at|see\s+(?:you|them)"
+    r"|(?<!they\s)(?<!he\s)(?<!she\s)(?<!who\s)asked\s+(?:[\w']+\s+){0,3}(?:for|if|whether|to|when)|(?<!n't\s)(?<!not\s)(?<!never\s)ask(?:ing)?\s+(?:for|if|whether|them|him|her|to)"
+    r"|got\s+(?:a|an|us|them|me)\s|got\s+(?:\d+|half\s+an|an|some)\s*(?:min\w*|hours?|hrs?|slot|time)|(?:i'm|i\s+am|we're|we\s+are)\s+\w+ing|i'd|we'd|eod|cob|eow|eom|commit(?:ted|s)?\s+to|interested\s+in|open\s+to|keen"
+    r"|propos(?:e|ed|ing)|suggest(?:ed|ing)?|request(?:ed|ing)?|agree(?:d|s)?\s+(?:to|on)|book(?:ed|ing)?|re-?schedul(?:e|ed|ing)"
+    r"|schedul(?:e|ed)|set\s+up|locked?\s+in|lock(?:ed)?\s+(?:in|down)|pencil(?:led|ed)?|invite[ds]?|sent\s+(?:an?\s+)?(?:invite|invitation|calendar)"
+    r"|let'?s|can\s+we|could\s+we|can\s+you|could\s+you|should|need(?:s)?\s+to|has\s+to|have\s+to|promised|committed|undertak\w+"
+    r"|to\s+(?:send|sign|meet|review|discuss|demo|walk|go|present|get|see|come|visit|confirm|decide|share|loop|introduce|provide|have)"
+    r"|pending|awaiting|waiting\s+(?:on|for)|expect(?:s|ing)?|due|no\s+later\s+than|tbd|tba|tbc|upcoming|tentative\w*"
+    r"|tomorrow)\b",
+    _I,
+)
+# Only the meeting that was held: "showed", "walked them through", "it was a great chat".
+_DESCRIBES = re.compile(
+    r"\b(?:[a-z]{2,}ed|showed|shown|met|had|was|were|went|gave|sent|did|took|spoke|told|saw|ran|got|came|felt|said|thought"
+    r"|demo'd|done|held|happened|is|are|'re|has|seems?|looks?|likes?|loves?|mainly|mostly|already|overall"
+    r"|great|good|nice|solid|productive|positive|lovely|fantastic|awesome|overview|recap|convo|rapport"
+    r"|intro(?:ductory)?|discovery)\b",
+    _I,
+)
+# Past-tense words that are about the next step, not the meeting held ("booked", "agreed"), or not past at all.
+_NOT_DESCRIBING = frozenset(
+    [
+        "asked",
+        "agreed",
+        "booked",
+        "scheduled",
+        "rescheduled",
+        "blocked",
+        "confirmed",
+        "proposed",
+        "suggested",
+        "requested",
+        "offered",
+        "pencilled",
+        "penciled",
+        "planned",
+        "attached",
+        "needed",
+        "interested",
+        "based",
+        "related",
+        "limited",
+        "detailed",
+        "advanced",
+        "involved",
+        "wed",
+        "red",
+        "need",
+        "speed",
+        "seed",
+        "feed",
+        "teed",
+        "locked",
+        "invited",
+        "expected",
+        "committed",
+        "promised",
+        "reserved",
+        "added",
+        "included",
+        "cc'd",
+        "accepted",
+        "approved",
+        "aligned",
+        "settled",
+        "arranged",
+        "organized",
+        "organised",
+        "lined",
+        "queued",
+        "slotted",
+        "calendared",
+        "set",
+    ]
+)
+
+
+# "They sign renewals only in Q4": how the prospect works, in the present simple, not a commitment.
+_THEIR_HABIT = re.compile(
+    r"\bthey\s+(?!will\b|'ll|would\b|can\b|could\b|should\b|must\b|need\b|want\b|agreed\b|asked\b|said\b"
+    r"|promised\b|committed\b|are\b|'re|were\b|have\s+to\b|plan\b|hope\b|expect\b|may\b|might\b)[a-z]+\b",
+    _I,
+)
+
+
+def _describes(part: str) -> bool:
+    return _THEIR_HABIT.search(part) is not None or any(
+        m.group(0) not in _NOT_DESCRIBING for m in _DESCRIBES.finditer(part)
+    )
+
+
+# Terse notes: a noun phrase with a follow-up verb in it ("circle back Q2") looks ahead by itself.
+_FOLLOW_VERB = re.compile(
+    r"\b(?:touch\s+base|circle\s+back|loop\s+back|reach\s+out|get\s+back|ping|follow\s+up|check\s+in|reconnect|regroup"
+    r"|revisit|speak\s+again|talk\s+again|keep\s+in\s+touch|stay\s+in\s+touch|be\s+in\s+touch|reschedule|find\s+a\s+time"
+    r"|call\s+back|check\s+back|loop\s+in|get\s+on\s+(?:the\s+)?calendar|come\s+back|get\s+back)\b",
+    _I,
+)
+_NOUN_FOLLOW = re.compile(
+    r"\b(?:a|an|the|just\s+a|quick)\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b", _I
+)
+# Anything that could be a day, a time or a deadline (a superset, cheap to test).
+_DATED_HINT = re.compile(
+    r"\d|\b(?:(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|days|\.)?|tuesday|wednesday|thursday|saturday"
+    r"|tomorrow|tonight|today|morning|afternoon|evening|noon|midday|o'?clock"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august"
+    r"|september|october|november|december|eo[dwmb]|cob|end\s+of|close\s+of|this\s+week|weekend)\b"
+)
+_STARTS_BY = re.compile(r"(?:by|before|until|due)\b", _I)
+_BY = re.compile(
+    r"\b(?:by|before|until|no\s+later\s+than|due|latest)\s+(?:the\s+|this\s+|next\s+|end\s+of\s+)?$", _I
+)
+_HEADS = re.compile(
+    r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|today|this\s+(?:afternoon|evening|morning)|noon|midday|o'?clock"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    _I,
+)
+
+# No next step was asked: "didn't ask", "no next step". "They didn't ask for pricing" is not one.
+_NO_ASK = re.compile(
+    r"(?P<who>\b(?:they|he|she|it|prospect|client|customer|buyer|who)\s+)?"
+    r"(?:\b(?:did\s*n'?t|did\s+not|didnt|never|forgot\s+to|failed\s+to|neglected\s+to|no\s+time\s+to|ran\s+out\s+of\s+time\s+(?:to|before))\s+"
+    r"(?:get\s+to\s+|have\s+time\s+to\s+|manage\s+to\s+|even\s+|actually\s+|really\s+)?ask(?:ing)?\b"
+    r"|\b(?:did\s*n'?t|did\s+not|didnt|never|no)\s+(?:set|book|agree\s+(?:on|to)|get|ask\s+for|discuss)\s+(?:a|any)?\s*next[\s-]+steps?\b"
+    r"|^\s*(?:no|none|n/?a|nothing|nada|-+)\s*$"
+    r"|\b(?:did\s*n'?t|did\s+not|didnt|never)\s+get\s+to\s+(?:the\s+|any\s+)?(?:next[\s-]+steps?|the\s+ask|asking)\b"
+    r"|\bno\s+(?:next[\s-]+steps?|ask|asks|follow[\s-]?up\s+(?:asked|agreed|set))\b"
+    r"|\bwithout\s+(?:a|any)\s+next[\s-]+steps?\b|\bnothing\s+(?:was\s+)?(?:asked|agreed|set|booked)\b"
+    r"|\bball\s+(?:is\s+)?in\s+their\s+court\b|\bleft\s+it\s+(?:with|to)\s+(?:them|him|her)\b"
+    r"|\b(?:let\s+it\s+sit|wait\s+and\s+see)\b"
+    r"|\b(?:they|he|she)(?:'ll|\s+will)\s+(?:reach\s+out|get\s+back|call\s+us|let\s+us\s+know|be\s+in\s+touch)"
+    r"(?:\s+(?:to\s+us|if|when)\b|\s*$))",
+    _I,
+)
+
+
+class Evidence(StrEnum):
+    """What one commitment in the words shows, strongest first."""
+
+    SCHEDULED = "scheduled"
+    SPECIFIC = "specific"
+    OPEN = "open"
+    NONE = "none"
+
+
+_STRENGTH = {Evidence.SCHEDULED: 3, Evidence.SPECIFIC: 2, Evidence.OPEN: 1, Evidence.NONE: 0}
+_AS_ASK = {
+    Evidence.SCHEDULED: AskType.SCHEDULED_MEETING,
+    Evidence.SPECIFIC: AskType.SPECIFIC_ACTION,
+    Evidence.OPEN: AskType.OPEN_ENDED,
+    Evidence.NONE: AskType.NO_ASK,
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the words show: the strongest commitment, and whether it names a clock time."""
+
+    evidence: Evidence
+    has_day: bool = False
+    has_time: bool = False
+    no_ask: bool = False
+    describes_only: bool = False
+    from_field: bool = False  # the day and time came from the booked date-time field
+    day_text: str | None = None  # the day as written ("Thursday", "3/16"), when one is named
+
+    @property
+    def ask_type(self) -> AskType:
+        return _AS_ASK[self.evidence]
+
+
+def _our_dates(part: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """Day or time expressions in the commitment that are not another event's date."""
+    found = []
+    for match in pattern.finditer(part):
+        before = part[max(0, match.start() - 60) : match.start()]
+        after = part[match.end() : match.end() + 12]
+        if _HABITUAL_AFTER.match(after) or _HABITUAL_BEFORE.search(before[-12:]):
+            continue  # "most Monday mornings", "every Friday": a habit, not a date
+        other = None
+        for marker in _NOT_OUR_DATE.finditer(before):
+            other = marker
+        if other is not None and not re.search(
+            r"\b(?:call|meeting|demo|session|send|sign|review|visit)\b", before[other.end() :], _I
+        ):
+            continue
+        if _WEEK_OF.search(part[max(0, match.start() - 12) : match.start()]):
+            continue
+        found.append(match)
+    return found
+
+
+def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Reading:
+    hinted = _DATED_HINT.search(part) is not None
+    describes = _describes(part)
+    # Most of a long note only tells the meeting that was held: settle that with two searches.
+    if (
+        describes
+        and not hinted
+        and not is_next_step
+        and not (_FORWARD.search(part) or _FOLLOW_VERB.search(part))
+    ):
+        return Reading(Evidence.NONE, describes_only=True)
+    if hinted and _HEADS.search(part):
+        days = [
+            m
+            for m in _our_dates(part, _DAY_WORDS)
+            # "today" alone is the meeting that was held; "by today", "later today" is a next step.
+            if m.group(0).lower() != "today" or _BY.search(part[: m.start()]) or "later" in m.group(0).lower()
+        ]
+        times = _our_dates(part, _CLOCK)
+    else:
+        days, times = [], []
+    deadlines = _our_dates(part, _DEADLINE_ONLY) if hinted else []
+    has_day, has_time = bool(days), bool(times)
+    if _UNSET.search(part) and not has_day:
+        has_time = has_time and bool(days)
+    concrete = has_day or has_time
+    by_deadline = bool(deadlines) or any(
+        _BY.search(part[: m.start()]) or _STARTS_BY.match(m.group(0)) for m in days + times
+    )
+    meeting = _MEETING.search(part) is not None and not _only_action_meeting(part)
+    action = _ACTION.search(part) is not None
+    follow = _FOLLOW_UP.search(part) is not None and not (
+        _NOUN_FOLLOW.search(part) and not _FOLLOW_VERB.search(_NOUN_FOLLOW.sub(" ", part))
+    )
+    # The next-step field names the next step by definition: it looks ahead unless it says it happened.
+    forward = (
+        _FORWARD.search(part) is not None
+        or by_deadline
+        or _FOLLOW_VERB.search(part) is not None
+        or (is_next_step and not describes)
+    )
+    if describes and not forward:
+        # "Meeting was on Tuesday at 2pm", "Showed them the console": the meeting that was held.
+        return Reading(Evidence.NONE, describes_only=True)
+    looks_ahead = (
+        forward
+        or concrete
+        or bool(deadlines)
+        or _FOLLOW_VERB.search(part) is not None
+        or _VAGUE.search(part) is not None
+    )
+    if not looks_ahead:
+        return Reading(Evidence.NONE, describes_only=True)
+    day_text = _day_text(days[0].group(0)) if days else None
+    if concrete and meeting and not (by_deadline and not has_time):
+        return Reading(Evidence.SCHEDULED, has_day=has_day, has_time=has_time, day_text=day_text)
+    if by_deadline or (deadlines and (action or follow)):
+        return Reading(Evidence.SPECIFIC, has_day=True, has_time=has_time)
+    if concrete:
+        if has_time and not (action and not meeting):
+            # "Tuesday at 2 works for them": a time agreed is a meeting, even unnamed.
+            return Reading(Evidence.SCHEDULED, has_day=has_day, has_time=has_time, day_text=day_text)
+        # A day with no meeting named: something is due that day.
+        return Reading(Evidence.SPECIFIC, has_day=True, has_time=has_time)
+    if booked and meeting and not follow_only(part):
+        return Reading(Evidence.SCHEDULED, has_day=True, has_time=True, from_field=True)
+    if booked and action:
+        return Reading(Evidence.SPECIFIC, has_day=True, has_time=True, from_field=True)
+    if meeting or action or follow or forward:
+        return Reading(Evidence.OPEN)
+    return Reading(Evidence.NONE, describes_only=True)
+
+
+_DAY_NAMES = {d[:3]: d.capitalize() for d in _WEEKDAYS} | {
+    "tue": "Tuesday",
+    "thu": "Thursday",
+    "wed": "Wednesday",
+}
+
+
+def _day_text(found: str) -> str:
+    """A day as the rep would read it back: "thu" is "Thursday", "tomorrow" stays "tomorrow"."""
+    word = found.strip(" .").lower()
+    for prefix, name in _DAY_NAMES.items():
+        if word.startswith(prefix) and word.rstrip("s") in (
+            name.lower(),
+            prefix,
+            prefix + "s",
+            "tues",
+            "thur",
+            "thurs",
+            "weds",
+        ):
+            return name
+    return word
+
+
+def follow_only(part: str) -> bool:
+    """Whether the only meeting words are follow-up phrases ("touch base"), not a meeting."""
+    return all(_FOLLOW_UP.fullmatch(m.group(0)) for m in _MEETING.finditer(part))
+
+
+def _only_action_meeting(part: str) -> bool:
+    """'send the invite', 'set up the calendar': meeting words used as the object of an action."""
+    if re.search(r"\bon\s+(?:the|our|your|their|his|her|both)\s+calendars?\b", part) or _CLOCK.search(part):
+        return False  # "on the calendar", "the invite for 3pm": a meeting at a time
+    words = [m.group(0).lower() for m in _MEETING.finditer(part)]
+    return (
+        all(w in {"invite", "invitation", "calendar", "slot"} for w in words)
+        and _ACTION.search(part) is not None
+    )
+
+
+def read_words(ask: str, next_step: str = "", booked: bool = False) -> Reading:
+    """What the rep's words show; the booked date-time supplies a day only to words that name none."""
+    texts = [t for t in (ask, next_step) if t and t.strip()]
+    if not texts:
+        return Reading(Evidence.NONE, describes_only=True)
+    cleaned = [clean(t) for t in texts]
+    no_ask = any(m.group("who") is None for m in _NO_ASK.finditer(cleaned[0]))
+    is_step = [False] + [True] * (len(cleaned) - 1) if ask and ask.strip() else [True] * len(cleaned)
+    readings: list[Reading] = []
+    best_dated = 0  # the strongest evidence so far from a commitment with its own day or deadline
+    for text, step in zip(cleaned, is_step, strict=True):
+        for part in _commitments(text):
+            # Long notes: a commitment with no day, time or deadline in it can be at most open-ended
+            # (or dated by the field), so once something dated is found it cannot win: skip it.
+            if best_dated >= _STRENGTH[Evidence.SPECIFIC] and not _DATED_HINT.search(part):
+                continue
+            if any(m.group("who") is None for m in _NO_ASK.finditer(part)):
+                continue
+            reading = _read_commitment(part, booked, step)
+            readings.append(reading)
+            if reading.has_day and not reading.from_field:
+                best_dated = max(best_dated, _STRENGTH[reading.evidence])
+    # A commitment with its own day outranks the field: the field dates what the words leave undated.
+    if any(r.has_day and not r.from_field for r in readings):
+        readings = [r for r in readings if not r.from_field]
+    best = Reading(Evidence.NONE, describes_only=True)
+    for reading in readings:
+        if _STRENGTH[reading.evidence] > _STRENGTH[best.evidence] or (
+            reading.evidence == best.evidence and reading.has_time and not best.has_time
+        ):
+            best = reading
+    if no_ask and best.evidence in (Evidence.OPEN, Evidence.NONE):
+        return Reading(Evidence.NONE, no_ask=True)
+    return best
+
+
+# ---------------------------------------------------------------------------
+# 4. The grade
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AskGrade:
+    """The ask as graded: never stronger than the rep's choice, with why when it was lowered."""
+
+    chosen: AskType
+    graded: AskType
+    missing: str | None  # what the words lack, when the grade was lowered
+    day_without_time: str | None  # the day a scheduled meeting names without a clock time
+
+    @property
+    def lowered(self) -> bool:
+        return self.graded != self.chosen
+
+
+# What was missing, by the grade the words earned (the reason names it; the DM quotes the words).
+MISSING = {
+    AskType.SPECIFIC_ACTION: "an action with a deadline, not a meeting",
+    AskType.OPEN_ENDED: "names no day or time",
+    AskType.NO_ASK: "describes the meeting but asks for nothing",
+}
+MISSING_NO_ASK = "says no next step was asked"
+
+
+def grade(chosen: AskType, ask: str, next_step: str = "", *, booked: bool = False) -> AskGrade:
+    """The lower of the rep's choice and what their words show."""
+    reading = read_words(ask or "", next_step or "", booked)
+    read = reading.ask_type
+    graded = read if read.strength < chosen.strength else chosen
+    missing = None
+    if graded != chosen:
+        missing = MISSING_NO_ASK if reading.no_ask else MISSING[graded]
+    day_only = None
+    if graded is AskType.SCHEDULED_MEETING and not booked and reading.has_day and not reading.has_time:
+        day_only = reading.day_text
+    return AskGrade(chosen=chosen, graded=graded, missing=missing, day_without_time=day_only)
