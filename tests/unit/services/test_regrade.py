@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.domain.grading import GRADER_VERSION
+from bot.domain.vocabulary import AskType, Reaction
 from bot.services.meetings import MeetingForm, log_meeting
 from bot.services.regrade import regrade
-from bot.domain.vocabulary import AskType, Reaction
 from models import Meeting, make_session_factory
 
 
