@@ -137,7 +137,7 @@ def assert_reads_like_slack(text: str) -> None:
     assert re.search(r"Added Estate-to-port logistics at Malnad Coffee Traders, replacing", text)
 
     # The open-ended ask called a scheduled meeting: graded down, and why.
-    assert "names no date — graded" in text and "open-ended." in text
+    assert "names no day or time — graded" in text and "open-ended." in text
     assert re.search(r"Ask graded:\s*(?:│\s*›\s*)?Open-ended follow-up", text)
 
     # Nothing a person shouldn't have to read, and nothing the product cannot do.
