@@ -20,6 +20,7 @@ Two windows for a duplicate, both kept as small as the design allows:
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -69,10 +70,18 @@ class SweepReport:
     messages: int = 0
     failed: int = 0
     gave_up: int = 0
+    # A stop was asked for (SIGTERM): nudges taken for a DM that was not sent yet went back.
+    released: int = 0
+    stopped: bool = False
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def did_something(self) -> bool:
+        return any((self.claimed, self.escalated, self.sent, self.failed, self.gave_up, self.released))
+
     def add(self, other: SweepReport) -> None:
-        for name in ("claimed", "escalated", "sent", "messages", "failed", "gave_up"):
+        self.stopped = self.stopped or other.stopped
+        for name in ("claimed", "escalated", "sent", "messages", "failed", "gave_up", "released"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes += other.notes
 
@@ -110,6 +119,12 @@ def is_paused(rep: Rep, cal: WorkCalendar, now: datetime) -> bool:
     return rep.paused_until is not None and cal.local_date(now) <= rep.paused_until
 
 
+def _stopping(stop: threading.Event | None, report: SweepReport) -> bool:
+    if stop is not None and stop.is_set():
+        report.stopped = True
+    return report.stopped
+
+
 def sweep(
     session_factory: sessionmaker[Session],
     outbox: Outbox,
@@ -118,15 +133,25 @@ def sweep(
     worker: str,
     wall_clock: Callable[[], datetime],
     max_workers: int = 8,
+    stop: threading.Event | None = None,
 ) -> SweepReport:
-    """One sweep as of ``now``: claim what is due, deliver what is claimed, record the sweep."""
+    """One sweep as of ``now``: claim what is due, deliver what is claimed, record the sweep.
+
+    When ``stop`` is set (SIGTERM) the sweep claims no more reps and takes no more DMs; a DM
+    in flight finishes (or times out) and is recorded; what was claimed and not sent stays
+    claimed for the next sweep, with nothing held.
+    """
     started = wall_clock()
     report = SweepReport()
-    plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox)
-    deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker)
-    # The weekly leaderboards and digests that are due (claimed once, like nudges).
-    post_due_leaderboards(session_factory, outbox, now=now)
-    purge_uninstalled(session_factory, now)
+    plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox, stop=stop)
+    if not _stopping(stop, report):
+        deliver(
+            session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker, stop=stop
+        )
+    if not _stopping(stop, report):
+        # The weekly leaderboards and digests that are due (claimed once, like nudges).
+        post_due_leaderboards(session_factory, outbox, now=now)
+        purge_uninstalled(session_factory, now)
     with session_factory() as session:
         session.add(
             ClockSweep(
@@ -153,6 +178,7 @@ def plan_and_claim(
     worker: str,
     report: SweepReport,
     outbox: Outbox | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Claim every nudge due as of ``now``; with an outbox, stale rep profiles are refreshed first."""
     seen_steps: set[int] = set()
@@ -183,6 +209,8 @@ def plan_and_claim(
             by_rep[rep_id][1].append(deal_id)
             seen_deals.add(deal_id)
         for rep_id, (step_ids, deal_ids) in by_rep.items():
+            if _stopping(stop, report):
+                return
             try:
                 if outbox is not None:
                     _refresh_profile(session_factory, outbox, rep_id, now, report)
@@ -488,6 +516,7 @@ def deliver(
     report: SweepReport,
     max_workers: int = 8,
     worker: str = "clock",
+    stop: threading.Event | None = None,
 ) -> None:
     with session_factory() as session:
         groups = session.execute(select(Nudge.team_id, Nudge.rep_id).where(*_pending(now)).distinct()).all()
@@ -498,7 +527,7 @@ def deliver(
         return
     with ThreadPoolExecutor(max_workers=min(max_workers, len(by_team))) as pool:
         futures = [
-            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker)
+            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker, stop)
             for team_id, reps in by_team.items()
         ]
         for future in futures:
@@ -515,11 +544,14 @@ def _deliver_team(
     rep_ids: list[int],
     now: datetime,
     worker: str,
+    stop: threading.Event | None = None,
 ) -> SweepReport:
     report = SweepReport()
     for rep_id in rep_ids:
+        if _stopping(stop, report):
+            break
         try:
-            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report, worker)
+            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report, worker, stop)
         except DeliveryError as error:
             if error.kind != "dead_token":
                 raise
@@ -569,6 +601,7 @@ def _deliver_rep(
     now: datetime,
     report: SweepReport,
     worker: str = "clock",
+    stop: threading.Event | None = None,
 ) -> None:
     token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
     with session_factory() as session:
@@ -651,6 +684,20 @@ def _deliver_rep(
             log.exception("nudge DM for %s/%s could not be built", team_id, rep.user_id)
             _failed(nudges, type(error).__name__, now, report)
             session.commit()
+            return
+        if _stopping(stop, report):
+            # Stopping before this DM left: give its rows back (PostgreSQL: the rollback frees
+            # their locks; SQLite: the lease is lifted) so the next sweep sends it at once.
+            session.rollback()
+            if sqlite:
+                session.execute(
+                    update(Nudge)
+                    .where(Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
+                    .values(next_attempt_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+                session.commit()
+            report.released += len(nudges)
             return
         try:
             channel, ts = outbox.post_dm(team_id, rep.user_id, text, blocks)

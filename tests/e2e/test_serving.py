@@ -19,6 +19,8 @@ from models import make_engine
 from tests.e2e.conftest import SECRET
 
 ROOT = Path(__file__).parents[2]
+# The CLI of this checkout, in this interpreter (not whatever `nextstep` is first on PATH).
+NEXTSTEP = [sys.executable, "-m", "bot.cli"]
 
 
 def free_port() -> int:
@@ -37,7 +39,7 @@ def env(**values: str) -> dict[str, str]:
 def test_nextstep_serve_runs_gunicorn_that_answers_slack(fake, databases, tmp_path):
     url = databases.create()
     subprocess.run(
-        ["nextstep", "db", "upgrade"],
+        [*NEXTSTEP, "db", "upgrade"],
         env=env(DATABASE_URL=url),
         check=True,
         cwd=tmp_path,
@@ -46,7 +48,7 @@ def test_nextstep_serve_runs_gunicorn_that_answers_slack(fake, databases, tmp_pa
     )
     port = free_port()
     server = subprocess.Popen(
-        ["nextstep", "serve"],
+        [*NEXTSTEP, "serve"],
         env=env(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-T1",
@@ -86,7 +88,7 @@ def test_nextstep_serve_runs_gunicorn_that_answers_slack(fake, databases, tmp_pa
 
 def test_a_missing_setting_stops_start_up_with_one_line_naming_it(tmp_path):
     result = subprocess.run(
-        ["nextstep", "serve"],
+        [*NEXTSTEP, "serve"],
         env=env(SLACK_BOT_TOKEN="xoxb-1"),
         cwd=tmp_path,
         capture_output=True,
@@ -101,7 +103,7 @@ def test_a_missing_setting_stops_start_up_with_one_line_naming_it(tmp_path):
 
 def test_sqlite_on_heroku_is_refused_at_start_up(tmp_path):
     result = subprocess.run(
-        ["nextstep", "serve"],
+        [*NEXTSTEP, "serve"],
         env=env(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", DYNO="web.1"),
         cwd=tmp_path,
         capture_output=True,
@@ -115,7 +117,7 @@ def test_sqlite_on_heroku_is_refused_at_start_up(tmp_path):
 
 def test_serving_an_unmigrated_database_says_to_upgrade_first(fake, tmp_path):
     result = subprocess.run(
-        ["nextstep", "serve"],
+        [*NEXTSTEP, "serve"],
         env=env(
             SLACK_SIGNING_SECRET="s",
             SLACK_BOT_TOKEN="xoxb-T1",
@@ -136,7 +138,7 @@ def test_serving_an_unmigrated_database_says_to_upgrade_first(fake, tmp_path):
 
 def test_db_upgrade_builds_the_schema_in_the_working_directory_by_default(tmp_path):
     subprocess.run(
-        ["nextstep", "db", "upgrade"], env=env(), cwd=tmp_path, check=True, capture_output=True, timeout=60
+        [*NEXTSTEP, "db", "upgrade"], env=env(), cwd=tmp_path, check=True, capture_output=True, timeout=60
     )
     engine = make_engine(f"sqlite:///{tmp_path}/nextstep.sqlite")
     assert {"meetings", "next_steps", "slack_installations"} <= set(inspect(engine).get_table_names())
