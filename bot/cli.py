@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     url = load_database_url()
     from bot import migrate
+
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # each step it runs
 
     if args.action == "upgrade":
         revision = migrate.upgrade_checked(url)

@@ -17,8 +17,6 @@ from pythonjsonlogger.json import JsonFormatter
 
 from bot.config import LogSettings
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s%(where)s"
-
 current_team: contextvars.ContextVar[str | None] = contextvars.ContextVar("team", default=None)
 current_request: contextvars.ContextVar[str | None] = contextvars.ContextVar("request", default=None)
 
@@ -31,9 +29,19 @@ class RequestContext(logging.Filter):
             record.team = current_team.get()
         if not hasattr(record, "request"):
             record.request = current_request.get()
-        parts = [f"{key}={getattr(record, key)}" for key in ("team", "request") if getattr(record, key)]
-        record.where = (" [" + " ".join(parts) + "]") if parts else ""
         return True
+
+
+class TextFormatter(logging.Formatter):
+    """The text format: the workspace and request id, when there are any, close the line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        parts = [f"{key}={value}" for key in ("team", "request") if (value := getattr(record, key, None))]
+        return f"{line} [{' '.join(parts)}]" if parts else line
 
 
 class NoBodies(logging.Filter):
@@ -68,7 +76,7 @@ def formatter(settings: LogSettings) -> logging.Formatter:
             "%(asctime)s %(levelname)s %(name)s %(message)s %(team)s %(request)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
-    return logging.Formatter(TEXT_FORMAT)
+    return TextFormatter()
 
 
 def setup_logging(settings: LogSettings) -> None:
@@ -84,5 +92,7 @@ def setup_logging(settings: LogSettings) -> None:
     root.setLevel(settings.level)
     # APScheduler says "Running job" and "executed successfully" every minute: an idle clock
     # must be quiet at INFO (the sweep logs a line when it did something).
+    # Alembic names its plugins and its dialect every time a schema revision is read.
     if settings.level != "DEBUG":
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        for name in ("apscheduler", "alembic.runtime.plugins", "alembic.runtime.migration"):
+            logging.getLogger(name).setLevel(logging.WARNING)

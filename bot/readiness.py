@@ -7,6 +7,7 @@ a traceback. Unreachable and unmigrated are told apart: they have different fixe
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.config import ConfigError
+
+_SILENT = logging.getLogger("nextstep.readiness.slack_sdk")
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False
 
 
 def _where(database_url: str) -> str:
@@ -90,7 +95,8 @@ def require_database(engine: Engine) -> None:
 
 def slack_identity(api_url: str, token: str, setting: str = "SLACK_BOT_TOKEN") -> dict[str, Any]:
     """auth.test for the token: the team it belongs to; one line for each way it can fail."""
-    client = WebClient(token=token, base_url=api_url, timeout=10)
+    # No retries and no slack_sdk error lines: the answer is this function's one line.
+    client = WebClient(token=token, base_url=api_url, timeout=10, retry_handlers=[], logger=_SILENT)
     try:
         return dict(client.auth_test().data)  # type: ignore[arg-type]
     except SlackApiError as error:
