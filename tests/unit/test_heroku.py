@@ -55,7 +55,7 @@ def test_app_json_describes_every_setting_the_app_reads_and_no_other():
 
 def test_the_readme_gives_the_deploy_steps_in_the_order_they_work():
     steps = [
-        "From an app manifest",
+        "From an app\n   manifest",
         "heroku create",
         "git push heroku",
         "/slack/events",
