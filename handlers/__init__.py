@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
-from bot.logs import request_context
+from bot.logs import current_request, current_team
 from bot.readiness import require_database, slack_identity
 from bot.reps import token_accepted
 from bot.slack_tokens import TokenSource, installation_store
@@ -122,9 +122,11 @@ def register_all(app: App, deps: Deps) -> None:
     def inject_deps(context: dict, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
         context["deps"] = deps
         context["request_id"] = uuid.uuid4().hex[:12]
-        # Every log line of this request (and of its work after the ack) names both.
-        with request_context(context.get("team_id"), context["request_id"]):
-            return next()
+        # Every log line of this request (and of its work after the ack) names both. Set, not
+        # scoped: Bolt's next() only marks the chain to go on; handlers.web scopes each request.
+        current_team.set(context.get("team_id"))
+        current_request.set(context["request_id"])
+        return next()
 
     events.register(app)  # first: it holds the event_id de-duplication middleware
     commands.register(app)
