@@ -29,7 +29,7 @@ def wsgi_app() -> Callable[..., Any]:
 
     try:
         setup_logging(load_log_settings())
-        return build_wsgi(load_config())
+        return build_wsgi(load_config(), watch_clock=True)
     except ConfigError as error:
         _fail(error)
         raise SystemExit(WORKER_BOOT_ERROR) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -57,3 +59,15 @@ def may_see_deal(session: Session, deal: Deal | None, team_id: str, user_id: str
     if owner is None:
         return False
     return owner.user_id == user_id or manager_of(session, owner) == user_id
+
+
+def admin_user_ids(workspace: Workspace, members: Iterable[SlackProfile]) -> list[str]:
+    """Who the workspace's admins are, among ``members`` (users.list) and whoever installed the app.
+
+    Goes through ``is_admin``: whatever it counts as an admin is who operators' notices reach.
+    """
+    found = [m.user_id for m in members if not m.deleted and is_admin(m, workspace)]
+    installer = workspace.installer_user_id
+    if installer is not None and installer not in found:
+        found.insert(0, installer)
+    return found

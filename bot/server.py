@@ -15,14 +15,18 @@ from bot.config import Config, ConfigError
 log = logging.getLogger("nextstep")
 
 
-def build_wsgi(config: Config) -> Callable[..., Any]:
-    """The whole web app for one process: engine, Bolt app, WSGI routing."""
+def build_wsgi(config: Config, watch_clock: bool = False) -> Callable[..., Any]:
+    """The whole web app for one process: engine, Bolt app, WSGI routing; served, the clock watch too."""
     from handlers import create_app
     from handlers.web import make_wsgi_app
     from models import make_engine
 
     engine = make_engine(config.database_url)
     app, deps = create_app(config, engine)
+    if watch_clock:
+        from bot.clock_watch import start_clock_watch
+
+        start_clock_watch(deps.session_factory, deps.tokens, config.slack_api_url, deps.clock)
     return make_wsgi_app(app, deps)
 
 
@@ -85,7 +89,7 @@ def serve(config: Config) -> int:
 
         def load(self) -> Callable[..., Any]:
             try:
-                return build_wsgi(config)
+                return build_wsgi(config, watch_clock=True)
             except ConfigError as error:  # one clear line, not a worker traceback
                 for line in error.problems:
                     print(f"nextstep: {line}", file=sys.stderr, flush=True)
