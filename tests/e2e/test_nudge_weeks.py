@@ -290,7 +290,7 @@ def test_nextstep_tick_cli_runs_one_sweep_and_healthz_sees_it(world, tmp_path):
         "PATH": __import__("os").environ["PATH"],
     }
     result = subprocess.run(
-        ["nextstep", "tick", "--at", "2026-11-23T12:00:00+01:00"],
+        [sys.executable, "-m", "bot.cli", "tick", "--at", "2026-11-23T12:00:00+01:00"],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -303,7 +303,7 @@ def test_nextstep_tick_cli_runs_one_sweep_and_healthz_sees_it(world, tmp_path):
     with world.session() as session:
         assert session.scalars(select(ClockSweep)).one().as_of == datetime(2026, 11, 23, 11, tzinfo=UTC)
     bad = subprocess.run(
-        ["nextstep", "tick", "--at", "2026-11-23T12:00:00"],
+        [sys.executable, "-m", "bot.cli", "tick", "--at", "2026-11-23T12:00:00"],
         env=env,
         cwd=tmp_path,
         capture_output=True,
