@@ -1,6 +1,8 @@
 """`python app.py`: Socket Mode when SLACK_APP_TOKEN is set (development), else the HTTP server.
 
-Also the WSGI entry point for gunicorn: ``gunicorn 'app:wsgi_app()'``.
+Run `nextstep clock` beside it: the clock sends every nudge and weekly post.
+Also a WSGI entry point for gunicorn run by hand (``gunicorn 'app:wsgi_app()'``); the Procfile
+uses `nextstep serve`, which checks everything once before gunicorn forks its workers.
 """
 
 from __future__ import annotations
@@ -9,44 +11,49 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import ConfigError, load_config
-from bot.runtime.cli import setup_logging
+from bot.config import ConfigError, load_config, load_log_settings
+from bot.logs import setup_logging
+
+# gunicorn's code for "worker failed to boot": the master halts instead of respawning it forever.
+WORKER_BOOT_ERROR = 3
+
+
+def _fail(error: ConfigError) -> None:
+    for line in error.problems:
+        print(f"nextstep: {line}", file=sys.stderr, flush=True)
 
 
 def wsgi_app() -> Callable[..., Any]:
     """gunicorn's application factory: one engine and Bolt app per worker."""
     from bot.runtime.server import build_wsgi
 
-    setup_logging()
     try:
-        return build_wsgi(load_config())
+        setup_logging(load_log_settings())
+        return build_wsgi(load_config(), watch_clock=True)
     except ConfigError as error:
-        for line in error.problems:
-            print(f"nextstep: {line}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _fail(error)
+        raise SystemExit(WORKER_BOOT_ERROR) from None
 
 
 def main() -> int:
-    setup_logging()
     try:
+        setup_logging(load_log_settings())
         config = load_config()
+        if config.app_token:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            from handlers.app import create_app
+            from models import make_engine
+
+            app, _deps = create_app(config, make_engine(config.database_url))
+            SocketModeHandler(app, config.app_token).start()
+            return 0
+        from bot.runtime.server import serve
+
+        return serve(config)
     except ConfigError as error:
-        for line in error.problems:
-            print(f"nextstep: {line}", file=sys.stderr)
+        _fail(error)
         return 2
-    if config.app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        from handlers.app import create_app
-        from models import make_engine
-
-        app, _deps = create_app(config, make_engine(config.database_url))
-        SocketModeHandler(app, config.app_token).start()
-        return 0
-    from bot.runtime.server import serve
-
-    serve(config)
-    return 0
 
 
 if __name__ == "__main__":

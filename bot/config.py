@@ -1,6 +1,10 @@
 """Configuration: read from the environment once, validated at start-up, passed down.
 
-Nothing else in the project reads ``os.environ``.
+Nothing else in the project reads ``os.environ``. Two libraries read their own variables:
+slack_bolt's ``App`` falls back to SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CLIENT_ID,
+SLACK_CLIENT_SECRET and SLACK_VERIFICATION_TOKEN when not given them (``handlers.create_app``
+gives it the validated ones), and gunicorn's config module reads WEB_CONCURRENCY when it is
+imported (``nextstep serve`` validates it here first and passes both worker settings explicitly).
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 # A Slack member id: U… (or W… on Enterprise Grid), uppercase letters and digits.
@@ -40,6 +47,9 @@ class Config:
     # NEXTSTEP_ADMINS (single-workspace mode): who may change the settings besides Slack's
     # workspace admins and owners.
     admins: frozenset[str] = frozenset()
+    # gunicorn, for `nextstep serve`: worker processes and threads per worker.
+    web_concurrency: int = 2
+    gunicorn_threads: int = 8
 
     @property
     def multi_workspace(self) -> bool:
@@ -52,14 +62,61 @@ class Config:
 
     def redacted(self) -> dict[str, str | int | None]:
         """What may be logged: no secret, no token, no password."""
-        url = urlparse(self.database_url)
-        db = self.database_url if not url.password else self.database_url.replace(url.password, "***")
         return {
             "mode": "oauth" if self.multi_workspace else ("socket" if self.app_token else "single"),
-            "database": db,
+            "database": redact_database_url(self.database_url),
             "slack_api_url": self.slack_api_url,
             "port": self.port,
         }
+
+
+def redact_database_url(url: str) -> str:
+    """The URL with its password component (only) masked, as SQLAlchemy renders it."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable>"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = "INFO"
+    format: str = "text"
+
+
+def load_log_settings(env: Mapping[str, str] | None = None) -> LogSettings:
+    """LOG_LEVEL and LOG_FORMAT, read first: every command logs, whatever else it needs."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
+    if level not in LOG_LEVELS:
+        problems.append(
+            f"LOG_LEVEL: malformed {env.get('LOG_LEVEL', '')!r}; expected one of {', '.join(LOG_LEVELS)}"
+        )
+    fmt = (env.get("LOG_FORMAT", "").strip() or "text").lower()
+    if fmt not in LOG_FORMATS:
+        problems.append(f"LOG_FORMAT: malformed {env.get('LOG_FORMAT', '')!r}; expected text or json")
+    if problems:
+        raise ConfigError(problems)
+    return LogSettings(level=level, format=fmt)
+
+
+def demo_database_url(env: Mapping[str, str] | None = None) -> str | None:
+    """`nextstep demo` uses DATABASE_URL only when the operator set it (else a throwaway one)."""
+    env = os.environ if env is None else env
+    return env.get("DATABASE_URL", "").strip() or None
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, upper: int, problems: list[str]) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= upper:
+        problems.append(f"{name}: malformed {raw!r}; expected a whole number from 1 to {upper}")
+        return default
+    return int(raw)
 
 
 def normalize_database_url(url: str) -> str:
@@ -75,8 +132,9 @@ def default_database_url(cwd: Path | None = None) -> str:
     return f"sqlite:///{(cwd or Path.cwd()) / 'nextstep.sqlite'}"
 
 
-def load_database_url(env: Mapping[str, str]) -> str:
+def load_database_url(env: Mapping[str, str] | None = None) -> str:
     """The database URL alone, for commands that need no Slack settings (``db upgrade``)."""
+    env = os.environ if env is None else env
     problems: list[str] = []
     url = _database_url(env, problems)
     if problems:
@@ -155,6 +213,9 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         problems.append(f"SLACK_WORKSPACE_RATE: malformed {rate_raw!r}; expected messages per second, e.g. 5")
 
     admins = _admins(get("NEXTSTEP_ADMINS"), oauth=client_id is not None, problems=problems)
+    web_concurrency = _positive_int(env, "WEB_CONCURRENCY", 2, 64, problems)
+    gunicorn_threads = _positive_int(env, "GUNICORN_THREADS", 8, 256, problems)
+
     database_url = _database_url(env, problems)
     if problems:
         raise ConfigError(problems)
@@ -170,6 +231,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         port=port,
         workspace_rate=workspace_rate,
         admins=admins,
+        web_concurrency=web_concurrency,
+        gunicorn_threads=gunicorn_threads,
     )
 
 

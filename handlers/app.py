@@ -14,10 +14,11 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Config, ConfigError
+from bot.config import Config
+from bot.logs import current_request, current_team
+from bot.runtime.readiness import require_database, slack_identity
 from bot.services.reps import token_accepted
 from bot.slack.tokens import TokenSource, installation_store
 from handlers import actions, commands, events, options, views
@@ -50,8 +51,7 @@ def quiet_slack_sdk_debug() -> None:
 def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = utcnow) -> tuple[App, Deps]:
     """The Bolt app for one workspace (bot token) or many (OAuth), talking to ``config.slack_api_url``."""
     quiet_slack_sdk_debug()
-    # In single-workspace mode the client's token is the app's token (Bolt reads it from the client).
-    client = WebClient(base_url=config.slack_api_url, token=config.bot_token, timeout=10)
+    require_database(engine)  # unreachable and unmigrated each get their own one line
     session_factory = make_session_factory(engine)
     store = installation_store(config, engine)
     kwargs: dict[str, Any] = {}
@@ -71,34 +71,34 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
         )
     tokens = TokenSource(config.bot_token, store)
     deps = Deps(config=config, session_factory=session_factory, clock=clock, tokens=tokens)
-    try:
-        app = App(
-            signing_secret=config.signing_secret,
-            client=client,
-            # Bolt answers Slack when a listener returns; our listeners (handlers.guard) return the
-            # moment they ack and finish their work on their own executor. Bolt's other mode
-            # polls for the ack every 10 ms, which cost a whole poll on most submissions.
-            process_before_response=True,
-            **kwargs,
-        )
-    except Exception as error:  # Bolt verifies a static token with auth.test at start-up
-        raise ConfigError([f"SLACK_BOT_TOKEN: Slack refused it at start-up ({error})"]) from None
-    if not config.multi_workspace:
-        # The static token works (Bolt just checked it): a workspace once marked dead is live again.
-        identity = client.auth_test()
+    identity = None
+    if config.bot_token is not None and not config.multi_workspace:
+        # auth.test ourselves, not Bolt's: "unreachable" and "refused" are different fixes.
+        identity = slack_identity(config.slack_api_url, config.bot_token)
+    # Bolt reads SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET, SLACK_CLIENT_ID/SECRET when not given
+    # them) from the environment itself. Giving it the validated token, rather than a client of
+    # our own, is what keeps it from warning "`token` will be unused" at every boot; its client
+    # is then pointed at SLACK_API_URL, before any request (Bolt's own check is off: done above).
+    app = App(
+        signing_secret=config.signing_secret,
+        token=config.bot_token if not config.multi_workspace else None,
+        token_verification_enabled=False,
+        # Bolt answers Slack when a listener returns; our listeners (handlers.guard) return the
+        # moment they ack and finish their work on their own executor. Bolt's other mode
+        # polls for the ack every 10 ms, which cost a whole poll on most submissions.
+        process_before_response=True,
+        **kwargs,
+    )
+    app.client.base_url = config.slack_api_url
+    app.client.timeout = 10
+    if identity is not None:
+        # The static token works (Slack just said so): a workspace once marked dead is live again.
         team_id = str(identity["team_id"])
-        try:
-            with deps.session() as session:
-                token_accepted(session, team_id, clock(), str(identity.get("team") or ""))
-                session.commit()
-        except SQLAlchemyError as error:
-            raise ConfigError(
-                [
-                    f"DATABASE_URL: the database is not ready ({type(error).__name__}); run `nextstep db upgrade` first"
-                ]
-            ) from None
+        with deps.session() as session:
+            token_accepted(session, team_id, clock(), str(identity.get("team") or ""))
+            session.commit()
         if config.admins:  # the admins are named: they are welcomed as the app first starts
-            _welcome(session_factory, clock, client, team_id, sorted(config.admins), installed=False)
+            _welcome(session_factory, clock, app.client, team_id, sorted(config.admins), installed=False)
     register_all(app, deps)
     return app, deps
 
@@ -109,6 +109,10 @@ def register_all(app: App, deps: Deps) -> None:
     def inject_deps(context: dict, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
         context["deps"] = deps
         context["request_id"] = uuid.uuid4().hex[:12]
+        # Every log line of this request (and of its work after the ack) names both. Set, not
+        # scoped: Bolt's next() only marks the chain to go on; handlers.web scopes each request.
+        current_team.set(context.get("team_id"))
+        current_request.set(context["request_id"])
         return next()
 
     events.register(app)  # first: it holds the event_id de-duplication middleware

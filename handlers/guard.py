@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import logging
@@ -196,9 +197,24 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
     def wrapper(**kwargs: Any) -> None:
         acked = threading.Event()
         kwargs["ack"] = _SignallingAck(kwargs["ack"], acked)
-        AFTER_ACK.submit(run, kwargs, acked)
+        # In a copy of the request's context: its log lines keep the team and request id.
+        AFTER_ACK.submit(contextvars.copy_context().run, run, kwargs, acked)
         if not acked.wait(ACK_DEADLINE):
             log.warning("%s did not ack within %.1fs; answering empty", listener.__name__, ACK_DEADLINE)
             kwargs["ack"]()
 
     return wrapper
+
+
+def finish_after_ack_work(timeout: float) -> bool:
+    """On a worker's graceful stop: let the work after the acks (the coaching DM) finish.
+
+    True when it all finished within ``timeout`` seconds.
+    """
+    waiter = threading.Thread(target=AFTER_ACK.shutdown, kwargs={"wait": True}, daemon=True)
+    waiter.start()
+    waiter.join(timeout)
+    if waiter.is_alive():
+        log.warning("stopping with work after an ack still running after %.0fs", timeout)
+        return False
+    return True

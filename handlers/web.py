@@ -13,6 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
+from bot.logs import request_context
 from bot.slack import payloads
 from handlers.deps import Deps
 from models import ClockSweep
@@ -35,6 +36,11 @@ def make_wsgi_app(app: App, deps: Deps):
         return [body]
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # Each request starts with no workspace or request id in its log lines (threads are reused).
+        with request_context(None, None):
+            return route(environ, start_response)
+
+    def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return healthz(start_response)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from alembic import context
@@ -68,7 +67,7 @@ def run_migrations_online() -> None:
         # SQLite the caller turns foreign keys off first (see _run), or table rebuilds cascade.
         _run(connection, own=False)
         return
-    url = config.get_main_option("sqlalchemy.url") or load_database_url(os.environ)
+    url = config.get_main_option("sqlalchemy.url") or load_database_url()
     engine = make_engine(url)
     with engine.connect() as conn:
         _run(conn, own=True)

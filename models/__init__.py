@@ -6,6 +6,7 @@ from models.db import make_engine, make_session_factory
 from models.entities import (
     Account,
     ClockSweep,
+    ClockWatch,
     Deal,
     Holiday,
     LeaderboardPost,
@@ -25,6 +26,7 @@ __all__ = [
     "Account",
     "Base",
     "ClockSweep",
+    "ClockWatch",
     "Deal",
     "Holiday",
     "LeaderboardPost",

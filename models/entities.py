@@ -407,3 +407,17 @@ class ClockSweep(Base):
     claimed: Mapped[int] = mapped_column(Integer, default=0)
     sent: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClockWatch(Base):
+    """Whether the admins were last told the clock stopped or runs: one row, claimed by an UPDATE.
+
+    Every web process watches the clock; the one whose UPDATE flips ``state`` sends the DMs,
+    so the admins hear once per change however many workers and dynos there are.
+    """
+
+    __tablename__ = "clock_watch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(8), default="ok")  # ok | stale
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

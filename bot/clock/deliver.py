@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock.departures import rep_left, workspace_dead
-from bot.clock.report import Outbox, SweepReport
+from bot.clock.report import Outbox, SweepReport, stopping
 from bot.domain.nudges import (
     PRIORITY,
 )
@@ -47,6 +48,7 @@ def deliver(
     report: SweepReport,
     max_workers: int = 8,
     worker: str = "clock",
+    stop: threading.Event | None = None,
 ) -> None:
     with session_factory() as session:
         groups = session.execute(select(Nudge.team_id, Nudge.rep_id).where(*_pending(now)).distinct()).all()
@@ -57,7 +59,7 @@ def deliver(
         return
     with ThreadPoolExecutor(max_workers=min(max_workers, len(by_team))) as pool:
         futures = [
-            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker)
+            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker, stop)
             for team_id, reps in by_team.items()
         ]
         for future in futures:
@@ -74,11 +76,14 @@ def _deliver_team(
     rep_ids: list[int],
     now: datetime,
     worker: str,
+    stop: threading.Event | None = None,
 ) -> SweepReport:
     report = SweepReport()
     for rep_id in rep_ids:
+        if stopping(stop, report):
+            break
         try:
-            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report, worker)
+            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report, worker, stop)
         except DeliveryError as error:
             if error.kind != "dead_token":
                 raise
@@ -97,6 +102,7 @@ def _deliver_rep(
     now: datetime,
     report: SweepReport,
     worker: str = "clock",
+    stop: threading.Event | None = None,
 ) -> None:
     token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
     with session_factory() as session:
@@ -179,6 +185,20 @@ def _deliver_rep(
             log.exception("nudge DM for %s/%s could not be built", team_id, rep.user_id)
             _failed(nudges, type(error).__name__, now, report)
             session.commit()
+            return
+        if stopping(stop, report):
+            # Stopping before this DM left: give its rows back (PostgreSQL: the rollback frees
+            # their locks; SQLite: the lease is lifted) so the next sweep sends it at once.
+            session.rollback()
+            if sqlite:
+                session.execute(
+                    update(Nudge)
+                    .where(Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
+                    .values(next_attempt_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+                session.commit()
+            report.released += len(nudges)
             return
         try:
             channel, ts = outbox.post_dm(team_id, rep.user_id, text, blocks)

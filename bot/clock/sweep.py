@@ -20,6 +20,7 @@ Two windows for a duplicate, both kept as small as the design allows:
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock.deliver import deliver
 from bot.clock.departures import rep_left, workspace_dead
-from bot.clock.report import Outbox, SweepReport
+from bot.clock.report import Outbox, SweepReport, stopping
 from bot.clock.weekly import post_due_leaderboards
 from bot.domain.nudges import (
     NudgeSettings,
@@ -65,19 +66,26 @@ def sweep(
     wall_clock: Callable[[], datetime],
     max_workers: int = 8,
     admins: Admins | None = None,
+    stop: threading.Event | None = None,
 ) -> SweepReport:
     """One sweep as of ``now``: claim what is due, deliver what is claimed, record the sweep.
 
     ``admins`` (from the configuration) hear of a leaderboard that can't be posted when nobody
-    chose its channel.
+    chose its channel. When ``stop`` is set (SIGTERM) the sweep claims no more reps and takes no
+    more DMs; a DM in flight finishes (or times out) and is recorded; what was claimed and not
+    sent stays claimed for the next sweep, with nothing held.
     """
     started = wall_clock()
     report = SweepReport()
-    plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox)
-    deliver(session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker)
-    # The weekly leaderboards and digests that are due (claimed once, like nudges).
-    post_due_leaderboards(session_factory, outbox, now=now, admins=admins)
-    purge_uninstalled(session_factory, now)
+    plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox, stop=stop)
+    if not stopping(stop, report):
+        deliver(
+            session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker, stop=stop
+        )
+    if not stopping(stop, report):
+        # The weekly leaderboards and digests that are due (claimed once, like nudges).
+        post_due_leaderboards(session_factory, outbox, now=now, admins=admins)
+        purge_uninstalled(session_factory, now)
     with session_factory() as session:
         session.add(
             ClockSweep(
@@ -104,6 +112,7 @@ def plan_and_claim(
     worker: str,
     report: SweepReport,
     outbox: Outbox | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Claim every nudge due as of ``now``; with an outbox, stale rep profiles are refreshed first."""
     seen_steps: set[int] = set()
@@ -134,6 +143,8 @@ def plan_and_claim(
             by_rep[rep_id][1].append(deal_id)
             seen_deals.add(deal_id)
         for rep_id, (step_ids, deal_ids) in by_rep.items():
+            if stopping(stop, report):
+                return
             try:
                 if outbox is not None:
                     _refresh_profile(session_factory, outbox, rep_id, now, report)

@@ -1,46 +1,32 @@
-"""The `nextstep` console script: serve, db upgrade, demo (and, later, clock and tick)."""
+"""The `nextstep` console script: serve, clock, tick, db, check, demo."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.config import ConfigError, load_config, load_database_url
+from bot.config import ConfigError, demo_database_url, load_config, load_database_url, load_log_settings
+from bot.logs import setup_logging
 
 
 def _fail(error: ConfigError) -> int:
     for line in error.problems:
-        print(f"nextstep: {line}", file=sys.stderr)
+        print(f"nextstep: {line}", file=sys.stderr, flush=True)
     return 2
 
 
-def setup_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-
-
 def cmd_serve(_args: argparse.Namespace) -> int:
-    try:
-        config = load_config()
-    except ConfigError as error:
-        return _fail(error)
+    config = load_config()  # WEB_CONCURRENCY and GUNICORN_THREADS too, before gunicorn is imported
     from bot.runtime.server import serve
 
-    serve(config)
-    return 0
+    return serve(config)
 
 
 def cmd_clock(_args: argparse.Namespace) -> int:
-    try:
-        config = load_config()
-    except ConfigError as error:
-        return _fail(error)
+    config = load_config()
     from bot.clock.run import run_clock
 
     run_clock(config)
@@ -48,47 +34,36 @@ def cmd_clock(_args: argparse.Namespace) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    try:
-        config = load_config()
-    except ConfigError as error:
-        return _fail(error)
+    config = load_config()
     try:
         at = datetime.fromisoformat(args.at)
     except ValueError:
-        print(f"nextstep: --at: not an ISO 8601 instant: {args.at!r}", file=sys.stderr)
-        return 2
+        raise ConfigError([f"--at: not an ISO 8601 instant: {args.at!r}"]) from None
     if at.tzinfo is None:
-        print("nextstep: --at: give the offset, e.g. 2026-12-01T09:00:00+00:00 or ...Z", file=sys.stderr)
-        return 2
-    from bot.clock.run import tick
+        raise ConfigError(["--at: give the offset, e.g. 2026-12-01T09:00:00+00:00 or ...Z"])
+    from bot.clock.run import summary, tick
 
     report = tick(config, at.astimezone(UTC))
-    print(
-        f"claimed {report.claimed}, sent {report.sent} in {report.messages} DMs, failed {report.failed}, "
-        f"gave up {report.gave_up}, escalated {report.escalated}"
-    )
+    print(summary(report) + (f"; stopped early, released {report.released}" if report.stopped else ""))
     return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    try:
-        url = load_database_url(os.environ)
-    except ConfigError as error:
-        return _fail(error)
+    url = load_database_url()
     from bot.runtime import migrate
 
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # each step it runs
+
     if args.action == "upgrade":
-        migrate.upgrade(url)
+        revision = migrate.upgrade_checked(url)
+        print(f"database at revision {revision} (head)")
     else:
-        migrate.downgrade(url, args.revision)
+        migrate.downgrade_checked(url, args.revision)
     return 0
 
 
 def cmd_regrade(_args: argparse.Namespace) -> int:
-    try:
-        url = load_database_url(os.environ)
-    except ConfigError as error:
-        return _fail(error)
+    url = load_database_url()
     from bot.services.regrade import regrade
     from models import make_engine, make_session_factory
 
@@ -101,10 +76,16 @@ def cmd_regrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(_args: argparse.Namespace) -> int:
+    from bot.runtime.check import run_checks
+
+    return run_checks(sys.stdout)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.runtime.demo import run_demo
 
-    return run_demo(database_url=os.environ.get("DATABASE_URL") or None, out=sys.stdout)
+    return run_demo(database_url=demo_database_url(), out=sys.stdout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,11 +108,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "regrade", help="regrade stored meetings with the current grader (the release step runs it)"
     ).set_defaults(func=cmd_regrade)
     sub.add_parser(
+        "check", help="after a deploy: settings, database, Slack and the clock, one line each"
+    ).set_defaults(func=cmd_check)
+    sub.add_parser(
         "demo", help="run the real app against the built-in Slack sandbox and print what people see"
     ).set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
-    setup_logging()
-    return int(args.func(args))
+    try:
+        setup_logging(load_log_settings())
+        return int(args.func(args))
+    except ConfigError as error:  # a setting or the deployment around it: one line each, no traceback
+        return _fail(error)
 
 
 if __name__ == "__main__":

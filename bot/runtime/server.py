@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -16,39 +15,90 @@ from bot.config import Config, ConfigError
 log = logging.getLogger("nextstep")
 
 
-def build_wsgi(config: Config) -> Callable[..., Any]:
-    """The whole web app for one process: engine, Bolt app, WSGI routing."""
+def build_wsgi(config: Config, watch_clock: bool = False) -> Callable[..., Any]:
+    """The whole web app for one process: engine, Bolt app, WSGI routing; served, the clock watch too."""
     from handlers.app import create_app
     from handlers.web import make_wsgi_app
     from models import make_engine
 
     engine = make_engine(config.database_url)
     app, deps = create_app(config, engine)
+    if watch_clock:
+        from bot.runtime.clock_watch import start_clock_watch
+
+        start_clock_watch(deps.session_factory, deps.tokens, config.slack_api_url, deps.clock, deps.admins)
     return make_wsgi_app(app, deps)
 
 
-def serve(config: Config) -> None:
+def preflight(config: Config) -> None:
+    """What every worker would find wrong, found once in the master before gunicorn forks.
+
+    A worker that fails to boot would be respawned again and again; this stops first, with one line.
+    """
+    from bot.runtime.readiness import require_database, slack_identity
+    from models import make_engine
+
+    engine = make_engine(config.database_url)
+    try:
+        require_database(engine)
+    finally:
+        engine.dispose()
+    if config.bot_token is not None:
+        slack_identity(config.slack_api_url, config.bot_token)
+
+
+# gunicorn gives a worker this long to finish its requests and the work after their ack
+# (handlers.guard.AFTER_ACK) after SIGTERM: under the 30 s Heroku waits before SIGKILL.
+GRACEFUL_TIMEOUT = 25
+
+
+def serve(config: Config) -> int:
     """gunicorn on 0.0.0.0:$PORT, threaded workers (Bolt finishes listeners after the ack)."""
+    preflight(config)
+    # Imported only now: gunicorn.config reads WEB_CONCURRENCY when imported, and
+    # load_config has validated it (and GUNICORN_THREADS) first.
     from gunicorn.app.base import BaseApplication
+    from gunicorn.glogging import Logger as GunicornLogger
+
+    class OneFormatLogger(GunicornLogger):
+        """gunicorn's own lines go through the root logger: the app's one format (text or JSON)."""
+
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for logger in (self.error_log, self.access_log):
+                for handler in list(logger.handlers):
+                    logger.removeHandler(handler)
+                logger.propagate = True
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        from handlers.guard import finish_after_ack_work
+
+        finish_after_ack_work(GRACEFUL_TIMEOUT - 2)
 
     class NextStepServer(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"0.0.0.0:{config.port}")
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", int(os.environ.get("GUNICORN_THREADS", "8")))
-            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "2")))
+            self.cfg.set("threads", config.gunicorn_threads)
+            self.cfg.set("workers", config.web_concurrency)
+            self.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT)
             self.cfg.set("accesslog", None)
+            self.cfg.set("logger_class", OneFormatLogger)
+            self.cfg.set("loglevel", logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower())
+            self.cfg.set("worker_exit", worker_exit)
 
         def load(self) -> Callable[..., Any]:
             try:
-                return build_wsgi(config)
+                return build_wsgi(config, watch_clock=True)
             except ConfigError as error:  # one clear line, not a worker traceback
                 for line in error.problems:
                     print(f"nextstep: {line}", file=sys.stderr, flush=True)
-                sys.exit(3)  # gunicorn's "worker failed to boot": the master stops too
+                # gunicorn's WORKER_BOOT_ERROR: the master halts instead of respawning forever.
+                sys.exit(3)
 
     log.info("serving %s", config.redacted())
     NextStepServer().run()
+    return 0
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,14 @@ class Admins:
 
     def include(self, profile: SlackProfile, workspace: Workspace | None) -> bool:
         return profile.is_admin or profile.is_owner or self.by_record(profile.user_id, workspace)
+
+    def among(self, workspace: Workspace, members: Iterable[SlackProfile]) -> list[str]:
+        """The admins among ``members`` (users.list), with the listed ones and the OAuth installer first."""
+        first = sorted(self.listed)
+        if self.oauth and workspace.installer_user_id:
+            first.append(workspace.installer_user_id)
+        found = [m.user_id for m in members if not m.deleted and self.include(m, workspace)]
+        return list(dict.fromkeys(first + found))
 
     def to_tell(self, session: Session, workspace: Workspace) -> list[str]:
         """Who hears of a fault nobody in particular owns (a leaderboard channel nobody chose).

@@ -89,19 +89,39 @@ _NOT_IDEMPOTENT = ("chat.postMessage", "files.completeUploadExternal")
 
 
 class _ConnectionRetry(ConnectionErrorRetryHandler):
+    def __init__(self, stop: threading.Event | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._stop = stop
+
     def _can_retry(self, *, state: Any, request: Any, response: Any = None, error: Any = None) -> bool:
         if isinstance(error, TimeoutError) and request.url.endswith(_NOT_IDEMPOTENT):
+            return False
+        if self._stop is not None and self._stop.is_set():
+            return False  # stopping: the call in flight was the last one
+        return bool(super()._can_retry(state=state, request=request, response=response, error=error))
+
+
+class _ServerErrorRetry(ServerErrorRetryHandler):
+    def __init__(self, stop: threading.Event | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._stop = stop
+
+    def _can_retry(self, *, state: Any, request: Any, response: Any = None, error: Any = None) -> bool:
+        if self._stop is not None and self._stop.is_set():
             return False
         return bool(super()._can_retry(state=state, request=request, response=response, error=error))
 
 
-def retry_handlers() -> list[Any]:
+def retry_handlers(stop: threading.Event | None = None) -> list[Any]:
+    """Bounded retries; none once ``stop`` is set, so a stopping clock waits one call at most."""
     # No 429 handler: the outbox honours Retry-After itself, so its pacer knows when the
     # workspace's next message may go (slack_sdk's own retry would go behind its back).
     return [
-        ServerErrorRetryHandler(max_retry_count=2),
+        _ServerErrorRetry(stop, max_retry_count=2),
         _ConnectionRetry(
-            max_retry_count=2, error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError]
+            stop,
+            max_retry_count=2,
+            error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
         ),
     ]
 
@@ -112,8 +132,16 @@ MAX_RATE_LIMITED = 5
 class SlackOutbox:
     """DMs and profile look-ups for the sweep, one WebClient per workspace."""
 
-    def __init__(self, api_url: str, tokens: TokenSource, limits: Limits | None = None, timeout: int = 10):
+    def __init__(
+        self,
+        api_url: str,
+        tokens: TokenSource,
+        limits: Limits | None = None,
+        timeout: int = 10,
+        stop: threading.Event | None = None,
+    ):
         self._api_url = api_url
+        self._stop = stop
         self._tokens = tokens
         self._timeout = timeout
         self._pacer = _Pacer(limits or Limits())
@@ -128,7 +156,10 @@ class SlackOutbox:
             raise DeliveryError("dead_token", "no token for this workspace")
         if client is None or client.token != token:
             client = WebClient(
-                token=token, base_url=self._api_url, timeout=self._timeout, retry_handlers=retry_handlers()
+                token=token,
+                base_url=self._api_url,
+                timeout=self._timeout,
+                retry_handlers=retry_handlers(self._stop),
             )
             with self._lock:
                 self._clients[team_id] = client
@@ -141,7 +172,7 @@ class SlackOutbox:
             try:
                 return call(self._client(team_id))
             except SlackApiError as error:
-                if error.response.status_code != 429:
+                if error.response.status_code != 429 or (self._stop is not None and self._stop.is_set()):
                     raise
                 headers = error.response.headers or {}
                 retry_after = headers.get("Retry-After") or headers.get("retry-after")

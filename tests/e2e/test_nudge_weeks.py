@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -288,6 +289,7 @@ def test_nextstep_tick_cli_runs_one_sweep_and_healthz_sees_it(world, tmp_path):
         "SLACK_API_URL": world.fake.api_url,
         "DATABASE_URL": world.config.database_url,
         "PATH": __import__("os").environ["PATH"],
+        "PYTHONPATH": str(Path(__file__).parents[2]),
     }
     result = subprocess.run(
         [*NEXTSTEP, "tick", "--at", "2026-11-23T12:00:00+01:00"],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,9 +18,10 @@ from sqlalchemy import inspect
 from bot.runtime.migrate import upgrade
 from bot.slackfake.user import SlackUser
 from models import make_engine
-from tests.e2e.conftest import NEXTSTEP, SECRET
+from tests.e2e.conftest import NEXTSTEP, SECRET, fill_booked_meeting
 
 ROOT = Path(__file__).parents[2]
+# The CLI of this checkout, in this interpreter (not whatever `nextstep` is first on PATH).
 
 
 def free_port() -> int:
@@ -82,6 +85,87 @@ def test_nextstep_serve_runs_gunicorn_that_answers_slack(fake, databases, tmp_pa
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert "xoxb-T1" not in output and SECRET not in output
+
+
+def wait_for_health(server: subprocess.Popen[bytes], base: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{base}/healthz", timeout=5)
+            return
+        except requests.RequestException:
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.1)
+
+
+# Slack holds the coaching DM (sent after the meeting modal's ack) this long.
+SLOW_DM = 4.0
+
+
+def test_serve_logs_json_lines_and_lets_work_after_the_ack_finish_on_sigterm(fake, databases, tmp_path):
+    url = databases.create()
+    upgrade(url)
+    port = free_port()
+    server = subprocess.Popen(
+        [*NEXTSTEP, "serve"],
+        env=env(
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_BOT_TOKEN="xoxb-T1",
+            SLACK_API_URL=fake.api_url,
+            DATABASE_URL=url,
+            PORT=str(port),
+            WEB_CONCURRENCY="1",
+            GUNICORN_THREADS="2",
+            LOG_FORMAT="json",
+        ),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_health(server, base)
+        maria = SlackUser(fake, f"{base}/slack/events", SECRET, "T1", "U1")
+        # A request refused for its signature: its body (people's words) stays out of the log.
+        assert maria.slash("/meeting", "Acme private words", signature="v0=forged").status == 401
+        # Slack refuses the modal once: the warning carries the workspace and the request id.
+        fake.inject("views.open", error="fatal_error")
+        assert maria.slash("/meeting").status == 200
+        fake.wait_until(lambda: fake.calls_to("views.open"))
+        # The meeting is saved and acked at once; the coaching DM takes Slack 4 s, and the
+        # server is stopped while it is on its way.
+        fill_booked_meeting(maria, fake)
+        fake.inject("chat.postMessage", delay=SLOW_DM)
+        assert maria.submit().status == 200
+        fake.wait_until(lambda: fake.calls_to("chat.postMessage"))
+        signalled = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=30)
+        stopped_in = time.monotonic() - signalled
+    finally:
+        if server.poll() is None:
+            server.kill()
+        output = server.communicate(timeout=30)[0].decode()
+    assert code == 0, output[-3000:]
+    # It waited for the DM (Slack answered it after SLOW_DM), within gunicorn's graceful timeout.
+    assert SLOW_DM * 0.7 < stopped_in < 30, stopped_in
+    (dm,) = fake.calls_to("chat.postMessage")
+    assert dm.status == 200 and dm.response and dm.response["ok"], output[-3000:]
+    assert "Proposal walkthrough" in json.dumps(maria.last_dm())
+
+    records = [json.loads(line) for line in output.splitlines()]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message", "team", "request"} <= r.keys() for r in records)
+    loggers = {r["logger"] for r in records}
+    assert "gunicorn.error" in loggers and "nextstep" in loggers, loggers
+    (refused,) = [r for r in records if "refused" in r["message"]]
+    assert refused["message"] == "Slack request refused (401): invalid or stale signature"
+    (failed,) = [r for r in records if "views.open failed" in r["message"]]
+    assert failed["team"] == "T1" and failed["level"] == "WARNING" and len(failed["request"]) == 12
+    assert "Acme private words" not in output and "Acme+private+words" not in output
+    assert not [r for r in records if "will be unused" in r["message"] or r["level"] == "ERROR"]
+    assert "xoxb-T1" not in output and SECRET not in output
+    print(f"gunicorn stopped {stopped_in:.1f}s after SIGTERM, once the coaching DM was sent")
 
 
 def test_a_missing_setting_stops_start_up_with_one_line_naming_it(tmp_path):

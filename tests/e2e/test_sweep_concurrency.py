@@ -87,7 +87,7 @@ def world(request: pytest.FixtureRequest, databases, tmp_path: Path) -> Iterator
     engine.dispose()
 
 
-def start_tick(world: World, at: datetime, name: str) -> subprocess.Popen[bytes]:
+def start_tick(world: World, at: datetime, name: str, log_level: str = "WARNING") -> subprocess.Popen[bytes]:
     """``nextstep tick --at`` in its own process, as an operator (or a second clock) runs it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
     env |= {
@@ -97,7 +97,7 @@ def start_tick(world: World, at: datetime, name: str) -> subprocess.Popen[bytes]
         "SLACK_API_URL": world.fake.api_url,
         # Pacing is not under test here: let the sweep go as fast as the fake answers.
         "SLACK_WORKSPACE_RATE": "1000",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": log_level,
     }
     with open(world.logs / f"{name}.log", "wb") as log:
         return subprocess.Popen(

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, LogSettings, load_config, load_log_settings
 
 BASE = {"SLACK_SIGNING_SECRET": "s3cret", "SLACK_BOT_TOKEN": "xoxb-1"}
 
@@ -97,3 +99,42 @@ def test_nextstep_admins_belongs_to_single_workspace_mode():
     env = {"SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x"}
     (line,) = problems({**env, "NEXTSTEP_ADMINS": "U024BE7LH"})
     assert line.startswith("NEXTSTEP_ADMINS: only for one workspace")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        # A one-letter password must not eat the same letter elsewhere in the URL.
+        ("postgres://u:p@db.example:5432/app", "postgresql+psycopg://u:***@db.example:5432/app"),
+        ("postgres://app:app@app.example/app", "postgresql+psycopg://app:***@app.example/app"),
+        ("postgres://u@db.example/app", "postgresql+psycopg://u@db.example/app"),
+    ],
+)
+def test_the_logged_database_url_masks_only_the_password(raw, shown):
+    assert load_config({**BASE, "DATABASE_URL": raw}).redacted()["database"] == shown
+
+
+def test_gunicorn_settings_are_validated_with_the_others():
+    config = load_config({**BASE, "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "4"})
+    assert (config.web_concurrency, config.gunicorn_threads) == (3, 4)
+    lines = problems({**BASE, "WEB_CONCURRENCY": "abc", "GUNICORN_THREADS": "-1"})
+    assert [line.split(":")[0] for line in lines] == ["WEB_CONCURRENCY", "GUNICORN_THREADS"]
+
+
+def test_log_settings_are_one_of_the_known_values():
+    assert load_log_settings({"LOG_LEVEL": "debug", "LOG_FORMAT": "JSON"}) == LogSettings("DEBUG", "json")
+    assert load_log_settings({}) == LogSettings("INFO", "text")
+    with pytest.raises(ConfigError) as caught:
+        load_log_settings({"LOG_LEVEL": "verbose"})
+    assert caught.value.problems[0].startswith("LOG_LEVEL: malformed 'verbose'")
+
+
+def test_no_project_code_reads_the_environment_outside_config():
+    root = Path(__file__).parents[2]
+    readers = [
+        str(path.relative_to(root))
+        for folder in ("bot", "handlers", "models", "migrations")
+        for path in (root / folder).rglob("*.py")
+        if "os.environ" in path.read_text() or "getenv(" in path.read_text()
+    ] + (["app.py"] if "os.environ" in (root / "app.py").read_text() else [])
+    assert readers == ["bot/config.py"]
