@@ -31,7 +31,7 @@ def test_the_python_version_is_pinned_within_what_the_project_supports():
 def test_the_procfile_runs_the_checked_commands():
     assert procfile() == {
         "web": "nextstep serve",
-        "release": "nextstep db upgrade",
+        "release": "nextstep db upgrade && nextstep regrade",
         "clock": "nextstep clock",
     }
 
