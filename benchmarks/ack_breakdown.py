@@ -49,7 +49,7 @@ from bot.runtime.server import BackgroundServer
 from bot.slack import payloads
 from bot.slackfake.fake import FakeSlack
 from handlers.app import create_app
-from handlers.commands import nextsteps as commands_module
+from handlers.commands import meeting as commands_module
 from handlers.views import meeting as views_module
 from handlers.web import make_wsgi_app
 from models import make_engine

@@ -35,6 +35,15 @@ def view_metadata(view: dict[str, Any], version: str) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) and meta.get("v") == version else None
 
 
+def opened_from(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """The message a modal was opened from, as carried in its private metadata."""
+    message = meta.get("message")
+    if not isinstance(message, dict):
+        return []
+    channel, ts = message.get("channel"), message.get("ts")
+    return [(channel, ts)] if isinstance(channel, str) and isinstance(ts, str) and channel and ts else []
+
+
 def _block_ids(view: dict[str, Any]) -> set[str]:
     return {
         str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("block_id")

@@ -1,6 +1,7 @@
 """Modal submissions, one module per modal the person saves; the catch-all for unknown modals last.
 
-- meeting.py: `/meeting`, "Booked it", the nudge's "Mark lost", the replacement deal.
+- meeting.py: `/meeting`; booked_it.py: "Booked it" (from the coaching DM or a nudge, and "Rescheduled").
+- replacement_deal.py: the replacement deal; mark_lost.py: the nudge's "Mark lost".
 - edit_deal.py, deal_lost.py: the deal menu's edit and "Mark lost"; reassign_deal.py: "Reassign".
 - edit_meeting.py: the last meeting's edit; deal_history.py: the read-only history modal.
 - settings.py: the admins' settings modal (`/nextsteps settings`).
@@ -15,12 +16,15 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.views import (
+    booked_it,
     deal_history,
     deal_lost,
     edit_deal,
     edit_meeting,
+    mark_lost,
     meeting,
     reassign_deal,
+    replacement_deal,
     settings,
     unknown,
 )
@@ -28,6 +32,9 @@ from handlers.views import (
 
 def register(app: App) -> None:
     meeting.register(app)
+    booked_it.register(app)
+    replacement_deal.register(app)
+    mark_lost.register(app)
     edit_deal.register(app)
     deal_lost.register(app)
     reassign_deal.register(app)

@@ -42,7 +42,7 @@ def test_slash_command_opens_the_short_modal(fake, running, maria):
 
 
 def test_a_refused_or_hanging_views_open_still_gets_the_rep_an_answer_in_time(fake, running, maria):
-    from handlers.commands.nextsteps import OPEN_FAILED
+    from handlers.commands.meeting import OPEN_FAILED
 
     fake.inject("views.open", error="expired_trigger_id")
     response = maria.slash("/meeting")

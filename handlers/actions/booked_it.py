@@ -1,0 +1,87 @@
+"""The "Booked it" buttons (coaching DM, nudge) and the nudge's "Rescheduled": the date-time modal."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.domain.vocabulary import NextStepStatus
+from bot.slack import ids
+from bot.slack.blocks.booked_it_modal import booked_it_modal
+from handlers.actions.nudge_clicks import already_answered, message_ref, nudge_subject
+from handlers.clicks import button_value, tell
+from handlers.deps import Deps
+from handlers.guard import guarded
+from models import Deal, NextStep, Rep
+
+
+@guarded
+def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """The coaching DM's "Booked it": a small date-time modal for the unscheduled next step."""
+    ack()
+    deps: Deps = context["deps"]
+    raw = button_value(body)
+    with deps.session() as session:
+        step_id = ids.parse_row_id(raw)
+        step = session.get(NextStep, step_id) if step_id else None
+        rep = session.scalar(
+            select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
+        )
+        if step is None or rep is None or step.team_id != context["team_id"] or step.rep_id != rep.id:
+            tell(client, body, "That next step isn't one of yours, so I can't book it.")
+            return
+        if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
+            tell(
+                client, body, f"That next step is already {step.status}. Log a meeting with /meeting instead."
+            )
+            return
+        deal = session.get(Deal, step.deal_id)
+        view = booked_it_modal(step.id, step.description, deal.name if deal else "", step.scheduled_at)
+    meta = json.loads(view["private_metadata"])
+    meta["message"] = message_ref(body)
+    view["private_metadata"] = json.dumps(meta)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: bool) -> None:
+    subject = nudge_subject(client, body, context, button_value(body))
+    if subject is None or already_answered(client, body, context, subject):
+        return
+    if subject.next_step_id is None or not subject.next_step_open:
+        tell(client, body, "That next step is closed already. Log a meeting with /meeting instead.")
+        return
+    view = booked_it_modal(
+        subject.next_step_id,
+        subject.description,
+        subject.deal_name,
+        None if rescheduled else subject.scheduled_at,  # the old time has passed: no use as a default
+        nudge_id=subject.nudge_id,
+        rescheduled=rescheduled,
+    )
+    meta = json.loads(view["private_metadata"])
+    meta["message"] = message_ref(body)
+    view["private_metadata"] = json.dumps(meta)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+@guarded
+def nudge_booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """An unscheduled nudge's "Booked it": the date-time modal; saving it answers the nudge."""
+    ack()
+    _open_booking(body, client, context, rescheduled=False)
+
+
+@guarded
+def nudge_rescheduled(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """An overdue nudge's "Rescheduled": the date-time modal for the new time."""
+    ack()
+    _open_booking(body, client, context, rescheduled=True)
+
+
+def register(app: App) -> None:
+    app.block_action(ids.BOOKED_IT)(booked_it)
+    app.block_action(ids.NUDGE_BOOKED_IT)(nudge_booked_it)
+    app.block_action(ids.NUDGE_RESCHEDULED)(nudge_rescheduled)
