@@ -135,12 +135,7 @@ def _distance(a: str, b: str, limit: int) -> int:
 def _fix_weekday(match: re.Match[str]) -> str:
     word = match.group(0)
     low = word.lower()
-    if (
-        low in _NOT_WEEKDAY_TYPOS
-        or low in _WEEKDAYS
-        or "d" not in low
-        or not low.endswith(("y", "ay", "dy", "ys"))
-    ):
+    if low in _NOT_WEEKDAY_TYPOS or low in _WEEKDAYS or "d" not in low or not low.endswith(("y", "ys")):
         return word
     limit = 1 if len(low) <= 6 else 2
     for day in _WEEKDAYS:
@@ -271,7 +266,6 @@ _NOT_OUR_DATE = re.compile(
 )
 _HABITUAL_AFTER = re.compile(r"s?\s+(?:mornings|afternoons|evenings|nights)\b", _I)
 _HABITUAL_BEFORE = re.compile(r"\b(?:every|most|each|all|usually|typically)\s+$", _I)
-_MONEYISH = re.compile(r"[$€£]\s*\d|\d\s*(?:k|m|%)\b", _I)
 
 _MEETING = re.compile(
     r"\b(?:meet(?:s|ing|ings|up)?|calls?|demos?|sessions?|visits?|on[\s-]?sites?|workshops?|lunch|coffee|dinner|breakfast"
@@ -529,7 +523,7 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
     deadlines = _our_dates(part, _DEADLINE_ONLY) if hinted else []
     has_day, has_time = bool(days), bool(times)
     if _UNSET.search(part) and not has_day:
-        has_time = has_time and bool(days)
+        has_time = False  # "time tbd", "no date yet": a time with no day is not pinned down
     concrete = has_day or has_time
     by_deadline = bool(deadlines) or any(
         _BY.search(part[: m.start()]) or _STARTS_BY.match(m.group(0)) for m in days + times

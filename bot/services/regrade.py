@@ -52,10 +52,9 @@ def regrade(session_factory: sessionmaker[Session], *, batch: int = BATCH) -> Re
                 grade = grade_ask(
                     AskType(meeting.ask_type), meeting.ask_text or "", description, booked=booked
                 )
-                if grade.graded.value != meeting.graded_ask_type or grade.reason != meeting.grade_reason:
-                    changed += 1 if grade.graded.value != meeting.graded_ask_type else 0
-                    meeting.graded_ask_type = grade.graded.value
-                    meeting.grade_reason = grade.reason
+                changed += grade.graded.value != meeting.graded_ask_type
+                meeting.graded_ask_type = grade.graded.value
+                meeting.grade_reason = grade.reason
                 meeting.grader_version = GRADER_VERSION
                 after = meeting.id
             checked += len(rows)
