@@ -27,7 +27,9 @@ from bot.domain.vocabulary import AskType
 
 GRADER_VERSION = 2  # stored on each meeting; `nextstep regrade` regrades rows graded by an older one
 
-_I = re.IGNORECASE
+# Every pattern below except the emoji code runs on text clean() has lowercased, so none is
+# compiled case-insensitive: that keeps the regex engine on its fast path (about 3x on these).
+
 
 # ---------------------------------------------------------------------------
 # 1. Cleaning
@@ -37,7 +39,7 @@ _APOSTROPHES = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": " ", "\u00b4": "'", "\u201c": '"', "\u201d": '"'}
 )
 _STRUCK = re.compile(r"(?<![\w~])~[^~\n]{1,200}~(?![\w~])")
-_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{1,40}:", _I)
+_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{1,40}:", re.IGNORECASE)
 _MRKDWN = re.compile(r"(?<!\w)[*_]+|[*_]+(?!\w)")
 _LINK = re.compile(r"<(?:[^<>|]{1,500}\|)?([^<>]{0,500})>")
 # Shorthand spelled out, in one pass: the word as typed (lowercase) -> what it stands for.
@@ -110,7 +112,8 @@ _NOT_WEEKDAY_TYPOS = frozenset(
         "sundae",
     }
 )
-_TYPO_CANDIDATE = re.compile(r"\b[mtwfs][a-z]{3,9}\b", _I)
+# A misspelt weekday: 4-10 letters from m/t/w/f/s, with a "d", ending in "y" or "ys".
+_TYPO_CANDIDATE = re.compile(r"\b[mtwfs](?=[a-z]{3,9}\b)[a-z]*d[a-z]*ys?\b")
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -144,17 +147,21 @@ def _fix_weekday(match: re.Match[str]) -> str:
     return word
 
 
-_SPACES = re.compile(r"[ \t]+")
+_SPACES = re.compile(r"[^\S\n]+")  # any whitespace but a newline, as one space
 
 
 def clean(text: str) -> str:
     """The rep's words as the grader reads them: plain, lowercase, shorthand spelled out."""
     out = text.translate(_APOSTROPHES)
-    out = _LINK.sub(r" \1 ", out)
-    out = _STRUCK.sub(" ", out)
-    out = _EMOJI_CODE.sub(" ", out)
-    out = _MRKDWN.sub(" ", out)
-    out = out.replace("~", " ")
+    # Each pass runs only when its marker is in the text: most notes have none of them.
+    if "<" in out:
+        out = _LINK.sub(r" \1 ", out)
+    if "~" in out:
+        out = _STRUCK.sub(" ", out).replace("~", " ")
+    if ":" in out:
+        out = _EMOJI_CODE.sub(" ", out)
+    if "*" in out or "_" in out:
+        out = _MRKDWN.sub(" ", out)
     out = out.lower()
     out = _SHORTHAND.sub(lambda m: f" {_SHORTHAND_WORDS[m.group(0)]} ", out)
     out = _TYPO_CANDIDATE.sub(_fix_weekday, out)
@@ -165,12 +172,30 @@ def clean(text: str) -> str:
 # 2. Commitments
 # ---------------------------------------------------------------------------
 
+# Every alternative starts with a literal character (after clean(), the only whitespace is " " and
+# "\n"), so the regex engine skips the letters between split points without trying each one.
+_CONNECTIVE = r"(?:and\s+then|but|however|then|also|plus|after\s+that|otherwise)\s+"
+_WE_NEXT = r"and\s+(?=(?:i|we)(?:'ll|\s+will|\s+would|'d)\b)"
+_FOLLOW_NEXT = r"and\s+(?=(?:ping|circle|touch|reach|follow|check|loop|get\s+back)\b)"
 _SPLIT = re.compile(
-    r"(?:[.!?;\n]+(?=\s|$)|\s+-{1,2}\s+|\s*\|\s*|,?\s+(?:and\s+then|but|however|then|also|plus|after\s+that|otherwise)\s+"
-    r"|,\s+(?:and\s+)?(?=(?:i|we|they|he|she|i'll|we'll|they'll|he'll|she'll)\b)"
-    r"|\s+and\s+(?=(?:i|we)(?:'ll|\s+will|\s+would|'d)\b)"
-    r"|\s+and\s+(?=(?:ping|circle|touch|reach|follow|check|loop|get\s+back)\b))",
-    _I,
+    "|".join(
+        [
+            *(re.escape(mark) + r"[.!?;\n]*(?=\s|$)" for mark in ".!?;\n"),
+            r" \s*-{1,2}\s+",
+            r"\n\s*-{1,2}\s+",
+            r"\|\s*",
+            r" \s*\|\s*",
+            r"\n\s*\|\s*",
+            r",\s+" + _CONNECTIVE,
+            r" \s*" + _CONNECTIVE,
+            r"\n\s*" + _CONNECTIVE,
+            r",\s+(?:and\s+)?(?=(?:i|we|they|he|she|i'll|we'll|they'll|he'll|she'll)\b)",
+            r" \s*" + _WE_NEXT,
+            r"\n\s*" + _WE_NEXT,
+            r" \s*" + _FOLLOW_NEXT,
+            r"\n\s*" + _FOLLOW_NEXT,
+        ]
+    )
 )
 
 
@@ -220,7 +245,6 @@ _DAY_WORDS = re.compile(
     + rf"|{_DAY}\.{_DAY}\.(?:\d{{4}}|\d{{2}})|(?:(?<=by\s)|(?<=on\s)|(?<=due\s)){_DAY}\.{_DAY}(?![\d.])"
     + r")(?![\w/])"
     + rf"|(?<![\d/.$])(?<!\d\s)(?!24/7)(?:{_DAY})/(?:{_DAY})(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/]|\s+(?:of|off|split|the|day)\b|\s*%)",
-    _I,
 )
 _CLOCK = re.compile(
     rf"\b{_HOUR}(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.|a|p)(?![\w.])"
@@ -229,13 +253,11 @@ _CLOCK = re.compile(
     + rf"|(?:\bat|@)\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_TIME}(?!\s*/)"
     + r"|\b(?:at\s+)?noon\b|\bmidday\b"
     + rf"|\b(?:{_HOUR}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+o'?clock\b",
-    _I,
 )
 # A deadline for an action: a day, or the end of one (EOD, COB, EOW, EOM).
 _DEADLINE_ONLY = re.compile(
     r"\b(?:eod|cob|eow|eom|eob|e\.o\.d\.?|c\.o\.b\.?|end\s+of\s+(?:the\s+)?(?:day|business|week|month|play)"
     rf"|close\s+of\s+business|end\s+of\s+{_MONTH_FULL}|this\s+week|by\s+the\s+weekend|before\s+the\s+weekend)\b",
-    _I,
 )
 # Words that make a date vague: "week of 3/8", "early next week", "in March".
 _VAGUE = re.compile(
@@ -245,15 +267,13 @@ _VAGUE = re.compile(
     r"|\bq[1-4]\b|\b(?:h1|h2)\b|\b(?:in|this|next|during)\s+(?:the\s+)?(?:spring|summer|fall|autumn|winter)\b|\bafter\s+the\s+(?:holidays?|new\s+year|break|summer)\b|\bnew\s+(?:fiscal\s+)?year\b|\bnext\s+fiscal\b"
     r"|\bin\s+(?:a\s+few|a\s+couple(?:\s+of)?|a|one|two|three|four|five|six|few|several|\d{1,2})\s+(?:days?|weeks?|months?)"
     r"|\b(?:soon|sometime|some\s+time|later|at\s+some\s+point|down\s+the\s+road|eventually|shortly)\b",
-    _I,
 )
-_WEEK_OF = re.compile(r"\b(?:week|weeks)\s+of\b", _I)
+_WEEK_OF = re.compile(r"\b(?:week|weeks)\s+of\b")
 _UNSET = re.compile(
     r"\b(?:tbd|tba|tbc|to\s+be\s+(?:decided|determined|confirmed|scheduled|agreed))\b"
     r"|\b(?:no|without\s+a|without\s+any)\s+(?:date|time|day|slot|exact\s+(?:date|time|day))\b"
     r"|\b(?:did\s*n'?t|did\s+not|could\s*n'?t|could\s+not|can'?t|cannot|couldnt|didnt|was\s*n'?t|were\s*n'?t|never|not)\s+"
     r"(?:\w+\s+){0,3}(?:a\s+|any\s+|the\s+)?(?:date|time|day|slot|firm|pinned|locked|nailed|commit)",
-    _I,
 )
 # A date of something that is not our next step.
 _NOT_OUR_DATE = re.compile(
@@ -262,10 +282,9 @@ _NOT_OUR_DATE = re.compile(
     r"|(?:we\s+)?met\s+(?:on|last)|held\s+on|today'?s\s+(?:call|meeting|demo)|this\s+meeting|last\s+(?:week|\w+day)"
     r"|ago|since|started|starts?\s+on|migration|conference|vacation|holiday|out\s+of\s+office|ooo|pto|away\s+until"
     r"|back\s+(?:on|from)|leave|off\s+until|notice|deadline\s+for\s+(?:their|the\s+rfp)|freez\w+)\b",
-    _I,
 )
-_HABITUAL_AFTER = re.compile(r"s?\s+(?:mornings|afternoons|evenings|nights)\b", _I)
-_HABITUAL_BEFORE = re.compile(r"\b(?:every|most|each|all|usually|typically)\s+$", _I)
+_HABITUAL_AFTER = re.compile(r"s?\s+(?:mornings|afternoons|evenings|nights)\b")
+_HABITUAL_BEFORE = re.compile(r"\b(?:every|most|each|all|usually|typically)\s+$")
 
 _MEETING = re.compile(
     r"\b(?:meet(?:s|ing|ings|up)?|calls?|demos?|sessions?|visits?|on[\s-]?sites?|workshops?|lunch|coffee|dinner|breakfast"
@@ -277,7 +296,6 @@ _MEETING = re.compile(
     r"|ride[\s-]?alongs?|(?:gemba|site|plant|floor|store|warehouse)\s+walk|briefing|tasting|lunch\s+(?:and|n|&)\s+learn|in[\s-]person|trip|bake[\s-]?off"
     r"|office\s+hours|webinar|roadshow|pop\s+(?:in|by)|swing\s+by|come\s+back|came\s+back|coming\s+back|dial[\s-]?in|invite|invitation|calendar|slot|(?:talk|speak|regroup|reconvene"
     r"|reconnect|connect|touch\s+base|check\s+in|follow\s+up|circle\s+back|jump\s+on|hop\s+on|get\s+on)\b)",
-    _I,
 )
 # "talk", "connect", "follow up" ... are a meeting only with a day or time; alone they are a follow-up.
 _ACTION = re.compile(
@@ -291,7 +309,6 @@ _ACTION = re.compile(
     r"|list|data|access|credentials|trial|pilot|invoice|payment|pay|wire|book|schedule|set\s+up|loop|email|e-mail|emails"
     r"|drop\s+(?:me|us|you)|shoot\s+(?:me|us|you|over)|get\s+back|come\s+back\s+to\s+(?:me|us)\s+with|let\s+(?:me|us)\s+know"
     r"|check\s+with|run\s+(?:it|this)\s+by|talk\s+to\s+(?:their|his|her|the)|ask\s+(?:their|his|her|the))",
-    _I,
 )
 # A follow-up named without a day: "circle back", "touch base", "reach out".
 _FOLLOW_UP = re.compile(
@@ -300,7 +317,6 @@ _FOLLOW_UP = re.compile(
     r"|regroup|revisit|speak\s+again|talk\s+again|chat\s+again|catch\s+up|sync\s+(?:up|again)|come\s+back|call\s+(?:you|them|him|her)"
     r"|be\s+in\s+touch|let\s+(?:me|us)\s+know|when\s+(?:you|they)(?:'re|\s+are|re)\s+ready|next\s+steps?|keep\s+(?:me|us)\s+posted"
     r"|pencil(?:led|ed)?\s+in|find\s+a\s+time|set\s+(?:something|a\s+time)\s+up|get\s+something\s+on|schedule|book|set\s+up)\b",
-    _I,
 )
 # Looking forward: an ask, a plan, an agreement (including the rep's own past-tense asks:
 # "asked for", "booked", "proposed", which are about the next step).
@@ -316,7 +332,6 @@ _FORWARD = re.compile(
     r"|to\s+(?:send|sign|meet|review|discuss|demo|walk|go|present|get|see|come|visit|confirm|decide|share|loop|introduce|provide|have)"
     r"|pending|awaiting|waiting\s+(?:on|for)|expect(?:s|ing)?|due|no\s+later\s+than|tbd|tba|tbc|upcoming|tentative\w*"
     r"|tomorrow)\b",
-    _I,
 )
 # Only the meeting that was held: "showed", "walked them through", "it was a great chat".
 _DESCRIBES = re.compile(
@@ -324,7 +339,6 @@ _DESCRIBES = re.compile(
     r"|demo'd|done|held|happened|is|are|'re|has|seems?|looks?|likes?|loves?|mainly|mostly|already|overall"
     r"|great|good|nice|solid|productive|positive|lovely|fantastic|awesome|overview|recap|convo|rapport"
     r"|intro(?:ductory)?|discovery)\b",
-    _I,
 )
 # Past-tense words that are about the next step, not the meeting held ("booked", "agreed"), or not past at all.
 _NOT_DESCRIBING = frozenset(
@@ -388,7 +402,6 @@ _NOT_DESCRIBING = frozenset(
 _THEIR_HABIT = re.compile(
     r"\bthey\s+(?!will\b|'ll|would\b|can\b|could\b|should\b|must\b|need\b|want\b|agreed\b|asked\b|said\b"
     r"|promised\b|committed\b|are\b|'re|were\b|have\s+to\b|plan\b|hope\b|expect\b|may\b|might\b)[a-z]+\b",
-    _I,
 )
 
 
@@ -403,10 +416,9 @@ _FOLLOW_VERB = re.compile(
     r"\b(?:touch\s+base|circle\s+back|loop\s+back|reach\s+out|get\s+back|ping|follow\s+up|check\s+in|reconnect|regroup"
     r"|revisit|speak\s+again|talk\s+again|keep\s+in\s+touch|stay\s+in\s+touch|be\s+in\s+touch|reschedule|find\s+a\s+time"
     r"|call\s+back|check\s+back|loop\s+in|get\s+on\s+(?:the\s+)?calendar|come\s+back|get\s+back)\b",
-    _I,
 )
 _NOUN_FOLLOW = re.compile(
-    r"\b(?:a|an|the|just\s+a|quick)\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b", _I
+    r"\b(?:a|an|the|just\s+a|quick)\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b"
 )
 # Anything that could be a day, a time or a deadline (a superset, cheap to test).
 _DATED_HINT = re.compile(
@@ -415,19 +427,38 @@ _DATED_HINT = re.compile(
     r"|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august"
     r"|september|october|november|december|eo[dwmb]|cob|end\s+of|close\s+of|this\s+week|weekend)\b"
 )
-_STARTS_BY = re.compile(r"(?:by|before|until|due)\b", _I)
+_HAS_DIGIT = re.compile(r"\d")
+# A deadline (_BY, _STARTS_BY, _DEADLINE_ONLY) needs one of these in the words.
+_DEADLINE_WORDS = (
+    "by",
+    "before",
+    "until",
+    "due",
+    "late",
+    "eod",
+    "eow",
+    "eom",
+    "eob",
+    "e.o.",
+    "cob",
+    "c.o.b",
+    "end",
+    "close",
+    "week",
+)
+_STARTS_BY = re.compile(r"(?:by|before|until|due)\b")
 _BY = re.compile(
-    r"\b(?:by|before|until|no\s+later\s+than|due|latest)\s+(?:the\s+|this\s+|next\s+|end\s+of\s+)?$", _I
+    r"\b(?:by|before|until|no\s+later\s+than|due|latest)\s+(?:the\s+|this\s+|next\s+|end\s+of\s+)?$"
 )
 _HEADS = re.compile(
     r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|today|this\s+(?:afternoon|evening|morning)|noon|midday|o'?clock"
     r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
-    _I,
 )
 
-# No next step was asked: "didn't ask", "no next step". "They didn't ask for pricing" is not one.
+# No next step was asked: "didn't ask", "no next step". "They didn't ask for pricing" is not one:
+# a match right after _NO_ASK_WHO is the prospect's, not the rep's.
+_NO_ASK_WHO = re.compile(r"\b(?:they|he|she|it|prospect|client|customer|buyer|who)\s+$")
 _NO_ASK = re.compile(
-    r"(?P<who>\b(?:they|he|she|it|prospect|client|customer|buyer|who)\s+)?"
     r"(?:\b(?:did\s*n'?t|did\s+not|didnt|never|forgot\s+to|failed\s+to|neglected\s+to|no\s+time\s+to|ran\s+out\s+of\s+time\s+(?:to|before))\s+"
     r"(?:get\s+to\s+|have\s+time\s+to\s+|manage\s+to\s+|even\s+|actually\s+|really\s+)?ask(?:ing)?\b"
     r"|\b(?:did\s*n'?t|did\s+not|didnt|never|no)\s+(?:set|book|agree\s+(?:on|to)|get|ask\s+for|discuss)\s+(?:a|any)?\s*next[\s-]+steps?\b"
@@ -439,7 +470,6 @@ _NO_ASK = re.compile(
     r"|\b(?:let\s+it\s+sit|wait\s+and\s+see)\b"
     r"|\b(?:they|he|she)(?:'ll|\s+will)\s+(?:reach\s+out|get\s+back|call\s+us|let\s+us\s+know|be\s+in\s+touch)"
     r"(?:\s+(?:to\s+us|if|when)\b|\s*$))",
-    _I,
 )
 
 
@@ -478,6 +508,9 @@ class Reading:
         return _AS_ASK[self.evidence]
 
 
+_OURS_AFTER_OTHER = re.compile(r"\b(?:call|meeting|demo|session|send|sign|review|visit)\b")
+
+
 def _our_dates(part: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
     """Day or time expressions in the commitment that are not another event's date."""
     found = []
@@ -489,9 +522,7 @@ def _our_dates(part: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
         other = None
         for marker in _NOT_OUR_DATE.finditer(before):
             other = marker
-        if other is not None and not re.search(
-            r"\b(?:call|meeting|demo|session|send|sign|review|visit)\b", before[other.end() :], _I
-        ):
+        if other is not None and not _OURS_AFTER_OTHER.search(before[other.end() :]):
             continue
         if _WEEK_OF.search(part[max(0, match.start() - 12) : match.start()]):
             continue
@@ -499,15 +530,21 @@ def _our_dates(part: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
     return found
 
 
-def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Reading:
-    hinted = _DATED_HINT.search(part) is not None
+def _read_commitment(
+    part: str, booked: bool, is_next_step: bool = False, hinted: bool | None = None
+) -> Reading:
+    if hinted is None:
+        hinted = _DATED_HINT.search(part) is not None
     describes = _describes(part)
-    # Most of a long note only tells the meeting that was held: settle that with two searches.
+    ahead_words = _FORWARD.search(part) is not None or _FOLLOW_VERB.search(part) is not None
+    # Most of a long note only tells the meeting that was held: settle that with a few searches.
+    # Such a commitment looks ahead only through a deadline ("by Friday"), which needs one of
+    # _DEADLINE_WORDS.
     if (
         describes
-        and not hinted
-        and not is_next_step
-        and not (_FORWARD.search(part) or _FOLLOW_VERB.search(part))
+        and not ahead_words
+        and not (is_next_step and hinted)
+        and not (hinted and any(word in part for word in _DEADLINE_WORDS))
     ):
         return Reading(Evidence.NONE, describes_only=True)
     if hinted and _HEADS.search(part):
@@ -517,7 +554,11 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
             # "today" alone is the meeting that was held; "by today", "later today" is a next step.
             if m.group(0).lower() != "today" or _BY.search(part[: m.start()]) or "later" in m.group(0).lower()
         ]
-        times = _our_dates(part, _CLOCK)
+        times = (
+            _our_dates(part, _CLOCK)
+            if _HAS_DIGIT.search(part) or "noon" in part or "midday" in part or "clock" in part
+            else []
+        )
     else:
         days, times = [], []
     deadlines = _our_dates(part, _DEADLINE_ONLY) if hinted else []
@@ -534,22 +575,11 @@ def _read_commitment(part: str, booked: bool, is_next_step: bool = False) -> Rea
         _NOUN_FOLLOW.search(part) and not _FOLLOW_VERB.search(_NOUN_FOLLOW.sub(" ", part))
     )
     # The next-step field names the next step by definition: it looks ahead unless it says it happened.
-    forward = (
-        _FORWARD.search(part) is not None
-        or by_deadline
-        or _FOLLOW_VERB.search(part) is not None
-        or (is_next_step and not describes)
-    )
+    forward = ahead_words or by_deadline or (is_next_step and not describes)
     if describes and not forward:
         # "Meeting was on Tuesday at 2pm", "Showed them the console": the meeting that was held.
         return Reading(Evidence.NONE, describes_only=True)
-    looks_ahead = (
-        forward
-        or concrete
-        or bool(deadlines)
-        or _FOLLOW_VERB.search(part) is not None
-        or _VAGUE.search(part) is not None
-    )
+    looks_ahead = forward or concrete or bool(deadlines) or _VAGUE.search(part) is not None
     if not looks_ahead:
         return Reading(Evidence.NONE, describes_only=True)
     day_text = _day_text(days[0].group(0)) if days else None
@@ -612,38 +642,74 @@ def _only_action_meeting(part: str) -> bool:
     )
 
 
-def read_words(ask: str, next_step: str = "", booked: bool = False) -> Reading:
-    """What the rep's words show; the booked date-time supplies a day only to words that name none."""
+# Every _NO_ASK alternative needs one of these words, or "'ll"/"will" with one of the second set,
+# or is a whole note of "no", "n/a", "-": plain substring tests, much cheaper than the long
+# pattern, spare it on most commitments.
+_NO_ASK_WORDS = ("ask", "next", "nothing", "follow", "ball", "left", "sit", "wait")
+_THEY_WILL_WORDS = ("reach", "back", "call", "let", "touch")
+
+
+def _says_no_ask(text: str) -> bool:
+    hinted = (
+        len(text) <= 12
+        or any(word in text for word in _NO_ASK_WORDS)
+        or ("ll" in text and any(word in text for word in _THEY_WILL_WORDS))
+    )
+    return hinted and any(
+        _NO_ASK_WHO.search(text, max(0, m.start() - 12), m.start()) is None for m in _NO_ASK.finditer(text)
+    )
+
+
+def _stronger(reading: Reading, best: Reading) -> bool:
+    return _STRENGTH[reading.evidence] > _STRENGTH[best.evidence] or (
+        reading.evidence == best.evidence and reading.has_time and not best.has_time
+    )
+
+
+def read_words(
+    ask: str, next_step: str = "", booked: bool = False, ceiling: AskType = AskType.SCHEDULED_MEETING
+) -> Reading:
+    """What the rep's words show; the booked date-time supplies a day only to words that name none.
+
+    ``ceiling`` is the rep's choice: the reading stops as soon as nothing later could change the
+    grade (a dated commitment as strong as the choice; for a meeting, one with a clock time).
+    """
     texts = [t for t in (ask, next_step) if t and t.strip()]
     if not texts:
         return Reading(Evidence.NONE, describes_only=True)
     cleaned = [clean(t) for t in texts]
-    no_ask = any(m.group("who") is None for m in _NO_ASK.finditer(cleaned[0]))
     is_step = [False] + [True] * (len(cleaned) - 1) if ask and ask.strip() else [True] * len(cleaned)
-    readings: list[Reading] = []
-    best_dated = 0  # the strongest evidence so far from a commitment with its own day or deadline
+    top = min(ceiling.strength, _STRENGTH[Evidence.SCHEDULED])
+    best = Reading(Evidence.NONE, describes_only=True)  # the strongest reading with its own day
+    best_field: Reading | None = None  # the strongest dated only by the booked date-time field
+    settled = False
     for text, step in zip(cleaned, is_step, strict=True):
         for part in _commitments(text):
-            # Long notes: a commitment with no day, time or deadline in it can be at most open-ended
-            # (or dated by the field), so once something dated is found it cannot win: skip it.
-            if best_dated >= _STRENGTH[Evidence.SPECIFIC] and not _DATED_HINT.search(part):
+            dated = _DATED_HINT.search(part) is not None
+            # A commitment with no day, time or deadline in it is at most open-ended (or dated by
+            # the field): once something at least that strong is found, it cannot win.
+            if not dated and _STRENGTH[best.evidence] >= (
+                _STRENGTH[Evidence.SPECIFIC] if booked else _STRENGTH[Evidence.OPEN]
+            ):
                 continue
-            if any(m.group("who") is None for m in _NO_ASK.finditer(part)):
+            if _says_no_ask(part):
                 continue
-            reading = _read_commitment(part, booked, step)
-            readings.append(reading)
-            if reading.has_day and not reading.from_field:
-                best_dated = max(best_dated, _STRENGTH[reading.evidence])
+            reading = _read_commitment(part, booked, step, dated)
+            if reading.from_field:
+                if best_field is None or _stronger(reading, best_field):
+                    best_field = reading
+            elif _stronger(reading, best):
+                best = reading
+                strength = _STRENGTH[best.evidence]
+                if strength >= top and (strength < _STRENGTH[Evidence.SCHEDULED] or best.has_time):
+                    settled = True
+                    break
+        if settled:
+            break
     # A commitment with its own day outranks the field: the field dates what the words leave undated.
-    if any(r.has_day and not r.from_field for r in readings):
-        readings = [r for r in readings if not r.from_field]
-    best = Reading(Evidence.NONE, describes_only=True)
-    for reading in readings:
-        if _STRENGTH[reading.evidence] > _STRENGTH[best.evidence] or (
-            reading.evidence == best.evidence and reading.has_time and not best.has_time
-        ):
-            best = reading
-    if no_ask and best.evidence in (Evidence.OPEN, Evidence.NONE):
+    if best_field is not None and not best.has_day and _stronger(best_field, best):
+        best = best_field
+    if best.evidence in (Evidence.OPEN, Evidence.NONE) and _says_no_ask(cleaned[0]):
         return Reading(Evidence.NONE, no_ask=True)
     return best
 
@@ -678,7 +744,7 @@ MISSING_NO_ASK = "says no next step was asked"
 
 def grade(chosen: AskType, ask: str, next_step: str = "", *, booked: bool = False) -> AskGrade:
     """The lower of the rep's choice and what their words show."""
-    reading = read_words(ask or "", next_step or "", booked)
+    reading = read_words(ask or "", next_step or "", booked, ceiling=chosen)
     read = reading.ask_type
     graded = read if read.strength < chosen.strength else chosen
     missing = None
