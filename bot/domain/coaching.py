@@ -71,49 +71,6 @@ _WEAK_WITHOUT_DATE = re.compile(
     _FLAGS,
 )
 
-_WEEKDAY = (
-    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
-    r"|(?:mon|tue|tues|wed|thu|thur|thurs|fri)\.?(?!\w))"
-)
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_DAY_NUM = r"(?:[12]\d|3[01]|0?[1-9])"
-_ORDINAL = _DAY_NUM + r"(?:st|nd|rd|th)"
-_HOUR = r"(?:[01]?\d|2[0-3])"
-# "at 10" is a time; "at 10 seats", "at 10%" and "at 10k" are not.
-_NOT_A_TIME_AFTER = (
-    r"(?![\d%])(?!\s*(?:%|percent|per\s*cent|people|persons|seats|users|licen[cs]es?|reps|accounts"
-    r"|units|employees|dollars|euros|pounds|k\b|m\b|x\b))"
-)
-_DATE = re.compile(
-    "|".join(
-        [
-            _WEEKDAY,
-            r"\btomorrow\b",
-            r"\btoday\s+(?:at|by|before)\b",
-            r"\btonight\b",
-            r"\bthis\s+(?:afternoon|evening)\b",
-            r"\b(?:by\s+)?(?:eod|cob)\b",
-            r"\bby\s+end\s+of\s+day\b",
-            rf"\b{_MONTH}\s+{_DAY_NUM}(?:st|nd|rd|th)?\b",
-            rf"\b{_DAY_NUM}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?!\w)",
-            rf"\b(?:on|by|before|the)\s+(?:the\s+)?{_ORDINAL}\b"
-            r"(?!\s+(?:floor|time|century|anniversary|percentile|place|round|version|quarter|grade))",
-            r"\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b",
-            rf"(?<![\d/.])(?!24/7\b){_DAY_NUM}/{_DAY_NUM}(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/])",
-            rf"\b{_DAY_NUM}\.{_DAY_NUM}\.\d{{4}}\b",
-            rf"\b{_HOUR}(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)",
-            rf"\b{_HOUR}:[0-5]\d\b",
-            rf"(?:\bat|@)\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_A_TIME_AFTER}",
-            r"\b(?:at\s+|by\s+)?noon\b|\bmidday\b",
-            rf"\b(?:{_HOUR}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+o'clock\b",
-        ]
-    ),
-    _FLAGS,
-)
-
 
 def _key(phrase: str) -> str:
     return " ".join(phrase.casefold().split())
@@ -123,7 +80,7 @@ def weak_phrases(text: str) -> tuple[str, ...]:
     """The weak-ask phrases in the rep's words, as written, in order, each once."""
     norm = _normalize(text)
     spans = [m.span() for m in _ALWAYS_WEAK.finditer(norm)]
-    if not names_a_date(text):
+    if not grading.names_a_date(text):
         spans += [m.span() for m in _WEAK_WITHOUT_DATE.finditer(norm)]
     found: list[str] = []
     seen: set[str] = set()
@@ -133,11 +90,6 @@ def weak_phrases(text: str) -> tuple[str, ...]:
             seen.add(_key(phrase))
             found.append(phrase)
     return tuple(found)
-
-
-def names_a_date(text: str) -> bool:
-    """Whether the text names a concrete day or time ("next week" alone does not)."""
-    return _DATE.search(_normalize(text)) is not None
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from bot.domain.vocabulary import AskType
 
-GRADER_VERSION = 2  # stored on each meeting; `nextstep regrade` regrades rows graded by an older one
+GRADER_VERSION = 3  # stored on each meeting; `nextstep regrade` regrades rows graded by an older one
 
 # Every pattern below except the emoji code runs on text clean() has lowercased, so none is
 # compiled case-insensitive: that keeps the regex engine on its fast path (about 3x on these).
@@ -37,6 +37,8 @@ GRADER_VERSION = 2  # stored on each meeting; `nextstep regrade` regrades rows g
 
 _APOSTROPHES = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": " ", "\u00b4": "'", "\u201c": '"', "\u201d": '"'}
+    # An em dash breaks a clause ("demo mon 10 — they're on v1.8"); an en dash joins a range.
+    | {"\u2014": " - ", "\u2013": "-"}
 )
 _STRUCK = re.compile(r"(?<![\w~])~[^~\n]{1,200}~(?![\w~])")
 _EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{1,40}:", re.IGNORECASE)
@@ -180,7 +182,7 @@ _FOLLOW_NEXT = r"and\s+(?=(?:ping|circle|touch|reach|follow|check|loop|get\s+bac
 _SPLIT = re.compile(
     "|".join(
         [
-            *(re.escape(mark) + r"[.!?;\n]*(?=\s|$)" for mark in ".!?;\n"),
+            *(re.escape(mark) + r"[.!?;\n]*[\"')\]]*(?=\s|$)" for mark in ".!?;\n"),
             r" \s*-{1,2}\s+",
             r"\n\s*-{1,2}\s+",
             r"\|\s*",
@@ -199,8 +201,38 @@ _SPLIT = re.compile(
 )
 
 
+_ASIDE = re.compile(r"\(([^()]{1,300})\)")
+# A commitment that only says the date is not set ("no timeline", "time tbd") qualifies the one before.
+_QUALIFIER = re.compile(
+    r"(?:date\s+|time\s+|timing\s+)?(?:tbd|tba|tbc)\b|(?:no|without\s+an?)\s+(?:date|time|timeline|timing|eta|day)\b"
+)
+
+
+def _set_aside(match: re.Match[str], asides: list[str]) -> str:
+    """An aside that tells something ("(she had a conflict)") is read on its own; one that dates or
+    names something ("(3/14)", "(ext 301)") stays where it is."""
+    inner = match.group(1)
+    if _DATED_HINT.search(inner) and not _describes(inner):
+        return f" {inner} "
+    asides.append(inner)
+    return " "
+
+
 def _commitments(text: str) -> list[str]:
-    return [part.strip(" ,:-") for part in _SPLIT.split(text) if part and part.strip(" ,:-")]
+    """The commitments in a note: its sentences and clauses, and each (aside) on its own."""
+    asides: list[str] = []
+    if "(" in text:
+        text = _ASIDE.sub(lambda m: _set_aside(m, asides), text)
+    parts: list[str] = []
+    for raw in [*_SPLIT.split(text), *asides]:
+        part = raw.strip(" ,:-") if raw else ""
+        if not part:
+            continue
+        if parts and _QUALIFIER.match(part) and len(part) < 40:
+            parts[-1] = f"{parts[-1]} {part}"
+        else:
+            parts.append(part)
+    return parts
 
 
 # ---------------------------------------------------------------------------
@@ -252,15 +284,20 @@ _CLOCK = re.compile(
     + rf"|\b{_HOUR}h(?:[0-5]\d)?\b"
     + rf"|(?:\bat|@)\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_TIME}(?!\s*/)"
     + r"|\b(?:at\s+)?noon\b|\bmidday\b"
+    + rf"|\bhalf\s+(?:past\s+)?{_HOUR}\b{_NOT_TIME}|\b(?:quarter|\d{{1,2}})\s+(?:past|to)\s+{_HOUR}\b{_NOT_TIME}"
+    + rf"|\b{_HOUR}\s*-?ish\b"
     + rf"|\b(?:{_HOUR}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+o'?clock\b",
 )
 # A deadline for an action: a day, or the end of one (EOD, COB, EOW, EOM).
 _DEADLINE_ONLY = re.compile(
-    r"\b(?:eod|cob|eow|eom|eob|e\.o\.d\.?|c\.o\.b\.?|end\s+of\s+(?:the\s+)?(?:day|business|week|month|play)"
+    r"\b(?:eod|cob|eow|eom|eob|e\.o\.d\.?|c\.o\.b\.?|(?<!at the )end\s+of\s+(?:the\s+)?(?:day|business|week|month|play)"
     rf"|close\s+of\s+business|end\s+of\s+{_MONTH_FULL}|this\s+week|by\s+the\s+weekend|before\s+the\s+weekend)\b",
 )
 # Words that make a date vague: "week of 3/8", "early next week", "in March".
 _VAGUE = re.compile(
+    # "when Raj is back", "once legal signs off": a follow-up tied to a condition, not a day.
+    r"\b(?:when|once|after|as\s+soon\s+as)\s+(?:[\w']+\s+){0,3}(?:back|returns?|ready|done|approved|signed|finished"
+    r"|complete|settled|over|available|in\s+place|live)\b|"
     r"\b(?:next|this|coming|following)\s+(?:week|month|quarter|year|couple\s+of\s+weeks|few\s+weeks)"
     r"|\b(?:early|mid|late|end\s+of)\s*-?\s*(?:next\s+)?(?:week|month|quarter|year)\b"
     rf"|\b(?:in|during|early|mid|late|around)\s*-?\s*{_MONTH_FULL}\b(?!\s+\d)"
@@ -271,7 +308,7 @@ _VAGUE = re.compile(
 _WEEK_OF = re.compile(r"\b(?:week|weeks)\s+of\b")
 _UNSET = re.compile(
     r"\b(?:tbd|tba|tbc|to\s+be\s+(?:decided|determined|confirmed|scheduled|agreed))\b"
-    r"|\b(?:no|without\s+a|without\s+any)\s+(?:date|time|day|slot|exact\s+(?:date|time|day))\b"
+    r"|\b(?:no|without\s+a|without\s+any)\s+(?:date|time|day|slot|timeline|timing|eta|exact\s+(?:date|time|day))\b"
     r"|\b(?:did\s*n'?t|did\s+not|could\s*n'?t|could\s+not|can'?t|cannot|couldnt|didnt|was\s*n'?t|were\s*n'?t|never|not)\s+"
     r"(?:\w+\s+){0,3}(?:a\s+|any\s+|the\s+)?(?:date|time|day|slot|firm|pinned|locked|nailed|commit)",
 )
@@ -281,14 +318,15 @@ _NOT_OUR_DATE = re.compile(
     r"|term\s+ends?|ends?\s+on|fiscal|fy\d*|budget\s+cycle|board\s+meets?|their\s+board|cut[\s-]?over"
     r"|(?:we\s+)?met\s+(?:on|last)|held\s+on|today'?s\s+(?:call|meeting|demo)|this\s+meeting|last\s+(?:week|\w+day)"
     r"|ago|since|started|starts?\s+on|migration|conference|vacation|holiday|out\s+of\s+office|ooo|pto|away\s+until"
-    r"|back\s+(?:on|from)|leave|off\s+until|notice|deadline\s+for\s+(?:their|the\s+rfp)|freez\w+)\b",
+    r"|back\s+(?:on|from)|leave|off\s+until|notice|deadline\s+for\s+(?:their|the\s+rfp)|freez\w+"
+    r"|shifts?|opens?|closes?|closing|close\s+date)\b",
 )
 _HABITUAL_AFTER = re.compile(r"s?\s+(?:mornings|afternoons|evenings|nights)\b")
 _HABITUAL_BEFORE = re.compile(r"\b(?:every|most|each|all|usually|typically)\s+$")
 
 _MEETING = re.compile(
     r"\b(?:meet(?:s|ing|ings|up)?|calls?|demos?|sessions?|visits?|on[\s-]?sites?|workshops?|lunch|coffee|dinner|breakfast"
-    r"|drinks|sync|zoom|(?:ms\s+)?teams\s+call|webex|google\s+meet|walk[\s-]?through|presentation|present(?:ing)?\s+to"
+    r"|drinks|sync|zoom|(?:ms\s+)?teams\s+call|webex|google\s+meet|walk[\s-]?thr(?:ough|u)s?|presentation|present(?:ing)?\s+to"
     r"|kick[\s-]?off|debrief|huddle|interview|qbr|catch[\s-]?up|chat|conversation|appointment|sit[\s-]?down|tour"
     r"|training|deep[\s-]?dive|whiteboard(?:ing)?|review\s+(?:call|meeting|session)|(?:security|design|technical|tech|legal"
     r"|business|architecture|exec|executive|deal|pricing|proposal|contract|procurement|it|pilot|poc)\s+review|standup"
@@ -310,6 +348,7 @@ _ACTION = re.compile(
     r"|drop\s+(?:me|us|you)|shoot\s+(?:me|us|you|over)|get\s+back|come\s+back\s+to\s+(?:me|us)\s+with|let\s+(?:me|us)\s+know"
     r"|check\s+with|run\s+(?:it|this)\s+by|talk\s+to\s+(?:their|his|her|the)|ask\s+(?:their|his|her|the))",
 )
+_BOOKING = frozenset({"book", "schedule", "set up"})
 # A follow-up named without a day: "circle back", "touch base", "reach out".
 _FOLLOW_UP = re.compile(
     r"\b(?:touch(?:ing)?[\s-]+base|circl(?:e|ing)\s+back|loop(?:ing)?\s+back|reach(?:ing)?\s+out|get(?:ting)?\s+back"
@@ -324,14 +363,19 @@ _FORWARD = re.compile(
     r"\b(?:will|shall|'ll|gonna|going\s+to|plans?\s+to|planning\s+to|wants?\s+(?:to|a|an|the|us|me)|would\s+(?:like|love)|next|again"
     r"|(?:the|our|my)\s+plan|plan\s+is|(?:my|the|our)\s+ask|ask\s+was|blocked|put\s+(?:me|us)\s+on|we'?re\s+(?:doing|meeting|having|going)"
     r"|set\s+for|is\s+set|are\s+set|on\s+the\s+calendar|on\s+(?:the|our|their)\s+agenda|please|meeting\s+at|see\s+(?:you|them)"
-    r"|(?<!they\s)(?<!he\s)(?<!she\s)(?<!who\s)asked\s+(?:[\w']+\s+){0,3}(?:for|if|whether|to|when)|(?<!n't\s)(?<!not\s)(?<!never\s)ask(?:ing)?\s+(?:for|if|whether|them|him|her|to)"
+    r"|(?<!they\s)(?<!he\s)(?<!she\s)(?<!who\s)asked\s+(?:[\w']+\s+){0,4}(?:for|if|whether|to|when)|(?<!n't\s)(?<!not\s)(?<!never\s)ask(?:ing)?\s+(?:for|if|whether|them|him|her|to)"
     r"|got\s+(?:a|an|us|them|me)\s|got\s+(?:\d+|half\s+an|an|some)\s*(?:min\w*|hours?|hrs?|slot|time)|(?:i'm|i\s+am|we're|we\s+are)\s+\w+ing|i'd|we'd|eod|cob|eow|eom|commit(?:ted|s)?\s+to|interested\s+in|open\s+to|keen"
     r"|propos(?:e|ed|ing)|suggest(?:ed|ing)?|request(?:ed|ing)?|agree(?:d|s)?\s+(?:to|on)|book(?:ed|ing)?|re-?schedul(?:e|ed|ing)"
     r"|schedul(?:e|ed)|set\s+up|locked?\s+in|lock(?:ed)?\s+(?:in|down)|pencil(?:led|ed)?|invite[ds]?|sent\s+(?:an?\s+)?(?:invite|invitation|calendar)"
     r"|let'?s|can\s+we|could\s+we|can\s+you|could\s+you|should|need(?:s)?\s+to|has\s+to|have\s+to|promised|committed|undertak\w+"
     r"|to\s+(?:send|sign|meet|review|discuss|demo|walk|go|present|get|see|come|visit|confirm|decide|share|loop|introduce|provide|have)"
     r"|pending|awaiting|waiting\s+(?:on|for)|expect(?:s|ing)?|due|no\s+later\s+than|tbd|tba|tbc|upcoming|tentative\w*"
-    r"|tomorrow)\b",
+    r"|tomorrow|'d\s+(?:like|love)|(?:no|without\s+an?|without\s+any)\s+(?:exact\s+|firm\s+)?(?:date|timeline|timing|eta)"
+    r"|to\s+(?:forward|submit|approve|return|deliver|test|draft|finali[sz]e|book|schedule|set\s+up|check|ask|run"
+    r"|report|prepare|prep|intro|chase|pull\s+together|put\s+together|sort\s+out|follow\s+up)"
+    # A terse to-do starts with its verb: "send pricing for 200 seats", "pls get refs to Dana".
+    r"|^(?:pls\s+|please\s+)?(?:send|get|share|introduce|forward|book|schedule|set\s+up|sign|confirm|draft"
+    r"|prepare|prep|ping|submit|deliver|provide|loop\s+in|follow\s+up|circle\s+back|chase|nudge|line\s+up))\b",
 )
 # Only the meeting that was held: "showed", "walked them through", "it was a great chat".
 _DESCRIBES = re.compile(
@@ -428,6 +472,11 @@ _DATED_HINT = re.compile(
     r"|september|october|november|december|eo[dwmb]|cob|end\s+of|close\s+of|this\s+week|weekend)\b"
 )
 _HAS_DIGIT = re.compile(r"\d")
+# An arrangement told in the present ("they're hosting us on Friday") or put as a question ("does
+# 9am Monday work?"): with a day or time in it, it looks ahead.
+_ARRANGED = re.compile(
+    r"\b(?:they're|they\s+are|he's|she's|he\s+is|she\s+is|we're|we\s+are|i'm|i\s+am)\s+(?:\w+\s+)?\w+ing\b|\?"
+)
 # A deadline (_BY, _STARTS_BY, _DEADLINE_ONLY) needs one of these in the words.
 _DEADLINE_WORDS = (
     "by",
@@ -468,6 +517,9 @@ _NO_ASK = re.compile(
     r"|\bwithout\s+(?:a|any)\s+next[\s-]+steps?\b|\bnothing\s+(?:was\s+)?(?:asked|agreed|set|booked)\b"
     r"|\bball\s+(?:is\s+)?in\s+their\s+court\b|\bleft\s+it\s+(?:with|to)\s+(?:them|him|her)\b"
     r"|\b(?:let\s+it\s+sit|wait\s+and\s+see)\b"
+    r"|\bforgot\s+(?:the|my|to\s+make\s+(?:the|an?|my))\s+ask\b|\bnone\s+(?:was\s+)?(?:asked|agreed|set|booked)\b"
+    r"|(?:n't|\bnot|\bnever)\s+(?:[\w']+\s+){0,3}(?:a|any)\s+next[\s-]+steps?\b"
+    r"|\b(?:did\s*n'?t|did\s+not|didnt|never|no)\s+(?:get\s+|have\s+)?(?:a|the|any)?\s*chance\s+to\s+ask"
     r"|\b(?:they|he|she)(?:'ll|\s+will)\s+(?:reach\s+out|get\s+back|call\s+us|let\s+us\s+know|be\s+in\s+touch)"
     r"(?:\s+(?:to\s+us|if|when)\b|\s*$))",
 )
@@ -544,7 +596,7 @@ def _read_commitment(
         describes
         and not ahead_words
         and not (is_next_step and hinted)
-        and not (hinted and any(word in part for word in _DEADLINE_WORDS))
+        and not (hinted and (any(word in part for word in _DEADLINE_WORDS) or _ARRANGED.search(part)))
     ):
         return Reading(Evidence.NONE, describes_only=True)
     if hinted and _HEADS.search(part):
@@ -552,7 +604,10 @@ def _read_commitment(
             m
             for m in _our_dates(part, _DAY_WORDS)
             # "today" alone is the meeting that was held; "by today", "later today" is a next step.
-            if m.group(0).lower() != "today" or _BY.search(part[: m.start()]) or "later" in m.group(0).lower()
+            if m.group(0) != "today"
+            or _BY.search(part[: m.start()])
+            or "later" in m.group(0)
+            or (ahead_words and not describes)
         ]
         times = (
             _our_dates(part, _CLOCK)
@@ -570,12 +625,20 @@ def _read_commitment(
         _BY.search(part[: m.start()]) or _STARTS_BY.match(m.group(0)) for m in days + times
     )
     meeting = _MEETING.search(part) is not None and not _only_action_meeting(part)
-    action = _ACTION.search(part) is not None
+    actions = [m.group(0) for m in _ACTION.finditer(part)]
+    action = bool(actions)
+    # Booking is how a meeting is made: "booked tmrw half 2" agrees a time, it is not an errand.
+    errand = any(word not in _BOOKING for word in actions)
     follow = _FOLLOW_UP.search(part) is not None and not (
         _NOUN_FOLLOW.search(part) and not _FOLLOW_VERB.search(_NOUN_FOLLOW.sub(" ", part))
     )
     # The next-step field names the next step by definition: it looks ahead unless it says it happened.
-    forward = ahead_words or by_deadline or (is_next_step and not describes)
+    forward = (
+        ahead_words
+        or by_deadline
+        or (is_next_step and not describes)
+        or (concrete and _ARRANGED.search(part) is not None)
+    )
     if describes and not forward:
         # "Meeting was on Tuesday at 2pm", "Showed them the console": the meeting that was held.
         return Reading(Evidence.NONE, describes_only=True)
@@ -588,7 +651,7 @@ def _read_commitment(
     if by_deadline or (deadlines and (action or follow)):
         return Reading(Evidence.SPECIFIC, has_day=True, has_time=has_time)
     if concrete:
-        if has_time and not (action and not meeting):
+        if has_time and not (errand and not meeting):
             # "Tuesday at 2 works for them": a time agreed is a meeting, even unnamed.
             return Reading(Evidence.SCHEDULED, has_day=has_day, has_time=has_time, day_text=day_text)
         # A day with no meeting named: something is due that day.
@@ -645,7 +708,7 @@ def _only_action_meeting(part: str) -> bool:
 # Every _NO_ASK alternative needs one of these words, or "'ll"/"will" with one of the second set,
 # or is a whole note of "no", "n/a", "-": plain substring tests, much cheaper than the long
 # pattern, spare it on most commitments.
-_NO_ASK_WORDS = ("ask", "next", "nothing", "follow", "ball", "left", "sit", "wait")
+_NO_ASK_WORDS = ("ask", "next", "nothing", "none", "follow", "ball", "left", "sit", "wait")
 _THEY_WILL_WORDS = ("reach", "back", "call", "let", "touch")
 
 
@@ -709,9 +772,24 @@ def read_words(
     # A commitment with its own day outranks the field: the field dates what the words leave undated.
     if best_field is not None and not best.has_day and _stronger(best_field, best):
         best = best_field
-    if best.evidence in (Evidence.OPEN, Evidence.NONE) and _says_no_ask(cleaned[0]):
+    if best.evidence in (Evidence.OPEN, Evidence.NONE) and any(_says_no_ask(text) for text in cleaned):
         return Reading(Evidence.NONE, no_ask=True)
     return best
+
+
+def names_a_date(text: str) -> bool:
+    """Whether the words name a concrete day, time or deadline of their own ("next week" does not).
+
+    Read as the grade reads them: other events' dates, prices and habits don't count.
+    """
+    for part in _commitments(clean(text)):
+        if not _DATED_HINT.search(part):
+            continue
+        if _HEADS.search(part) and (_our_dates(part, _DAY_WORDS) or _our_dates(part, _CLOCK)):
+            return True
+        if _our_dates(part, _DEADLINE_ONLY):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------

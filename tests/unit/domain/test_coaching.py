@@ -20,14 +20,13 @@ from bot.domain.coaching import (
     coach,
     format_when,
     grade_ask,
-    names_a_date,
     outcome_of,
     prep_gaps,
     smaller_step,
     stronger_ask,
     weak_phrases,
 )
-from bot.domain.grading import read_words
+from bot.domain.grading import names_a_date, read_words
 from bot.domain.vocabulary import AskType, MeetingKind, Reaction
 
 SM = AskType.SCHEDULED_MEETING

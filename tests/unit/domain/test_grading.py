@@ -60,10 +60,11 @@ def test_dev_corpus_row_for_a_rep_who_always_ticks_scheduled(row: dict[str, str]
     assert _graded(row, AskType.SCHEDULED_MEETING) is LABELS[row["label"]], row["why"]
 
 
-# The goal is 95 % for both reps (benchmarks/grading.py prints it, met or missed). This floor
-# only keeps a change from making the held-out figure worse than it was when the corpus was
-# first scored (97.2 % honest, 94.9 % overclaiming): the held-out rows are never tuned on.
-HELDOUT_FLOOR = 0.94
+# The goal is 95 % for both reps (benchmarks/grading.py prints it, met or missed); the held-out
+# rows are never tuned on. First scored at 97.2 % honest and 94.9 % overclaiming; after the
+# reading was widened from a second development batch (asks_dev.jsonl rows 447-685, written
+# blind to the code), 97.2 % and 95.5 %. This floor keeps the goal from regressing.
+HELDOUT_FLOOR = 0.95
 
 
 @pytest.mark.parametrize("overclaim", [False, True], ids=["honest", "overclaiming"])
@@ -136,6 +137,8 @@ def test_any_text_is_read_without_error(ask: str) -> None:
         ("onsite wk of 3/8 tbd", AskType.OPEN_ENDED),  # a week is not a day
         ("review call 14h CET on 16/03", AskType.SCHEDULED_MEETING),
         ("*Demo* with IT on 2027-03-16 at 10 o'clock :calendar:", AskType.SCHEDULED_MEETING),
+        ("At the end of the day, they need ROI before they sign", AskType.NO_ASK),  # an idiom
+        ("Send the ROI model by end of the day", AskType.SPECIFIC_ACTION),  # a deadline
     ],
 )
 def test_forms_reps_really_type(text: str, expected: AskType) -> None:
