@@ -80,6 +80,7 @@ def make_wsgi_app(app: App, deps: Deps):
         if payloads.is_ssl_check(body, content_type):
             return respond(start_response, "200 OK", {})
         if not signed(body, environ):
+            log.info("Slack request refused (401): invalid or stale signature")  # never the body
             return respond(start_response, "401 Unauthorized", {"ok": False, "error": "invalid signature"})
         try:
             payload = payloads.parse(body, content_type)

@@ -135,6 +135,15 @@ _CHANNEL_ID = re.compile(rf"[CDG]{_SLACK_ID}")
 _TRIGGER_ID = re.compile(r"[0-9]{1,20}\.[0-9]{1,20}\.[0-9a-f]{1,64}")
 
 
+# A message's ts: seconds "." microseconds.
+_MESSAGE_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,8}")
+
+
+def parse_message_ts(raw: object) -> str | None:
+    """A message timestamp as Slack writes them, or None."""
+    return _matching(_MESSAGE_TS, raw)
+
+
 def _matching(pattern: re.Pattern[str], raw: object) -> str | None:
     return raw if isinstance(raw, str) and pattern.fullmatch(raw) else None
 

@@ -173,7 +173,7 @@ def _state(v: Any) -> bool:
 
 _VIEW = {
     "id": _is_str,
-    "callback_id": _is_str,
+    "callback_id": _opt(_is_str),
     "private_metadata": _opt(_is_str),
     "hash": _opt(_is_str),
     "state": _opt(_state),
@@ -261,7 +261,11 @@ def _shape_problem(p: dict[str, Any]) -> str | None:
         trigger = p.get("trigger_id")
         if trigger is not None and ids.parse_trigger_id(trigger) is None:
             return "trigger_id is not Slack's"
-        return _view_problem(p.get("view"))
+        view = p.get("view")
+        why = _view_problem(view)
+        if why is None and not isinstance(view["callback_id"], str):
+            return "view.callback_id is missing"
+        return why
     if kind == "block_suggestion":
         why = _fields(
             p,
