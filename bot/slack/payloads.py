@@ -192,6 +192,7 @@ _INTERACTION = {
     "team": _obj_with_id(ids.parse_team_id),
     "api_app_id": _opt(_is_str),
 }
+_INTERACTIONS = ("block_actions", "view_submission", "view_closed", "block_suggestion")
 _COMMAND = {
     "command": lambda v: isinstance(v, str) and v.startswith("/"),
     "team_id": lambda v: ids.parse_team_id(v) is not None,
@@ -212,6 +213,42 @@ _EVENTS: dict[str, dict[str, Callable[[Any], bool]]] = {
 }
 
 
+def _str_or_object(v: Any) -> bool:
+    return v is None or isinstance(v, str) or (isinstance(v, dict) and _opt(_is_str)(v.get("id")))
+
+
+# What Bolt itself reads of any payload (and of an event) to build its context, before a listener.
+_BOLT_READS = {
+    "enterprise": _str_or_object,
+    "team": _str_or_object,
+    "user": _str_or_object,
+    "channel": _str_or_object,
+    "item": _opt(lambda v: isinstance(v, dict) and _str_or_object(v.get("channel"))),
+    "message": _opt(lambda v: isinstance(v, dict) and _str_or_object(v.get("user"))),
+    "previous_message": _opt(lambda v: isinstance(v, dict) and _str_or_object(v.get("user"))),
+    "authorizations": _opt(
+        lambda v: (
+            isinstance(v, list)
+            and all(
+                isinstance(a, dict)
+                and all(_opt(_is_str)(a.get(k)) for k in ("team_id", "user_id", "enterprise_id"))
+                for a in v
+            )
+        )
+    ),
+    "is_ext_shared_channel": _opt(lambda v: isinstance(v, bool)),
+    "is_enterprise_install": _opt(lambda v: isinstance(v, bool | str)),
+    "thread_ts": _opt(_is_str),
+    "enterprise_id": _opt(_is_str),
+    "team_id": _opt(_is_str),
+    "user_id": _opt(_is_str),
+    "channel_id": _opt(_is_str),
+    "type": _opt(_is_str),
+    "subtype": _opt(_is_str),
+    "view": _opt(lambda v: isinstance(v, dict) and _opt(_is_str)(v.get("app_installed_team_id"))),
+}
+
+
 def _view_problem(view: Any) -> str | None:
     if not isinstance(view, dict):
         return "view is not an object"
@@ -219,6 +256,13 @@ def _view_problem(view: Any) -> str | None:
 
 
 def _shape_problem(p: dict[str, Any]) -> str | None:
+    why = _fields(p, _BOLT_READS, "")
+    if why is None and isinstance(p.get("event"), dict):
+        why = _fields(p["event"], _BOLT_READS, "event.")
+    return why or _kind_problem(p)
+
+
+def _kind_problem(p: dict[str, Any]) -> str | None:
     kind = p.get("type")
     if kind is None and "command" in p:
         return _fields(p, _COMMAND, "")
@@ -234,10 +278,11 @@ def _shape_problem(p: dict[str, Any]) -> str | None:
         if not isinstance(p.get("event_id", ""), str) or not isinstance(p.get("authorizations", []), list):
             return "event_id or authorizations of the wrong type"
         return _fields(event, _EVENTS.get(event["type"], {}), "event.")
-    if kind in ("block_actions", "view_submission", "view_closed", "block_suggestion"):
-        why = _fields(p, _INTERACTION, "")
-        if why:
-            return why
+    if kind not in _INTERACTIONS:
+        return f"{kind[:40]!r} is not a kind of request the app handles"
+    why = _fields(p, _INTERACTION, "")
+    if why:
+        return why
     if kind == "block_actions":
         actions = p.get("actions")
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
@@ -249,7 +294,7 @@ def _shape_problem(p: dict[str, Any]) -> str | None:
         why = _fields(
             p,
             {
-                "trigger_id": _opt(lambda v: ids.parse_trigger_id(v) is not None),
+                "trigger_id": lambda v: ids.parse_trigger_id(v) is not None,
                 "container": _opt(lambda v: isinstance(v, dict)),
                 "channel": _opt(lambda v: isinstance(v, dict) and _opt(_is_str)(v.get("id"))),
                 "message": _opt(lambda v: isinstance(v, dict) and _opt(_is_str)(v.get("ts"))),
@@ -263,7 +308,7 @@ def _shape_problem(p: dict[str, Any]) -> str | None:
             return "trigger_id is not Slack's"
         view = p.get("view")
         why = _view_problem(view)
-        if why is None and not isinstance(view["callback_id"], str):
+        if why is None and isinstance(view, dict) and not isinstance(view.get("callback_id"), str):
             return "view.callback_id is missing"
         return why
     if kind == "block_suggestion":
@@ -277,4 +322,4 @@ def _shape_problem(p: dict[str, Any]) -> str | None:
             "",
         )
         return why or (_view_problem(p["view"]) if p.get("view") is not None else None)
-    return None  # a kind the app does not handle: Bolt answers it as unhandled
+    return f"{kind!r} is not a kind of request the app handles"
