@@ -15,7 +15,8 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from bot.slack import ids
 from bot.slackfake.fake import FakeSlack
+from bot.slackfake.state import iter_elements
 from bot.slackfake.user import SlackUser
 from models import make_engine
 from tests.conftest import _empty
@@ -72,7 +74,6 @@ class Arena:
     engine: Any
     seeds: dict[str, list[dict[str, Any]]]
     errors: ErrorLog
-    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _surface(body: bytes, content_type: str) -> tuple[str, dict[str, Any]] | None:
@@ -113,12 +114,16 @@ def arena(database_url: str) -> Iterator[Arena]:
             )
             maria.click(ids.BOOKED_IT, in_message=dm)
             fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.BOOKED_IT_MODAL)
-            maria.close()
+            maria.fill(
+                ids.NEXT_STEP_AT, datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1)
+            )
+            assert maria.submit().status == 200 and maria.errors == {}
             maria.open_home()
             home = fake.wait_until(lambda: maria.home)
             maria.click(ids.OPEN_DEAL, in_view=home, value=_first_value(home, ids.OPEN_DEAL))
             fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.DEAL_HISTORY_MODAL)
             maria.close()
+            clicked = _click_every_button_once(maria, fake)
             open_modal(maria, fake, "Acme")
             maria.close()
             for text in ("help", "pause until friday", "resume", "team", "privacy", "export"):
@@ -133,6 +138,9 @@ def arena(database_url: str) -> Iterator[Arena]:
                 if found is not None:
                     seeds[found[0]].append(found[1])
             assert all(seeds.values()), {k: len(v) for k, v in seeds.items()}
+            print(
+                f"fuzz seeds: { {k: len(v) for k, v in seeds.items()} }; buttons clicked: {sorted(clicked)}"
+            )
             errors.lines.clear()
             yield Arena(fake, maria, engine, seeds, errors)
         finally:
@@ -142,6 +150,29 @@ def arena(database_url: str) -> Iterator[Arena]:
             _empty(engine)
             engine.dispose()
         assert fake.internal_errors == []
+
+
+def _click_every_button_once(user: RecordingUser, fake: FakeSlack) -> set[str]:
+    """Each button and menu on the Home tab and in the DMs, clicked once (any modal it opens closed)."""
+    clicked: set[str] = set()
+    for kind, surface in [("view", user.home or {})] + [("message", m) for m in user.dms()]:
+        for block, element in iter_elements(surface.get("blocks") or []):
+            action_id = element.get("action_id")
+            if not action_id or action_id in clicked or element.get("type") not in ("button", "overflow"):
+                continue
+            options = element.get("options") or []
+            where = {"in_view": surface} if kind == "view" else {"in_message": surface}
+            user.click(
+                action_id,
+                **where,
+                block_id=block.get("block_id"),
+                value=options[0]["value"] if options else element.get("value"),
+            )
+            clicked.add(action_id)
+            fake.wait_idle(quiet=0.05)
+            while user.view is not None:
+                user.close()
+    return clicked
 
 
 def _first_value(view: dict[str, Any], action_id: str) -> str:
