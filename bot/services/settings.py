@@ -77,7 +77,8 @@ def _time(state: ViewState, action_id: str, errors: dict[str, str], default: tim
 def _number(
     state: ViewState, action_id: str, errors: dict[str, str], low: float, high: float, whole: bool = True
 ) -> float:
-    raw = (_entry(state, action_id).get("value") or "").strip()
+    value = _entry(state, action_id).get("value")
+    raw = value.strip() if isinstance(value, str) else ""  # a client may send anything
     try:
         value = float(raw)
     except ValueError:
@@ -134,7 +135,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
         errors[ids.SETTING_WORK_END] = "The working day must end after it starts."
     days = [
         int(o["value"])
-        for o in _entry(state, ids.SETTING_WORK_DAYS).get("selected_options") or []
+        for o in _list(_entry(state, ids.SETTING_WORK_DAYS).get("selected_options"))
         if isinstance(o, dict) and o.get("value") in WEEKDAY_VALUES
     ]
     if not days:
