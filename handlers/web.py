@@ -77,8 +77,9 @@ def make_wsgi_app(app: App, deps: Deps):
             return respond(start_response, "413 Payload Too Large", {"ok": False, "error": "too large"})
         body = environ["wsgi.input"].read(length) if length else b""
         content_type = environ.get("CONTENT_TYPE", "")
-        if payloads.is_ssl_check(body, content_type):
-            return respond(start_response, "200 OK", {})
+        if payloads.is_ssl_check(body, content_type):  # Slack checking our certificate: nothing to do
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
         if not signed(body, environ):
             log.info("Slack request refused (401): invalid or stale signature")  # never the body
             return respond(start_response, "401 Unauthorized", {"ok": False, "error": "invalid signature"})
