@@ -29,12 +29,11 @@ JSON = "application/json"
 
 
 def row_counts(engine) -> dict[str, int]:
-    """Rows in every table of the app, by table name."""
+    """Rows in every table of the app, by table name (one query: the fuzz test asks twice an example)."""
+    tables = Base.metadata.sorted_tables
+    query = select(*(select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in tables))
     with Session(engine) as session:
-        return {
-            t.name: session.scalar(select(func.count()).select_from(t)) or 0
-            for t in Base.metadata.sorted_tables
-        }
+        return dict(session.execute(query).one()._mapping)
 
 
 def tracebacks(caplog) -> list[str]:
