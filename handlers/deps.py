@@ -24,6 +24,8 @@ class Deps:
     # (team, user) → until when their stored Slack profile is fresh: a /meeting from a rep seen
     # today costs no database read after the modal opens. A lower bound, so never wrong.
     fresh_profiles: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # (team, user) → until when a user id Slack does not know is not asked about again (App Home).
+    unknown_people: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     def session(self) -> Session:
         return self.session_factory()

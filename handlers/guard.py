@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.errors import FieldErrors, UserFacingError
@@ -185,13 +186,22 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
             ack: _SignallingAck = kwargs["ack"]
             body: dict[str, Any] = kwargs.get("body") or {}
             context = kwargs.get("context") or {}
-            log.exception(
-                "%s failed team=%s request=%s: %s",
-                listener.__name__,
-                context.get("team_id"),
-                context.get("request_id"),
-                type(error).__name__,
-            )
+            if isinstance(error, SlackApiError):  # Slack's refusal is its answer: one line, no traceback
+                log.warning(
+                    "%s: Slack refused team=%s request=%s: %s",
+                    listener.__name__,
+                    context.get("team_id"),
+                    context.get("request_id"),
+                    error.response.get("error"),
+                )
+            else:
+                log.exception(
+                    "%s failed team=%s request=%s: %s",
+                    listener.__name__,
+                    context.get("team_id"),
+                    context.get("request_id"),
+                    type(error).__name__,
+                )
             if ack.response is None:
                 if body.get("type") == "view_submission":
                     modal_error(ack, body.get("view"), SAVE_FAILED, prefer=ids.ACCOUNT)  # type: ignore[arg-type]

@@ -66,8 +66,8 @@ def refresh_meeting_modal(
         values.update(actions)
 
     def chosen(action_id: str) -> str | None:
-        option = (values.get(action_id) or {}).get("selected_option") or {}
-        value = option.get("value")
+        option = (values.get(action_id) or {}).get("selected_option")
+        value = option.get("value") if isinstance(option, dict) else None  # a client may send anything
         return value if isinstance(value, str) else None
 
     account_value = chosen(ids.ACCOUNT)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import FieldErrors, NotAllowed
-from bot.services.meetings import MAX_NAME, default_deal_name, name_key
+from bot.services.meetings import MAX_NAME, NOT_OFFERED, default_deal_name, name_key
 from bot.services.reps import ensure_rep
 from bot.slack import ids
 from models import Account, Deal, Rep, Workspace
@@ -34,15 +34,19 @@ def add_replacement_deal(
     if replaced is None or rep is None or replaced.team_id != team_id or replaced.owner_rep_id != rep.id:
         raise NotAllowed("That deal isn't one of yours.")
     replaced_account = session.get(Account, replaced.account_id)
-    if account_value.startswith(ids.ACCOUNT_ID_PREFIX):
-        account_id = ids.parse_row_id(account_value[len(ids.ACCOUNT_ID_PREFIX) :])
-        account = session.get(Account, account_id) if account_id else None
+    option = ids.parse_account_option(account_value)
+    if option is None:
+        if account_value.startswith(ids.NEW_ACCOUNT_PREFIX):
+            raise FieldErrors({ids.ACCOUNT: "Type the account's name."})
+        raise FieldErrors({ids.ACCOUNT: NOT_OFFERED})
+    if option.account_id is not None:
+        account = session.get(Account, option.account_id)
         if account is None or account.team_id != team_id:
             raise FieldErrors({ids.ACCOUNT: "That account no longer exists. Pick again."})
-    elif account_value.startswith(ids.NEW_ACCOUNT_PREFIX):
-        name = " ".join(account_value[len(ids.NEW_ACCOUNT_PREFIX) :].split())
-        if not name:
-            raise FieldErrors({ids.ACCOUNT: "Type the account's name."})
+    else:
+        name = option.new_name or ""
+        if len(name) > MAX_NAME:
+            raise FieldErrors({ids.ACCOUNT: f"Account names can be at most {MAX_NAME} characters."})
         account = session.scalar(
             select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name))
         )
@@ -58,8 +62,6 @@ def add_replacement_deal(
             )
             session.add(account)
             session.flush()
-    else:
-        raise FieldErrors({ids.ACCOUNT: "Pick the account again."})
     ensure_rep(session, team_id, user_id, now)
     deal = Deal(
         team_id=team_id,

@@ -44,6 +44,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 # A meeting held up to a day before a booked step's time counts as that step (moved a little earlier).
 MEETING_COUNTS_FOR = timedelta(days=1)
 HORIZON = timedelta(days=365)
+NOT_OFFERED = "That isn't one of the accounts the list offered. Pick it again, or type a new one."
 
 
 @dataclass
@@ -102,14 +103,15 @@ def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None =
     def err(action_id: str, message: str) -> None:
         errors.setdefault(block_of.get(action_id, action_id), message)
 
+    account = ids.parse_account_option(form.account)
     if form.account is None:
         err(ids.ACCOUNT, "Pick the account, or type a new one.")
-    elif form.account.startswith(ids.NEW_ACCOUNT_PREFIX):
-        name = _clean_name(form.account[len(ids.NEW_ACCOUNT_PREFIX) :])
-        if not name:
-            err(ids.ACCOUNT, "Type the account's name.")
-        elif len(name) > MAX_NAME:
-            err(ids.ACCOUNT, f"Account names can be at most {MAX_NAME} characters.")
+    elif form.account.startswith(ids.NEW_ACCOUNT_PREFIX) and account is None:
+        err(ids.ACCOUNT, "Type the account's name.")
+    elif account is None:  # a value the typeahead never offered
+        err(ids.ACCOUNT, NOT_OFFERED)
+    elif account.new_name is not None and len(account.new_name) > MAX_NAME:
+        err(ids.ACCOUNT, f"Account names can be at most {MAX_NAME} characters.")
     if form.new_deal_name and len(form.new_deal_name) > MAX_NAME:
         err(ids.NEW_DEAL_NAME, f"Deal names can be at most {MAX_NAME} characters.")
 
@@ -301,14 +303,15 @@ def name_key(name: str) -> str:
 def _account(
     session: Session, team_id: str, rep: Rep, value: str, now: datetime, block_of: dict[str, str]
 ) -> tuple[Account, bool]:
-    if value.startswith(ids.ACCOUNT_ID_PREFIX):
-        account = _owned(session, Account, value[len(ids.ACCOUNT_ID_PREFIX) :], team_id)
+    option = ids.parse_account_option(value)
+    if option is None or not option.new_name:  # validate() refused the values never offered
+        account = _owned(session, Account, str(option.account_id if option else ""), team_id)
         if account is None:
             raise FieldErrors(
                 {block_of.get(ids.ACCOUNT, ids.ACCOUNT): "That account no longer exists. Pick again."}
             )
         return account, False
-    name = _clean_name(value[len(ids.NEW_ACCOUNT_PREFIX) :])
+    name = option.new_name
     existing = session.scalar(
         select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name))
     )

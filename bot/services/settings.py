@@ -77,7 +77,8 @@ def _time(state: ViewState, action_id: str, errors: dict[str, str], default: tim
 def _number(
     state: ViewState, action_id: str, errors: dict[str, str], low: float, high: float, whole: bool = True
 ) -> float:
-    raw = (_entry(state, action_id).get("value") or "").strip()
+    value = _entry(state, action_id).get("value")
+    raw = value.strip() if isinstance(value, str) else ""  # a client may send anything
     try:
         value = float(raw)
     except ValueError:
@@ -134,7 +135,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
         errors[ids.SETTING_WORK_END] = "The working day must end after it starts."
     days = [
         int(o["value"])
-        for o in _entry(state, ids.SETTING_WORK_DAYS).get("selected_options") or []
+        for o in _list(_entry(state, ids.SETTING_WORK_DAYS).get("selected_options"))
         if isinstance(o, dict) and o.get("value") in WEEKDAY_VALUES
     ]
     if not days:
@@ -144,7 +145,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
         errors[ids.SETTING_HOLIDAYS] = holiday_error
     form = SettingsForm(
         timezone=tz_name,
-        channel=_entry(state, ids.SETTING_CHANNEL).get("selected_conversation") or None,
+        channel=ids.parse_channel_id(_entry(state, ids.SETTING_CHANNEL).get("selected_conversation")),
         weekday=int(weekday),
         post_time=_time(state, ids.SETTING_POST_TIME, errors, time(9)),
         min_meetings=int(_number(state, ids.SETTING_MIN_MEETINGS, errors, 1, 50)),
@@ -164,13 +165,14 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
         team = TeamForm(
             key=key,
             name=state.text(ids.TEAM_NAME + key),
-            manager=_entry(state, ids.TEAM_MANAGER + key).get("selected_user") or None,
+            # Ids as Slack writes them, or none: a forged one must not become a rep row.
+            manager=ids.parse_user_id(_entry(state, ids.TEAM_MANAGER + key).get("selected_user")),
             reps=[
                 u
-                for u in _entry(state, ids.TEAM_REPS + key).get("selected_users") or []
-                if isinstance(u, str)
+                for u in _list(_entry(state, ids.TEAM_REPS + key).get("selected_users"))
+                if ids.parse_user_id(u)
             ],
-            channel=_entry(state, ids.TEAM_CHANNEL + key).get("selected_conversation") or None,
+            channel=ids.parse_channel_id(_entry(state, ids.TEAM_CHANNEL + key).get("selected_conversation")),
         )
         if team.name is None:
             if key == NEW_TEAM and (team.manager or team.reps or team.channel):
@@ -213,7 +215,9 @@ def apply_settings(
     workspace.stalled_after_days = form.stalled_days
     workspace.holidays = [Holiday(team_id=team_id, day=day, name=name) for day, name in form.holidays]
     new_reps: list[str] = []
+    in_form = {t.key for t in form.teams}
     for team_form in form.teams:
+        _refuse_a_taken_name(session, team_id, team_form, in_form)
         team = None
         if team_form.key != NEW_TEAM:
             team = session.get(SalesTeam, int(team_form.key))
@@ -255,6 +259,25 @@ def apply_settings(
             rep.sales_team_id = team.id
     session.commit()
     return new_reps
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _refuse_a_taken_name(session: Session, team_id: str, team_form: TeamForm, in_form: set[str]) -> None:
+    """A name another team already has, that this form does not rename: a modal opened before it was added.
+
+    Submitted twice, or from two open modals, the "new team" would otherwise reach the
+    database's unique (workspace, name) as an error instead of a message next to the name.
+    """
+    if team_form.name is None:
+        return
+    other = session.scalar(
+        select(SalesTeam.id).where(SalesTeam.team_id == team_id, SalesTeam.name == team_form.name)
+    )
+    if other is not None and str(other) != team_form.key and str(other) not in in_form:
+        raise FieldErrors({ids.TEAM_NAME + team_form.key: "Another team has this name."})
 
 
 def set_opt_out(session: Session, team_id: str, user_id: str, now: datetime, opt_out: bool | None) -> bool:

@@ -4,6 +4,11 @@ Handlers and Block Kit builders share these; the simulated Slack user in tests
 reaches the same fields through them.
 """
 
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
 # Views (callback_id). The suffix is the version of the fields the submission
 # handler expects: bump it when the modal's fields change so that a modal opened
 # before a deploy gets a clear "please reopen" instead of a half-understood submit.
@@ -116,3 +121,69 @@ def parse_row_id(raw: object) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= MAX_ROW_ID else None
+
+
+# Slack's own ids, as Slack writes them: a kind letter, then capitals and digits. Anything else in a
+# payload was not written by Slack; it is refused at the edge rather than echoed back or stored.
+# (An underscore is allowed: Slack's ids never have one, but it is harmless, and the loopback
+# fake's readable ids, C_GENERAL, use it.)
+_SLACK_ID = r"[A-Z0-9_]{1,31}"
+_USER_ID = re.compile(rf"[UW]{_SLACK_ID}")
+_TEAM_ID = re.compile(rf"[TE]{_SLACK_ID}")
+_CHANNEL_ID = re.compile(rf"[CDG]{_SLACK_ID}")
+# A trigger id: "<number>.<number>.<hex>".
+_TRIGGER_ID = re.compile(r"[0-9]{1,20}\.[0-9]{1,20}\.[0-9a-f]{1,64}")
+
+
+# A message's ts: seconds "." microseconds.
+_MESSAGE_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,8}")
+
+
+def parse_message_ts(raw: object) -> str | None:
+    """A message timestamp as Slack writes them, or None."""
+    return _matching(_MESSAGE_TS, raw)
+
+
+def _matching(pattern: re.Pattern[str], raw: object) -> str | None:
+    return raw if isinstance(raw, str) and pattern.fullmatch(raw) else None
+
+
+def parse_user_id(raw: object) -> str | None:
+    """A Slack user id (U… or W…), or None when ``raw`` is not one."""
+    return _matching(_USER_ID, raw)
+
+
+def parse_team_id(raw: object) -> str | None:
+    """A Slack workspace id (T…, or E… for an Enterprise Grid org), or None."""
+    return _matching(_TEAM_ID, raw)
+
+
+def parse_channel_id(raw: object) -> str | None:
+    """A Slack conversation id (C…, D… or G…), or None."""
+    return _matching(_CHANNEL_ID, raw)
+
+
+def parse_trigger_id(raw: object) -> str | None:
+    """A trigger id as Slack issues them, or None."""
+    return _matching(_TRIGGER_ID, raw)
+
+
+@dataclass(frozen=True)
+class AccountOption:
+    """An account typeahead option: an existing account's id, or a new account's typed name."""
+
+    account_id: int | None = None
+    new_name: str | None = None
+
+
+def parse_account_option(raw: object) -> AccountOption | None:
+    """The account a typeahead value names ("acct:<id>" or "new:<name>"), or None when the app never offered it."""
+    if not isinstance(raw, str):
+        return None
+    if raw.startswith(ACCOUNT_ID_PREFIX):
+        account_id = parse_row_id(raw[len(ACCOUNT_ID_PREFIX) :])
+        return AccountOption(account_id=account_id) if account_id is not None else None
+    if raw.startswith(NEW_ACCOUNT_PREFIX):
+        name = " ".join(raw[len(NEW_ACCOUNT_PREFIX) :].split())
+        return AccountOption(new_name=name) if name else None
+    return None

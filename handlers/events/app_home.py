@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.services.deal_edits import EDIT_WINDOW, last_meeting_id
 from bot.services.pipeline import load_pipeline
-from bot.services.reps import ensure_rep, ensure_workspace, zone
+from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, apply_profile, ensure_rep, ensure_workspace, zone
 from bot.slack.blocks.app_home import LastMeeting, home_view
 from handlers.deps import Deps
 from handlers.guard import guarded
 from models import Account, Deal, Meeting, Rep
+
+log = logging.getLogger("nextstep")
+
+# How long a user id Slack said it does not know is not asked about again.
+UNKNOWN_FOR = timedelta(minutes=10)
+MAX_UNKNOWN = 10_000
 
 
 def build_home(deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -> dict:
@@ -51,9 +61,49 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str, p
 def home_opened(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
     event = body.get("event") or {}
-    if event.get("tab", "home") != "home" or not event.get("user"):
+    if event.get("tab", "home") != "home":
         return
-    publish_home(client, context["deps"], team_id=context["team_id"], user_id=event["user"])
+    deps: Deps = context["deps"]
+    team_id, user_id = context["team_id"], event["user"]  # a user id: checked at the edge
+    if not known_person(client, deps, team_id=team_id, user_id=user_id):
+        return
+    try:
+        publish_home(client, deps, team_id=team_id, user_id=user_id)
+    except SlackApiError as error:  # Slack's refusal is its answer: one line, no traceback
+        log.warning("Home not published team=%s: %s", team_id, error.response.get("error"))
+
+
+def known_person(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> bool:
+    """A rep we have a row for, or someone Slack confirms (users.info) and who is then stored.
+
+    Anybody can name a user id; one Slack does not know is logged once and remembered for
+    UNKNOWN_FOR, so a flood of such events costs neither rows nor a users.info each.
+    """
+    now = deps.clock()
+    with deps.session() as session:
+        if session.scalar(select(Rep.id).where(Rep.team_id == team_id, Rep.user_id == user_id)):
+            return True
+    key = (team_id, user_id)
+    until = deps.unknown_people.get(key)
+    if until is not None and now < until:
+        return False
+    try:
+        user = client.users_info(user=user_id)["user"]
+        profile = SlackProfile.from_users_info(user)
+    except SlackApiError as error:
+        user, reason = None, str(error.response.get("error"))
+    if user is None or profile.deleted or user.get("is_bot"):
+        reason = "deactivated or a bot" if user is not None else reason
+        if len(deps.unknown_people) > MAX_UNKNOWN:
+            deps.unknown_people.clear()
+        deps.unknown_people[key] = now + UNKNOWN_FOR
+        log.info("Home not shown team=%s: Slack does not know the user (%s)", team_id, reason)
+        return False
+    with deps.session() as session:
+        apply_profile(session, team_id, profile, now, deps.admins)
+        session.commit()
+    deps.fresh_profiles[key] = now + PROFILE_MAX_AGE
+    return True
 
 
 def register(app: App) -> None:

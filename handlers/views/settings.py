@@ -61,7 +61,11 @@ def settings_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -
         if not admin_checked:
             modal_error(ack, view, not_admin_text(deps.config.multi_workspace), prefer=ids.SETTING_TIMEZONE)
             return
-        new_reps = apply_settings(session, team_id, form, user_id, deps.clock())
+        try:
+            new_reps = apply_settings(session, team_id, form, user_id, deps.clock())
+        except FieldErrors as error:  # a team name taken since the modal opened
+            ack(response_action="errors", errors=error.errors)
+            return
     ack()
     when = f"{WEEKDAYS[form.weekday]} at {form.post_time:%H:%M}"
     client.chat_postMessage(channel=user_id, text=SAVED.format(when=when, tz=form.timezone))

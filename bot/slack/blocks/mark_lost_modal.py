@@ -22,7 +22,7 @@ def mark_lost_modal(
         "type": "modal",
         "callback_id": ids.MARK_LOST_MODAL,
         "private_metadata": json.dumps(
-            {"v": ids.MARK_LOST_MODAL_VERSION, "nudge_id": nudge_id, "message": message or {}}
+            {"v": ids.MARK_LOST_MODAL_VERSION, "nudge_id": nudge_id, "message": _message_ref(message)}
         ),
         "title": plain("Mark the deal lost"),
         "submit": plain("Mark lost"),
@@ -90,3 +90,10 @@ def replacement_offer(
         if more > 0:
             blocks.append(context(f"\u2026and {more} more"))
     return text, blocks
+
+
+def _message_ref(message: dict[str, str | None] | None) -> dict[str, str]:
+    """The nudge DM to update, when it names one as Slack would: nothing else is echoed back."""
+    channel = ids.parse_channel_id((message or {}).get("channel"))
+    ts = ids.parse_message_ts((message or {}).get("ts"))
+    return {"channel": channel, "ts": ts} if channel and ts else {}

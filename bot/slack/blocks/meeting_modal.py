@@ -81,7 +81,8 @@ def deal_block_id(account_value: str | None) -> str:
 
 
 def private_metadata(channel_id: str | None) -> str:
-    return json.dumps({"v": ids.MEETING_MODAL_VERSION, "channel": channel_id})
+    """The modal's version and where it was opened; a channel id that is not one is not echoed back."""
+    return json.dumps({"v": ids.MEETING_MODAL_VERSION, "channel": ids.parse_channel_id(channel_id)})
 
 
 def meeting_modal(m: MeetingModal) -> dict[str, Any]:

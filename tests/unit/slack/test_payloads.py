@@ -1,0 +1,96 @@
+"""The one parse of a request body and the strict id parsers, without a server."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.slack import ids, payloads
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+def _command(**fields: str) -> bytes:
+    form = {"command": "/meeting", "team_id": "T1", "user_id": "U1", "trigger_id": "1.2.ab", "text": ""}
+    return urlencode(form | fields).encode()
+
+
+def test_a_command_whose_text_says_payload_is_read_as_a_command():
+    parsed = payloads.parse(_command(text="payload corp"), FORM)
+    assert parsed["command"] == "/meeting" and parsed["text"] == "payload corp"
+
+
+def test_json_is_read_by_its_content_type_not_its_first_character():
+    event = {"type": "event_callback", "team_id": "T1", "event": {"type": "app_home_opened", "user": "U1"}}
+    assert payloads.parse(json.dumps(event).encode(), JSON)["event"]["user"] == "U1"
+    with pytest.raises(payloads.Malformed):
+        payloads.parse(json.dumps(event).encode(), FORM)  # a raw JSON body labelled a form
+
+
+@pytest.mark.parametrize("size", [49, 1000, 500_000])
+def test_nesting_beyond_the_limit_is_refused_without_recursion(size):
+    body = b'{"type": "event_callback", "x": ' + b"[" * size + b"]" * size + b"}"
+    with pytest.raises(payloads.Malformed, match="nested"):
+        payloads.parse(body, JSON)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    text = "[" * 100 + '\\"{'
+    event = {"type": "event_callback", "team_id": "T1", "event": {"type": "x", "text": text}}
+    assert payloads.parse(json.dumps(event).encode(), JSON)["event"]["text"] == text
+
+
+def test_every_string_is_cleaned_and_the_words_kept():
+    body = _command(text="Acme\x00 Corp\x07\ttab\nline")
+    assert payloads.parse(body, FORM)["text"] == "Acme Corp\ttab\nline"
+    event = '{"type": "event_callback", "team_id": "T1", "event": {"type": "x", "text": "a\\ud800b\\ud83d\\ude00"}}'
+    assert payloads.parse(event.encode(), JSON)["event"]["text"] == "ab\U0001f600"
+
+
+def test_command_text_and_typeahead_queries_are_capped_as_slack_caps_them():
+    assert len(payloads.parse(_command(text="x" * 5000), FORM)["text"]) == payloads.MAX_COMMAND_TEXT
+
+
+def test_ssl_check_is_recognised_only_as_itself():
+    assert payloads.is_ssl_check(b"ssl_check=1&token=abc", FORM)
+    assert not payloads.is_ssl_check(b"ssl_check=1&command=%2Fmeeting", FORM)
+    assert not payloads.is_ssl_check(b'{"ssl_check": "1"}', JSON)
+
+
+@pytest.mark.parametrize(
+    ("parse", "good", "bad"),
+    [
+        (
+            ids.parse_user_id,
+            ["U1", "W024BE7LH", "U_NOBODY"],
+            ["T1", "u1", "U", "U1 ", "U" + "1" * 40, 5, None],
+        ),
+        (ids.parse_team_id, ["T1", "E0ORG"], ["U1", "", "T-1"]),
+        (ids.parse_channel_id, ["C1", "D0A", "G9"], ["C" + "A" * 4000, "#general", "U1"]),
+        (ids.parse_trigger_id, ["13345224609.738474920.8088930838d88f008e0"], ["1.2", "x.y.z", "1.2.AB"]),
+        (ids.parse_message_ts, ["1701234567.000100"], ["1701234567", "now"]),
+    ],
+)
+def test_slack_ids_are_parsed_strictly(parse, good, bad):
+    assert all(parse(value) == value for value in good)
+    assert all(parse(value) is None for value in bad)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("acct:12", ids.AccountOption(account_id=12)),
+        ("new:  Initech   Labs ", ids.AccountOption(new_name="Initech Labs")),
+        ("Corp", None),
+        ("", None),
+        ("new:", None),
+        ("acct:", None),
+        ("acct:99999999999", None),
+        (12, None),
+    ],
+)
+def test_account_options_are_only_those_the_typeahead_offers(raw, expected):
+    assert ids.parse_account_option(raw) == expected
