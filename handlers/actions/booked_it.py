@@ -15,6 +15,7 @@ from handlers.actions.nudge_clicks import already_answered, message_ref, nudge_s
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Deal, NextStep, Rep
 
 
@@ -43,7 +44,7 @@ def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     meta = json.loads(view["private_metadata"])
     meta["message"] = message_ref(body)
     view["private_metadata"] = json.dumps(meta)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: bool) -> None:
@@ -64,7 +65,7 @@ def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: 
     meta = json.loads(view["private_metadata"])
     meta["message"] = message_ref(body)
     view["private_metadata"] = json.dumps(meta)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 @guarded

@@ -12,6 +12,7 @@ from bot.slack.blocks.deal_modals import edit_meeting_modal
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Account, Deal
 
 
@@ -35,7 +36,7 @@ def edit_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: dict)
     except UserFacingError as error:
         tell(client, body, str(error))
         return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

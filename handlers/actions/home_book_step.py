@@ -12,6 +12,7 @@ from bot.slack.blocks.booked_it_modal import booked_it_modal
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Deal, NextStep, Rep
 
 
@@ -34,7 +35,7 @@ def home_book_step(ack: Ack, body: dict, client: WebClient, context: dict) -> No
             return
         deal = session.get(Deal, step.deal_id)
         view = booked_it_modal(step.id, step.description, deal.name if deal else "", step.scheduled_at)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

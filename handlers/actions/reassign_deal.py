@@ -12,6 +12,7 @@ from handlers.clicks import button_value, tell
 from handlers.deal_access import is_admin
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Account, Deal, Rep
 
 
@@ -40,9 +41,8 @@ def reassign_clicked(ack: Ack, body: dict, client: WebClient, context: dict) -> 
         return
     assert names is not None and deal_id is not None
     account, name, owner_name = names
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=reassign_modal(deal_id, account.name if account else "", name, owner_name),
+    open_modal(
+        client, body, context, reassign_modal(deal_id, account.name if account else "", name, owner_name)
     )
 
 

@@ -13,6 +13,7 @@ from handlers.actions.nudge_clicks import nudge_subject
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Account, Deal, Rep
 
 
@@ -35,7 +36,7 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
         view = replacement_modal(
             deal.id, account.name if account else "", deal.name, account.territory if account else None
         )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 @guarded
@@ -49,7 +50,7 @@ def nudge_replace(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
         tell(client, body, NOT_YOURS)
         return
     view = replacement_modal(subject.deal_id, subject.account_name, subject.deal_name, subject.territory)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

@@ -124,6 +124,10 @@ def wait_for_block(user, fake, block_id: str) -> dict[str, Any]:
     return fake.wait_until(lambda: user.view if user.view and block_id in block_ids(user.view) else None)
 
 
+def wait_for_block_gone(user, fake, block_id: str) -> dict[str, Any]:
+    return fake.wait_until(lambda: user.view if user.view and block_id not in block_ids(user.view) else None)
+
+
 def fill_booked_meeting(user, fake, account: str = "Acme Corp", at: datetime | None = None) -> datetime:
     open_modal(user, fake)
     options = user.suggest(ids.ACCOUNT, account)
