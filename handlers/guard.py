@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.domain.errors import FieldErrors, UserFacingError
 from bot.slack import ids
 from bot.slack.view_state import ViewState
+from handlers.refusals import handle_refusal
 
 log = logging.getLogger("nextstep")
 
@@ -185,13 +186,14 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
             ack: _SignallingAck = kwargs["ack"]
             body: dict[str, Any] = kwargs.get("body") or {}
             context = kwargs.get("context") or {}
-            log.exception(
-                "%s failed team=%s request=%s: %s",
-                listener.__name__,
-                context.get("team_id"),
-                context.get("request_id"),
-                type(error).__name__,
-            )
+            if not handle_refusal(error, context.get("deps"), context.get("team_id"), listener.__name__):
+                log.exception(
+                    "%s failed team=%s request=%s: %s",
+                    listener.__name__,
+                    context.get("team_id"),
+                    context.get("request_id"),
+                    type(error).__name__,
+                )
             if ack.response is None:
                 if body.get("type") == "view_submission":
                     modal_error(ack, body.get("view"), SAVE_FAILED, prefer=ids.ACCOUNT)  # type: ignore[arg-type]

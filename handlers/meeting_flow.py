@@ -22,6 +22,7 @@ from bot.slack.blocks.coaching_dm import coaching_message
 from bot.slack.blocks.meeting_modal import MeetingModal, meeting_modal
 from handlers.deps import Deps
 from handlers.modals import open_modal
+from handlers.refusals import handle_refusal
 from models import Account, Deal, Meeting, NextStep, Rep
 
 log = logging.getLogger("nextstep")
@@ -155,7 +156,8 @@ def send_coaching(
     try:
         refresh_profile(client, deps, team_id=team_id, user_id=user_id)
     except SlackApiError as error:  # coach anyway, in the zone we last knew
-        log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
+        if not handle_refusal(error, deps, team_id, "users.info before coaching"):
+            log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
     with deps.session() as session:
         meeting = session.get(Meeting, logged.meeting_id)
         assert meeting is not None

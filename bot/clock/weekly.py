@@ -37,6 +37,7 @@ from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.leaderboard import leaderboard_message
 from bot.slack.chart import chart_png
 from bot.slack.outbox import DeliveryError
+from bot.slack.refusals import CHANNEL_GONE
 from models import LeaderboardPost, SalesTeam, Workspace
 
 log = logging.getLogger("nextstep.weekly")
@@ -46,7 +47,7 @@ DIGEST = "digest"
 STALE_CLAIM = timedelta(minutes=10)
 # A private channel the bot is not in: tried again hourly, the admins told once.
 CHANNEL_RETRY = timedelta(hours=1)
-CHANNEL_FAULTS = frozenset({"not_in_channel", "is_archived", "channel_not_found"})
+CHANNEL_FAULTS = CHANNEL_GONE  # bot/slack/refusals.py
 EMPTY = "empty"
 
 
