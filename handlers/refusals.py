@@ -22,7 +22,6 @@ def handle_refusal(error: BaseException, deps: Deps | None, team_id: str | None,
     refused = refusal_of(error)
     if refused is None:
         return False
-    log.warning("%s team=%s: %s", where, team_id, refused.describe())
     if refused.meaning is Meaning.DEAD_TOKEN and deps is not None and team_id:
         try:
             with deps.session() as session:
@@ -30,4 +29,5 @@ def handle_refusal(error: BaseException, deps: Deps | None, team_id: str | None,
                 session.commit()
         except SQLAlchemyError as db_error:
             log.warning("team=%s: token refusal not recorded: %s", team_id, type(db_error).__name__)
+    log.warning("%s team=%s: %s", where, team_id, refused.describe())  # once acted on
     return True
