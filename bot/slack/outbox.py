@@ -238,12 +238,18 @@ class SlackOutbox:
         content: bytes,
         filename: str,
         title: str,
+        alt_text: str | None = None,
     ) -> None:
         """Slack's v2 upload flow (getUploadURLExternal, the bytes, completeUploadExternal), in a thread."""
         self._call(
             team_id,
             lambda c: c.files_upload_v2(
-                channel=channel, thread_ts=thread_ts, content=content, filename=filename, title=title
+                channel=channel,
+                thread_ts=thread_ts,
+                content=content,
+                filename=filename,
+                title=title,
+                alt_txt=alt_text,
             ),
             channel=channel,
         )

@@ -55,7 +55,9 @@ def deal_command(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
             section(
                 f"*{user_text(account, 100)}* \u00b7 {user_text(name, 100)}",
                 block_id=f"deal_match_{deal_id}",
-                accessory=button("History", ids.OPEN_DEAL, value=str(deal_id)),
+                accessory=button(
+                    "History", ids.OPEN_DEAL, value=str(deal_id), label=f"History of {account}, {name}"
+                ),
             )
         )
     respond(text=f"{len(shown)} deals match.", blocks=blocks)
