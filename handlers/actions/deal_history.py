@@ -31,7 +31,7 @@ def open_deal(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     )
     if view is None:
         log.info("deal history refused team=%s request=%s", team_id, context.get("request_id"))
-        tell(client, body, DEAL_REFUSED)
+        tell(client, body, context, DEAL_REFUSED)
         return
     open_modal(client, body, context, view)
 

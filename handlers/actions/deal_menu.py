@@ -52,7 +52,7 @@ def home_deal_menu(ack: Ack, body: dict, client: WebClient, context: dict) -> No
             else:
                 raise NotAllowed("That choice isn't offered.")
     except UserFacingError as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return
     if view is not None:
         open_modal(client, body, context, view)

@@ -34,7 +34,7 @@ def edit_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: dict)
             account = session.get(Account, deal.account_id) if deal else None
             view = edit_meeting_modal(meeting, account.name if account else "", deal.name if deal else "")
     except UserFacingError as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return
     open_modal(client, body, context, view)
 

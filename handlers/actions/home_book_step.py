@@ -28,10 +28,10 @@ def home_book_step(ack: Ack, body: dict, client: WebClient, context: dict) -> No
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
         if step is None or rep is None or step.team_id != context["team_id"] or step.rep_id != rep.id:
-            tell(client, body, "That next step isn't one of yours, so I can't book it.")
+            tell(client, body, context, "That next step isn't one of yours, so I can't book it.")
             return
         if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
-            tell(client, body, f"That next step is already {step.status}. Log a meeting instead.")
+            tell(client, body, context, f"That next step is already {step.status}. Log a meeting instead.")
             return
         deal = session.get(Deal, step.deal_id)
         view = booked_it_modal(step.id, step.description, deal.name if deal else "", step.scheduled_at)

@@ -37,7 +37,7 @@ def reassign_clicked(ack: Ack, body: dict, client: WebClient, context: dict) -> 
     if not allowed and not (
         deal is not None and deal.team_id == team_id and is_admin(client, deps, team_id, user_id)
     ):
-        tell(client, body, "Only the rep's manager or an admin can reassign a deal.")
+        tell(client, body, context, "Only the rep's manager or an admin can reassign a deal.")
         return
     assert names is not None and deal_id is not None
     account, name, owner_name = names

@@ -30,7 +30,7 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
         if deal is None or rep is None or deal.team_id != context["team_id"] or deal.owner_rep_id != rep.id:
-            tell(client, body, "That deal isn't one of yours.")
+            tell(client, body, context, "That deal isn't one of yours.")
             return
         account = session.get(Account, deal.account_id)
         view = replacement_modal(
@@ -47,7 +47,7 @@ def nudge_replace(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
     if subject is None:
         return
     if subject.deal_id is None:
-        tell(client, body, NOT_YOURS)
+        tell(client, body, context, NOT_YOURS)
         return
     view = replacement_modal(subject.deal_id, subject.account_name, subject.deal_name, subject.territory)
     open_modal(client, body, context, view)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.vocabulary import Reaction
+from bot.domain.vocabulary import NextStepStatus, Reaction
 from bot.slack import ids
-from models import Meeting, Workspace
+from models import Meeting, NextStep, Workspace
 from tests.e2e.conftest import TEAM, fill_booked_meeting, submit_with
 
 OPEN_FAILED = "Slack didn't let me open the form just then"
@@ -141,3 +141,16 @@ def test_a_refused_home_tab_is_logged_once(fake, running, maria, caplog, code):
     fake.wait_idle(quiet=0.1)
     _assert_logged_once_without_traceback(caplog, code)
     assert _revoked(running.engine) == (code in DEAD_TOKEN)
+
+
+def test_a_stale_home_button_is_answered_by_dm_and_the_tab_is_redrawn(fake, running, maria):
+    _unscheduled_meeting(maria, fake)
+    maria.open_home()
+    stale = fake.wait_until(lambda: maria.home)
+    with Session(running.engine) as session:  # the step was dealt with elsewhere (another device)
+        session.execute(update(NextStep).values(status=NextStepStatus.DONE))
+        session.commit()
+    assert maria.click(ids.HOME_BOOK_STEP, in_view=stale).status == 200
+    assert any("already done" in m["text"] for m in fake.wait_until(lambda: maria.dms()[1:]))
+    redrawn = fake.wait_until(lambda: maria.home if maria.home["hash"] != stale["hash"] else None)
+    assert ids.HOME_BOOK_STEP not in str(redrawn["blocks"])
