@@ -94,7 +94,7 @@ def open_modal(
     except (SlackApiError, OSError) as error:
         code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
         log.warning(
-            "views.open refused team=%s callback=%s: %s",
+            "views.open failed team=%s callback=%s: %s",
             context.get("team_id"),
             view.get("callback_id"),
             code,
