@@ -55,7 +55,9 @@ def test_a_refused_modal_from_the_home_tab_reaches_the_person_by_dm_and_the_tab_
 ):
     _unscheduled_meeting(maria, fake)
     maria.open_home()
-    home = fake.wait_until(lambda: maria.home)
+    fake.wait_until(lambda: maria.home)
+    fake.wait_idle(quiet=0.3)
+    home = maria.home
     dms_before = len(maria.dms())
     fake.clear_calls()
     fake.inject("views.open", error="expired_trigger_id")
@@ -146,11 +148,12 @@ def test_a_refused_home_tab_is_logged_once(fake, running, maria, caplog, code):
 def test_a_stale_home_button_is_answered_by_dm_and_the_tab_is_redrawn(fake, running, maria):
     _unscheduled_meeting(maria, fake)
     maria.open_home()
-    stale = fake.wait_until(lambda: maria.home)
+    fake.wait_until(lambda: maria.home)
+    fake.wait_idle(quiet=0.3)  # the Home tab as last drawn (the save and the visit each draw it)
+    stale = maria.home
     with Session(running.engine) as session:  # the step was dealt with elsewhere (another device)
         session.execute(update(NextStep).values(status=NextStepStatus.DONE))
         session.commit()
     assert maria.click(ids.HOME_BOOK_STEP, in_view=stale).status == 200
     assert any("already done" in m["text"] for m in fake.wait_until(lambda: maria.dms()[1:]))
-    redrawn = fake.wait_until(lambda: maria.home if maria.home["hash"] != stale["hash"] else None)
-    assert ids.HOME_BOOK_STEP not in str(redrawn["blocks"])
+    fake.wait_until(lambda: ids.HOME_BOOK_STEP not in str(maria.home["blocks"]))
