@@ -215,6 +215,10 @@ def refresh_nudge_messages(
         try:
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as error:
-            log.warning(
-                "nudge DM not updated team=%s channel=%s: %s", team_id, channel, error.response.get("error")
-            )
+            if not handle_refusal(error, deps, team_id, "nudge DM not updated"):
+                log.warning(
+                    "nudge DM not updated team=%s channel=%s: %s",
+                    team_id,
+                    channel,
+                    error.response.get("error"),
+                )
