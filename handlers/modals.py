@@ -63,10 +63,10 @@ def tell_person(
             return
         # App Home buttons, global shortcuts: no conversation to answer in; the DM always is one.
         client.chat_postMessage(channel=user_id, text=text)
-    except Exception as error:  # noqa: BLE001 - telling is best effort; the refusal is logged already
+    except Exception as error:  # noqa: BLE001 - best effort: what went wrong before is logged already
         code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
         log.warning(
-            "could not tell user=%s team=%s why the form did not open: %s",
+            "could not answer user=%s team=%s privately: %s",
             user_id,
             context.get("team_id"),
             code,
