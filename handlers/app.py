@@ -21,7 +21,7 @@ from bot.logs import current_request, current_team
 from bot.runtime.readiness import require_database, slack_identity
 from bot.services.reps import token_accepted
 from bot.slack.tokens import TokenSource, installation_store
-from handlers import actions, commands, events, options, views
+from handlers import actions, commands, events, options, shortcuts, views
 from handlers.deps import Deps
 from models import make_session_factory
 from models.slack_tables import OAUTH_STATES_TABLE
@@ -122,6 +122,7 @@ def register_all(app: App, deps: Deps) -> None:
     commands.register(app)
     options.register(app)
     actions.register(app)
+    shortcuts.register(app)
     views.register(app)  # the views package registers its catch-all for unknown modals last
 
     @app.error

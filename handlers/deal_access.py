@@ -13,6 +13,7 @@ from bot.services.permissions import may_see_deal
 from bot.services.reps import SlackProfile, zone
 from bot.slack.blocks.deal_history import history_modal
 from handlers.deps import Deps
+from handlers.refusals import handle_refusal
 from models import Deal, Rep, Workspace
 
 log = logging.getLogger("nextstep")
@@ -33,7 +34,8 @@ def is_admin(client: WebClient, deps: Deps, team_id: str, user_id: str) -> bool:
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as error:
-        log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
+        if not handle_refusal(error, deps, team_id, "users.info for admin"):
+            log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
         return False
     return deps.admins.include(SlackProfile.from_users_info(user), workspace)
 

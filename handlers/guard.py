@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.domain.errors import FieldErrors, UserFacingError
 from bot.slack import ids
 from bot.slack.view_state import ViewState
+from handlers.refusals import handle_refusal
 
 log = logging.getLogger("nextstep")
 
@@ -186,7 +187,9 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
             ack: _SignallingAck = kwargs["ack"]
             body: dict[str, Any] = kwargs.get("body") or {}
             context = kwargs.get("context") or {}
-            if isinstance(error, SlackApiError):  # Slack's refusal is its answer: one line, no traceback
+            if handle_refusal(error, context.get("deps"), context.get("team_id"), listener.__name__):
+                pass  # a refusal with a meaning: acted on and logged once there
+            elif isinstance(error, SlackApiError):  # any other refusal: one line, no traceback
                 log.warning(
                     "%s: Slack refused team=%s request=%s: %s",
                     listener.__name__,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,40 +21,64 @@ from bot.slack import ids
 from bot.slack.blocks.coaching_dm import coaching_message
 from bot.slack.blocks.meeting_modal import MeetingModal, meeting_modal
 from handlers.deps import Deps
+from handlers.modals import open_modal
+from handlers.refusals import handle_refusal
 from models import Account, Deal, Meeting, NextStep, Rep
 
 log = logging.getLogger("nextstep")
+_E = TypeVar("_E", AskType, Reaction)
 
 
-def open_meeting_modal(
-    client: WebClient,
+def meeting_view(
     deps: Deps,
     *,
     team_id: str,
-    trigger_id: str,
     account: AccountChoice | None,
     channel_id: str | None,
     deal_id: int | None = None,
     user_id: str | None = None,
-) -> None:
-    """views.open: the trigger expires 3 s after the click, so this runs first thing.
-
-    ``deal_id`` preselects that deal when it is one of the account's open deals.
-    """
+    notes: str | None = None,
+) -> dict[str, Any]:
+    """The `/meeting` modal as first shown; ``deal_id`` preselects that deal when it is one of the
+    account's open deals, ``notes`` pre-fills the notes (the message shortcut)."""
     deals: list[tuple[int, str]] = []
     if account is not None and not account.is_new:
         with deps.session() as session:
             deals = open_deals(session, team_id, account.value, user_id)
-    view = meeting_modal(
+    return meeting_modal(
         MeetingModal(
             now=deps.clock(),
             account=(account.value, account.label) if account else None,
             deals=deals,
             deal=str(deal_id) if deal_id is not None else None,
             channel_id=channel_id,
+            notes=notes,
         )
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_meeting_modal(
+    client: WebClient,
+    body: dict[str, Any],
+    context: dict[str, Any],
+    *,
+    account: AccountChoice | None,
+    channel_id: str | None,
+    deal_id: int | None = None,
+    notes: str | None = None,
+) -> bool:
+    """views.open: the trigger expires 3 s after the click, so this runs first thing. True when open."""
+    user = body.get("user") or {}
+    view = meeting_view(
+        context["deps"],
+        team_id=context["team_id"],
+        account=account,
+        channel_id=channel_id,
+        deal_id=deal_id,
+        user_id=user.get("id") if isinstance(user, dict) else None,
+        notes=notes,
+    )
+    return open_modal(client, body, context, view)
 
 
 def refresh_meeting_modal(
@@ -84,8 +108,8 @@ def refresh_meeting_modal(
             account=(account.value, account.label) if account else None,
             deals=deals,
             deal=chosen(ids.DEAL),
-            booked=chosen(ids.REACTION) == Reaction.BOOKED,
-            no_ask=chosen(ids.ASK_TYPE) == AskType.NO_ASK,
+            ask_type=_member(AskType, chosen(ids.ASK_TYPE)),
+            reaction=_member(Reaction, chosen(ids.REACTION)),
             channel_id=channel_id,
         )
     )
@@ -96,6 +120,13 @@ def refresh_meeting_modal(
             raise
         # A newer choice already re-rendered the modal; that render wins.
         log.info("views.update hash_conflict team=%s view=%s", team_id, view.get("id"))
+
+
+def _member(enum: type[_E], value: str | None) -> _E | None:
+    try:
+        return enum(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
@@ -125,7 +156,8 @@ def send_coaching(
     try:
         refresh_profile(client, deps, team_id=team_id, user_id=user_id)
     except SlackApiError as error:  # coach anyway, in the zone we last knew
-        log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
+        if not handle_refusal(error, deps, team_id, "users.info before coaching"):
+            log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
     with deps.session() as session:
         meeting = session.get(Meeting, logged.meeting_id)
         assert meeting is not None
@@ -183,6 +215,10 @@ def refresh_nudge_messages(
         try:
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as error:
-            log.warning(
-                "nudge DM not updated team=%s channel=%s: %s", team_id, channel, error.response.get("error")
-            )
+            if not handle_refusal(error, deps, team_id, "nudge DM not updated"):
+                log.warning(
+                    "nudge DM not updated team=%s channel=%s: %s",
+                    team_id,
+                    channel,
+                    error.response.get("error"),
+                )

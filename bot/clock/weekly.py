@@ -35,8 +35,9 @@ from bot.services.permissions import Admins
 from bot.slack.blocks.admin_notices import channel_fault_message, welcome_message
 from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.leaderboard import leaderboard_message
-from bot.slack.chart import chart_png
+from bot.slack.chart import chart_alt_text, chart_png
 from bot.slack.outbox import DeliveryError
+from bot.slack.refusals import CHANNEL_GONE
 from models import LeaderboardPost, SalesTeam, Workspace
 
 log = logging.getLogger("nextstep.weekly")
@@ -46,7 +47,7 @@ DIGEST = "digest"
 STALE_CLAIM = timedelta(minutes=10)
 # A private channel the bot is not in: tried again hourly, the admins told once.
 CHANNEL_RETRY = timedelta(hours=1)
-CHANNEL_FAULTS = frozenset({"not_in_channel", "is_archived", "channel_not_found"})
+CHANNEL_FAULTS = CHANNEL_GONE  # bot/slack/refusals.py
 EMPTY = "empty"
 
 
@@ -68,7 +69,14 @@ class ChannelOutbox(Protocol):
     def join_channel(self, team_id: str, channel: str) -> None: ...
 
     def files_upload(
-        self, team_id: str, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str
+        self,
+        team_id: str,
+        channel: str,
+        thread_ts: str | None,
+        content: bytes,
+        filename: str,
+        title: str,
+        alt_text: str | None = None,
     ) -> None: ...
 
 
@@ -347,7 +355,8 @@ def post_board(
     _finish(session_factory, claim.post_id, now=now, channel=channel, ts=ts)
     report.posted += 1
     try:
-        png = chart_png(board.history, f"{scope.name}: booked rate and meetings, last 8 weeks")
+        chart_title = f"{scope.name}: booked rate and meetings, last 8 weeks"
+        png = chart_png(board.history, chart_title)
         outbox.files_upload(
             scope.team_id,
             channel,
@@ -355,6 +364,7 @@ def post_board(
             png,
             f"leaderboard-{week.monday.isoformat()}.png",
             "Booked rate and meetings, last 8 weeks",
+            alt_text=chart_alt_text(board.history, chart_title),
         )
         report.charts += 1
     except DeliveryError as error:  # the board is up; a missing chart is not worth a second post

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from sqlalchemy import exists, func, select, update
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain.coaching import grade_ask
 from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
 from bot.domain.grading import GRADER_VERSION
+from bot.domain.meeting_fields import MeetingField, shown_fields
 from bot.domain.vocabulary import (
     PREP_QUESTIONS,
     AskType,
@@ -25,7 +26,7 @@ from bot.domain.vocabulary import (
     NudgeKind,
     Reaction,
 )
-from bot.services.reps import ensure_rep, ensure_workspace
+from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.slack import ids
 from bot.slack.view_state import ViewState
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule
@@ -95,6 +96,35 @@ def _enum(state: ViewState, action_id: str, enum: type[_E]) -> _E | None:
         return None
 
 
+def fold_hidden_fields(form: MeetingForm, tz: tzinfo) -> MeetingForm:
+    """A value sent for a field the choices hide (a form submitted before it redrew) is kept, not
+    refused: what has no other place goes to the end of the notes, in the rep's words."""
+    shown = shown_fields(form.ask_type, form.reaction)
+    kept: list[str] = []
+    if form.reaction is not None and MeetingField.REACTION not in shown:
+        kept.append(f"Their reaction: {form.reaction.label}")
+        form.reaction = None
+    if form.next_step and MeetingField.NEXT_STEP not in shown:
+        kept.append(f"Next step: {form.next_step}")
+        form.next_step = None
+    if form.next_step_at is not None and MeetingField.NEXT_STEP_AT not in shown:
+        local = form.next_step_at.astimezone(tz)
+        kept.append(f"Next step time: {local:%a %d %b %Y %H:%M} ({tz})")
+        form.next_step_at = None
+    if MeetingField.PREP not in shown:
+        for name, question in PREP_QUESTIONS:
+            if form.prep.get(name):
+                kept.append(f"{question} {form.prep[name]}")
+                form.prep[name] = None
+    if kept:
+        added = "\n".join(kept)
+        notes = f"{form.notes}\n\n{added}" if form.notes else added
+        # The rep's own notes are checked against the limit; what was folded in is cut to fit.
+        limit = max(MAX_NOTES, len(form.notes or ""))
+        form.notes = notes if len(notes) <= limit else notes[: limit - 1] + "\u2026"
+    return form
+
+
 def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None = None) -> dict[str, str]:
     """Every problem the rep can fix, by block_id; empty when the form can be stored."""
     block_of = block_of or {}
@@ -131,8 +161,6 @@ def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None =
 
     if form.reaction is None and form.ask_type not in (AskType.NO_ASK, None):
         err(ids.REACTION, "How did they react? Their reaction is the signal, so pick one.")
-    if form.ask_type is AskType.NO_ASK and form.reaction in (Reaction.BOOKED, Reaction.AGREED_UNSCHEDULED):
-        err(ids.ASK_TYPE, "They agreed to something, so you did ask: pick the kind of ask you made.")
 
     if form.reaction is Reaction.BOOKED and form.next_step_at is None:
         err(ids.NEXT_STEP_AT, "\u201cAgreed and booked\u201d needs the date and time you both agreed on.")
@@ -147,8 +175,6 @@ def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None =
             err(ids.NEXT_STEP_AT, "That time has passed. Pick when the next step will happen.")
         elif form.next_step_at > now + HORIZON:
             err(ids.NEXT_STEP_AT, "That's more than a year ahead. Book something sooner.")
-    if form.reaction is Reaction.DECLINED and form.next_step:
-        err(ids.NEXT_STEP, "They declined, so there's no next step to record. Put it in the notes instead.")
 
     if form.next_step and len(form.next_step) > MAX_NEXT_STEP:
         err(ids.NEXT_STEP, f"Keep the next step under {MAX_NEXT_STEP} characters.")
@@ -189,6 +215,9 @@ def log_meeting(
     Raises FieldErrors for what the rep can fix and DuplicateSubmission when this view was
     already stored. On any error nothing is written.
     """
+    if form.ask_type is not None:
+        tz = session.scalar(select(Rep.timezone).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        form = fold_hidden_fields(form, zone(tz))
     errors = validate(form, now, block_of)
     if errors:
         raise FieldErrors(errors)

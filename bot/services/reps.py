@@ -127,3 +127,11 @@ def apply_profile(
         workspace.timezone = rep.timezone
         workspace.timezone_chosen_by = profile.user_id
     return rep
+
+
+def token_refused(session: Session, team_id: str, now: datetime) -> None:
+    """Slack no longer accepts the workspace's token: the clock stops sending there until a reinstall
+    (``token_accepted``). The workspace's data is kept."""
+    workspace = session.get(Workspace, team_id)
+    if workspace is not None and workspace.tokens_revoked_at is None:
+        workspace.tokens_revoked_at = now

@@ -27,6 +27,16 @@ def chart_data(history: Sequence[ChartWeek]) -> list[dict[str, object]]:
     ]
 
 
+def chart_alt_text(history: Sequence[ChartWeek], title: str) -> str:
+    """What the chart shows, for a screen reader (Slack's alt text, at most 1000 characters)."""
+    weeks = []
+    for w in history:
+        rate = f"{round(100 * w.booked_rate)}% booked" if w.booked_rate is not None else "no booked rate"
+        weeks.append(f"week of {w.monday.day} {w.monday:%b}: {w.meetings} meetings, {rate}")
+    text = f"{title}. Bars: meetings held each week; line: the booked rate. " + "; ".join(weeks) + "."
+    return text if len(text) <= 1000 else text[:999] + "\u2026"
+
+
 def chart_png(history: Sequence[ChartWeek], title: str) -> bytes:
     """Bars for meetings held, a line for the booked rate; the numbers drawn are kept in the PNG."""
     # Imported here: matplotlib takes a second to load, which the web process never needs.

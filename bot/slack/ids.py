@@ -14,6 +14,8 @@ from dataclasses import dataclass
 # before a deploy gets a clear "please reopen" instead of a half-understood submit.
 MEETING_MODAL = "meeting_modal"
 MEETING_MODAL_VERSION = "3"
+# The "Log a meeting" shortcuts (manifest.yml): global, and on a message (its text pre-fills the notes).
+LOG_MEETING_SHORTCUT, LOG_MEETING_FROM_MESSAGE = "log_meeting_shortcut", "log_meeting_from_message"
 BOOKED_IT_MODAL = "booked_it_modal"
 BOOKED_IT_MODAL_VERSION = "1"
 

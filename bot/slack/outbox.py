@@ -23,12 +23,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.services.reps import SlackProfile
-from bot.slack.tokens import TokenSource
 
-# The workspace's token is no good any more: stop its nudges.
-DEAD_TOKEN = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
-# The person is gone from the workspace: mark the rep left.
-USER_GONE = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot", "user_not_visible"})
+# What a refusal means (stop the workspace, mark the rep left) is read from the one table.
+from bot.slack.refusals import DEAD_TOKEN, USER_GONE
+from bot.slack.tokens import TokenSource
 
 
 class DeliveryError(Exception):
@@ -240,12 +238,18 @@ class SlackOutbox:
         content: bytes,
         filename: str,
         title: str,
+        alt_text: str | None = None,
     ) -> None:
         """Slack's v2 upload flow (getUploadURLExternal, the bytes, completeUploadExternal), in a thread."""
         self._call(
             team_id,
             lambda c: c.files_upload_v2(
-                channel=channel, thread_ts=thread_ts, content=content, filename=filename, title=title
+                channel=channel,
+                thread_ts=thread_ts,
+                content=content,
+                filename=filename,
+                title=title,
+                alt_txt=alt_text,
             ),
             channel=channel,
         )

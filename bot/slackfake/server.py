@@ -60,6 +60,16 @@ def parse_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
     return params
 
 
+# The scope each API family needs, as a missing_scope refusal names it.
+_SCOPE_OF = {
+    "chat": "chat:write",
+    "users": "users:read",
+    "files": "files:write",
+    "conversations": "channels:join",
+    "views": "chat:write",
+}
+
+
 class ServerMixin(RateLimitsMixin, ResponseUrlsMixin, FilesMixin, OAuthMixin):
     """Serves the Web API on 127.0.0.1 in a background thread."""
 
@@ -164,6 +174,11 @@ class ServerMixin(RateLimitsMixin, ResponseUrlsMixin, FilesMixin, OAuthMixin):
                 headers["Retry-After"] = str(fault.retry_after if fault.retry_after is not None else 1)
         elif fault is not None and fault.error:
             response = {"ok": False, "error": fault.error}
+            if fault.error == "missing_scope":  # Slack names the scope the method needs and what it has
+                response |= {
+                    "needed": _SCOPE_OF.get(method.split(".")[0], "chat:write"),
+                    "provided": "commands",
+                }
         elif bad_body:
             response = {"ok": False, "error": bad_body}
         else:

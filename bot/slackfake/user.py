@@ -64,6 +64,53 @@ class SlackUser(ClicksMixin):
             self._show_command_ack(response)
         return response
 
+    def shortcut(
+        self, callback_id: str, *, timestamp: int | None = None, signature: str | None = None
+    ) -> AppResponse:
+        """Pick the app's global shortcut ``callback_id`` from the shortcuts menu."""
+        payload = {
+            "type": "shortcut",
+            "token": self.verification_token,
+            "action_ts": f"{time.time():.6f}",
+            "team": self._team_object(),
+            "user": self._user_object(),
+            "api_app_id": self.app_id,
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.fake.issue_trigger(self.team_id, self.user_id),
+        }
+        return self._send_payload(payload, timestamp=timestamp, signature=signature)
+
+    def message_shortcut(
+        self,
+        callback_id: str,
+        message: dict[str, Any],
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> AppResponse:
+        """Pick the app's message shortcut ``callback_id`` from ``message``'s "More actions" menu."""
+        channel_id = str(message.get("channel") or self.channel_id)
+        payload = {
+            "type": "message_action",
+            "token": self.verification_token,
+            "action_ts": f"{time.time():.6f}",
+            "team": self._team_object(),
+            "user": self._user_object(),
+            "api_app_id": self.app_id,
+            "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.fake.issue_trigger(self.team_id, self.user_id),
+            "response_url": self.fake.new_response_url(self.team_id, self.user_id, channel_id, message["ts"]),
+            "message_ts": message["ts"],
+            # Slack sends the message as it is, without the fake's bookkeeping.
+            "message": {k: v for k, v in message.items() if k not in ("channel", "source")},
+        }
+        return self._send_payload(payload, timestamp=timestamp, signature=signature)
+
     def send_event(
         self,
         event: dict[str, Any],

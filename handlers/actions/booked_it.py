@@ -15,6 +15,7 @@ from handlers.actions.nudge_clicks import already_answered, message_ref, nudge_s
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Deal, NextStep, Rep
 
 
@@ -31,11 +32,14 @@ def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
         if step is None or rep is None or step.team_id != context["team_id"] or step.rep_id != rep.id:
-            tell(client, body, "That next step isn't one of yours, so I can't book it.")
+            tell(client, body, context, "That next step isn't one of yours, so I can't book it.")
             return
         if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
             tell(
-                client, body, f"That next step is already {step.status}. Log a meeting with /meeting instead."
+                client,
+                body,
+                context,
+                f"That next step is already {step.status}. Log a meeting with /meeting instead.",
             )
             return
         deal = session.get(Deal, step.deal_id)
@@ -43,7 +47,7 @@ def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     meta = json.loads(view["private_metadata"])
     meta["message"] = message_ref(body)
     view["private_metadata"] = json.dumps(meta)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: bool) -> None:
@@ -51,7 +55,7 @@ def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: 
     if subject is None or already_answered(client, body, context, subject):
         return
     if subject.next_step_id is None or not subject.next_step_open:
-        tell(client, body, "That next step is closed already. Log a meeting with /meeting instead.")
+        tell(client, body, context, "That next step is closed already. Log a meeting with /meeting instead.")
         return
     view = booked_it_modal(
         subject.next_step_id,
@@ -64,7 +68,7 @@ def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: 
     meta = json.loads(view["private_metadata"])
     meta["message"] = message_ref(body)
     view["private_metadata"] = json.dumps(meta)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 @guarded

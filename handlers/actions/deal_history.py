@@ -12,6 +12,7 @@ from handlers.clicks import button_value, tell
 from handlers.deal_access import DEAL_REFUSED, history_view, may_see
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 
 log = logging.getLogger("nextstep")
 
@@ -30,9 +31,9 @@ def open_deal(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     )
     if view is None:
         log.info("deal history refused team=%s request=%s", team_id, context.get("request_id"))
-        tell(client, body, DEAL_REFUSED)
+        tell(client, body, context, DEAL_REFUSED)
         return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

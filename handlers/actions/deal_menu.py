@@ -14,6 +14,7 @@ from handlers.deps import Deps
 from handlers.events.app_home import publish_home
 from handlers.guard import guarded
 from handlers.meeting_flow import refresh_nudge_messages
+from handlers.modals import open_modal
 from models import Account
 
 
@@ -51,10 +52,10 @@ def home_deal_menu(ack: Ack, body: dict, client: WebClient, context: dict) -> No
             else:
                 raise NotAllowed("That choice isn't offered.")
     except UserFacingError as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, context, view)
         return
     refresh_nudge_messages(client, deps, team_id=team_id, messages=messages)
     publish_home(client, deps, team_id=team_id, user_id=user_id)

@@ -12,6 +12,7 @@ from bot.slack.blocks.deal_modals import edit_meeting_modal
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Account, Deal
 
 
@@ -33,9 +34,9 @@ def edit_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: dict)
             account = session.get(Account, deal.account_id) if deal else None
             view = edit_meeting_modal(meeting, account.name if account else "", deal.name if deal else "")
     except UserFacingError as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

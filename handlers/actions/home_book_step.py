@@ -12,6 +12,7 @@ from bot.slack.blocks.booked_it_modal import booked_it_modal
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Deal, NextStep, Rep
 
 
@@ -27,14 +28,14 @@ def home_book_step(ack: Ack, body: dict, client: WebClient, context: dict) -> No
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
         if step is None or rep is None or step.team_id != context["team_id"] or step.rep_id != rep.id:
-            tell(client, body, "That next step isn't one of yours, so I can't book it.")
+            tell(client, body, context, "That next step isn't one of yours, so I can't book it.")
             return
         if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
-            tell(client, body, f"That next step is already {step.status}. Log a meeting instead.")
+            tell(client, body, context, f"That next step is already {step.status}. Log a meeting instead.")
             return
         deal = session.get(Deal, step.deal_id)
         view = booked_it_modal(step.id, step.description, deal.name if deal else "", step.scheduled_at)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

@@ -32,18 +32,9 @@ def home_log_meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> 
             )
             deal_id = deal.id if deal.status == DealStatus.OPEN else None
     except NotAllowed as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return
-    open_meeting_modal(
-        client,
-        deps,
-        team_id=team_id,
-        trigger_id=body["trigger_id"],
-        account=choice,
-        channel_id=None,
-        user_id=body["user"]["id"],
-        deal_id=deal_id,
-    )
+    open_meeting_modal(client, body, context, account=choice, channel_id=None, deal_id=deal_id)
 
 
 def register(app: App) -> None:

@@ -21,15 +21,7 @@ def log_meeting_for_account(ack: Ack, body: dict, client: WebClient, context: di
     deps: Deps = context["deps"]
     with deps.session() as session:
         account = account_label(session, context["team_id"], f"{ids.ACCOUNT_ID_PREFIX}{button_value(body)}")
-    open_meeting_modal(
-        client,
-        deps,
-        team_id=context["team_id"],
-        trigger_id=body["trigger_id"],
-        account=account,
-        channel_id=None,
-        user_id=body["user"]["id"],
-    )
+    open_meeting_modal(client, body, context, account=account, channel_id=None)
 
 
 @guarded
@@ -46,12 +38,10 @@ def nudge_log_meeting(ack: Ack, body: dict, client: WebClient, context: dict) ->
     )
     open_meeting_modal(
         client,
-        context["deps"],
-        team_id=context["team_id"],
-        trigger_id=body["trigger_id"],
+        body,
+        context,
         account=account,
         channel_id=None,
-        user_id=body["user"]["id"],
         deal_id=subject.deal_id if subject.deal_open else None,
     )
 

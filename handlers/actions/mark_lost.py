@@ -10,6 +10,7 @@ from bot.slack.blocks.mark_lost_modal import mark_lost_modal
 from handlers.actions.nudge_clicks import already_answered, message_ref, nudge_subject
 from handlers.clicks import button_value
 from handlers.guard import guarded
+from handlers.modals import open_modal
 
 
 @guarded
@@ -20,7 +21,7 @@ def nudge_mark_lost(ack: Ack, body: dict, client: WebClient, context: dict) -> N
     if subject is None or already_answered(client, body, context, subject):
         return
     view = mark_lost_modal(subject.nudge_id, subject.account_name, subject.deal_name, message_ref(body))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

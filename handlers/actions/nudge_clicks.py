@@ -43,7 +43,7 @@ def nudge_subject(client: WebClient, body: dict, context: dict, raw: str) -> Nud
                 session, team_id=context["team_id"], user_id=body["user"]["id"], nudge_id=nudge_id
             )
     except NotAllowed as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return None
 
 
@@ -68,7 +68,7 @@ def answer_in_place(
         with deps.session() as session:
             done = answer(session, nudge_id)
     except UserFacingError as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return
     refresh_nudge_messages(
         client, deps, team_id=context["team_id"], messages=[*done.messages, *clicked_message(body)]

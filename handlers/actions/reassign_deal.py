@@ -12,6 +12,7 @@ from handlers.clicks import button_value, tell
 from handlers.deal_access import is_admin
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Account, Deal, Rep
 
 
@@ -36,13 +37,12 @@ def reassign_clicked(ack: Ack, body: dict, client: WebClient, context: dict) -> 
     if not allowed and not (
         deal is not None and deal.team_id == team_id and is_admin(client, deps, team_id, user_id)
     ):
-        tell(client, body, "Only the rep's manager or an admin can reassign a deal.")
+        tell(client, body, context, "Only the rep's manager or an admin can reassign a deal.")
         return
     assert names is not None and deal_id is not None
     account, name, owner_name = names
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=reassign_modal(deal_id, account.name if account else "", name, owner_name),
+    open_modal(
+        client, body, context, reassign_modal(deal_id, account.name if account else "", name, owner_name)
     )
 
 

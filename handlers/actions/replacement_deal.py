@@ -13,6 +13,7 @@ from handlers.actions.nudge_clicks import nudge_subject
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
+from handlers.modals import open_modal
 from models import Account, Deal, Rep
 
 
@@ -29,13 +30,13 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
             select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
         )
         if deal is None or rep is None or deal.team_id != context["team_id"] or deal.owner_rep_id != rep.id:
-            tell(client, body, "That deal isn't one of yours.")
+            tell(client, body, context, "That deal isn't one of yours.")
             return
         account = session.get(Account, deal.account_id)
         view = replacement_modal(
             deal.id, account.name if account else "", deal.name, account.territory if account else None
         )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 @guarded
@@ -46,10 +47,10 @@ def nudge_replace(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
     if subject is None:
         return
     if subject.deal_id is None:
-        tell(client, body, NOT_YOURS)
+        tell(client, body, context, NOT_YOURS)
         return
     view = replacement_modal(subject.deal_id, subject.account_name, subject.deal_name, subject.territory)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)
 
 
 def register(app: App) -> None:

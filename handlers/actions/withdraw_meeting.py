@@ -31,9 +31,9 @@ def withdraw_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: d
                 now=deps.clock(),
             )
     except UserFacingError as error:
-        tell(client, body, str(error))
+        tell(client, body, context, str(error))
         return
-    tell(client, body, WITHDRAWN_NOTE)
+    tell(client, body, context, WITHDRAWN_NOTE, redraw_home=False)  # published below
     message, container = body.get("message"), body.get("container") or {}
     if isinstance(message, dict) and container.get("type") == "message" and message.get("blocks"):
         # the coaching DM it came from loses its Edit/Withdraw buttons and says what was done

@@ -14,6 +14,7 @@ from bot.slack import ids
 from bot.slack.blocks.common import button, section, user_text
 from handlers.deal_access import history_view, is_admin
 from handlers.deps import Deps
+from handlers.modals import open_modal
 from models import Account, Rep
 
 log = logging.getLogger("nextstep")
@@ -46,7 +47,7 @@ def deal_command(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
     if len(shown) == 1:
         view = history_view(deps, team_id, user_id, shown[0][0])
         if view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+            open_modal(client, body, context, view)
             return
     blocks = [section(f"Deals matching \u201c{user_text(text, 80)}\u201d:", block_id="deal_matches")]
     for deal_id, name, account in shown:
@@ -54,7 +55,9 @@ def deal_command(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
             section(
                 f"*{user_text(account, 100)}* \u00b7 {user_text(name, 100)}",
                 block_id=f"deal_match_{deal_id}",
-                accessory=button("History", ids.OPEN_DEAL, value=str(deal_id)),
+                accessory=button(
+                    "History", ids.OPEN_DEAL, value=str(deal_id), label=f"History of {account}, {name}"
+                ),
             )
         )
     respond(text=f"{len(shown)} deals match.", blocks=blocks)

@@ -11,6 +11,7 @@ from bot.slack.blocks.help import not_admin_text
 from bot.slack.blocks.settings_modal import settings_modal
 from handlers.commands.welcome import FIRST_USE
 from handlers.deps import Deps
+from handlers.modals import open_modal
 from models import Workspace
 
 
@@ -36,4 +37,4 @@ def settings_command(ack: Ack, body: dict, client: WebClient, context: dict, fir
         assert workspace is not None
         view = settings_modal(settings_view(session, workspace, first))
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, context, view)

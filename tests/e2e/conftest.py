@@ -124,6 +124,16 @@ def wait_for_block(user, fake, block_id: str) -> dict[str, Any]:
     return fake.wait_until(lambda: user.view if user.view and block_id in block_ids(user.view) else None)
 
 
+def told(user) -> list[str]:
+    """What the app said to the person alone: ephemerals, and DMs (how a click outside any
+    conversation, on the Home tab or in a modal, is answered)."""
+    return [str(m.get("text") or "") for m in [*user.ephemerals(), *user.dms()]]
+
+
+def wait_for_block_gone(user, fake, block_id: str) -> dict[str, Any]:
+    return fake.wait_until(lambda: user.view if user.view and block_id not in block_ids(user.view) else None)
+
+
 def fill_booked_meeting(user, fake, account: str = "Acme Corp", at: datetime | None = None) -> datetime:
     open_modal(user, fake)
     options = user.suggest(ids.ACCOUNT, account)

@@ -193,6 +193,7 @@ def overdue_dm(fake, running, maria) -> tuple[dict[str, Any], Nudge]:
     dm = nudge_dm(fake, running, maria, berlin(2026, 11, 23, 13, 30))
     (nudge,) = nudges(running)
     assert nudge.kind == NudgeKind.OVERDUE and "How did it go?" in read(dm)
+    assert dm["text"] == "How did it go? Your meeting with Acme"  # the lock screen says what it is
     return dm, nudge
 
 
@@ -403,3 +404,37 @@ def test_someone_elses_click_is_refused_politely_and_changes_nothing(fake, runni
     assert untouched.answer is None and untouched.snoozed_until is None
     with Session(running.engine) as session:
         assert session.scalars(select(NextStep.status)).one() == NextStepStatus.UNSCHEDULED
+
+
+# ---------------------------------------------------------------- a modal Slack refuses to open
+
+
+@pytest.mark.parametrize(
+    ("reaction", "button"),
+    [
+        (Reaction.AGREED_UNSCHEDULED, ids.NUDGE_BOOKED_IT),
+        (Reaction.AGREED_UNSCHEDULED, ids.NUDGE_LOG_MEETING),
+        (Reaction.AGREED_UNSCHEDULED, ids.NUDGE_MARK_LOST),
+        (Reaction.BOOKED, ids.NUDGE_RESCHEDULED),
+        (Reaction.DECLINED, ids.NUDGE_REPLACE),
+    ],
+)
+def test_a_nudge_button_whose_modal_slack_refuses_says_so_in_the_dm(
+    fake, running, maria, clock, reaction, button
+):
+    if reaction is Reaction.BOOKED:
+        dm, _ = overdue_dm(fake, running, maria)
+    elif reaction is Reaction.DECLINED:
+        log(running, berlin(2026, 11, 9, 10, 0), reaction=reaction)
+        dm = nudge_dm(fake, running, maria, berlin(2026, 11, 23, 12, 30))
+    else:
+        log(running, MONDAY_10, reaction=reaction)
+        dm = nudge_dm(fake, running, maria, berlin(2026, 11, 23, 12, 30))
+    clock.at = berlin(2026, 11, 23, 14, 0)
+    fake.inject("views.open", error="expired_trigger_id")
+    assert maria.click(button, in_message=dm).status == 200
+    told = fake.wait_until(
+        lambda: [e for e in maria.ephemerals() if "didn't let me open the form" in e["text"]]
+    )
+    assert "click it again" in told[0]["text"] and maria.view is None
+    assert nudges(running)[0].answer is None, "nothing was answered: the nudge still waits"

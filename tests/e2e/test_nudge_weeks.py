@@ -37,6 +37,7 @@ class DM:
     at: datetime  # the simulated instant of the sweep that sent it
     user: str
     text: str
+    notification: str = ""  # the top-level text: what a phone's lock screen shows
 
 
 @dataclass
@@ -58,7 +59,14 @@ class World:
             run_sweep(self.config, self.engine, at)  # type: ignore[arg-type]
             for call in self.fake.calls_to("chat.postMessage")[seen:]:
                 message = {"text": call.params.get("text"), "blocks": call.params.get("blocks")}
-                new.append(DM(at, call.params["channel"], " ".join(render_message(message).split())))
+                new.append(
+                    DM(
+                        at,
+                        call.params["channel"],
+                        " ".join(render_message(message).split()),
+                        str(call.params.get("text") or ""),
+                    )
+                )
             at += step
         self.dms += new
         return new
@@ -238,6 +246,11 @@ def test_booked_step_gets_prep_in_the_morning_and_overdue_two_hours_after(world)
     ]
     assert kinds == [("Wed 09:00", True, False), ("Wed 16:00", False, True)]
     assert "Still open" in dms[0].text, "the prep DM names what is still missing"
+    # Neither claims a deal needs a scheduled next step: each says what it is.
+    assert [dm.notification for dm in dms] == [
+        "Coming up: your meeting with Cyberdyne, with your prep notes",
+        "How did it go? Your meeting with Cyberdyne",
+    ]
 
 
 def test_a_meeting_before_working_hours_gets_its_prep_the_working_day_before(world):

@@ -17,7 +17,7 @@ from bot.slackfake.user import SlackUser
 from handlers.commands.export import TEAM_EXPORT_REFUSED
 from handlers.deal_access import DEAL_REFUSED
 from models import Deal, Meeting, NextStep, Rep, SalesTeam
-from tests.e2e.conftest import SECRET, TEAM, install, submit_with
+from tests.e2e.conftest import SECRET, TEAM, install, submit_with, told
 from tests.seeds import pipeline as seed
 
 DAY = timedelta(days=1)
@@ -157,14 +157,14 @@ def test_a_rep_asking_for_another_reps_deal_learns_nothing(fake, running, maria,
     deal_id = _seed_sams_deal(running.engine)
     maria.open_home()
     _forged_click(maria, ids.OPEN_DEAL, str(deal_id))
-    fake.wait_until(lambda: any(e.get("text") == DEAL_REFUSED for e in maria.ephemerals()))
+    fake.wait_until(lambda: DEAL_REFUSED in told(maria))
     assert fake.calls_to("views.open") == []
 
     response = maria.slash("/nextsteps", "deal Secret")
     assert response.status == 200
     fake.wait_idle(quiet=0.2)
     # what the person reads: the text and blocks of every reply, not Slack's ids around them
-    shown = [*maria.ephemerals(), *(p.body for p in fake.response_posts)]
+    shown = [*maria.ephemerals(), *maria.dms(), *(p.body for p in fake.response_posts)]
     replies = " ".join(render_message(m) + " " + str(m.get("text", "")) for m in shown)
     assert "Secret Corp" not in replies and "Sam" not in replies
     assert not any(amount in replies for amount in SECRET_AMOUNT_SHOWN)
@@ -253,7 +253,7 @@ def test_a_user_of_workspace_b_naming_a_deal_of_workspace_a_is_refused(fake, eng
         for user_id in ("UB1", "UB2"):  # an admin of B is no admin of A
             person = SlackUser(fake, running.events_url, SECRET, "TB", user_id)
             _forged_click(person, ids.OPEN_DEAL, str(deal_id))
-            fake.wait_until(lambda p=person: any(e.get("text") == DEAL_REFUSED for e in p.ephemerals()))
+            fake.wait_until(lambda p=person: DEAL_REFUSED in told(p))
             person.slash("/nextsteps", "deal Alpha")
             fake.wait_idle(quiet=0.2)
         assert fake.calls_to("views.open") == []
@@ -311,9 +311,7 @@ def test_an_admin_reassigns_a_deal_from_its_history_and_a_rep_cannot(fake, runni
 
     sam = person("U3")  # not an admin, not Maria's manager: the button is refused
     _forged_click(sam, ids.REASSIGN_DEAL, str(deal.id))
-    fake.wait_until(
-        lambda: any("Only the rep's manager or an admin" in e.get("text", "") for e in sam.ephemerals())
-    )
+    fake.wait_until(lambda: any("Only the rep's manager or an admin" in text for text in told(sam)))
 
     ada = person("UADA")
     assert ada.slash("/nextsteps", "deal Umbrella").status == 200

@@ -102,6 +102,9 @@ def test_each_team_gets_its_week_once_at_the_set_time_with_its_chart(fake, engin
     charts = {f["channel"]: f for f in fake.files("T1")}
     assert set(charts) == {"CEAST", "CALL"}
     assert charts["CEAST"]["thread_ts"] == east["ts"]
+    # A screen reader hears the numbers the chart draws; the lock screen says what the post is.
+    assert "week of 16 Nov: 7 meetings, 57% booked" in charts["CEAST"]["alt_txt"]
+    assert east["text"].startswith("Next-step leaderboard: East, week of 16–22 Nov 2026: ")
     image = Image.open(io.BytesIO(charts["CEAST"]["content"]))
     assert image.format == "PNG"
     drawn = json.loads(image.text[DATA_KEY])
@@ -126,6 +129,9 @@ def test_the_manager_gets_a_digest_with_a_button_per_deal_once_a_week(fake, engi
     )
     buttons = [b["accessory"] for b in digest["blocks"] if b.get("accessory")]
     assert buttons and all(b["action_id"] == "open_deal" and b["value"].isdigit() for b in buttons)
+    labels = [b["accessibility_label"] for b in buttons]
+    assert "Open Deal 3, Deal 3" in labels and len(set(labels)) == len(labels)  # which deal, said aloud
+    assert digest["text"].startswith("Your team's pipeline this week")
     assert fake.dm_messages("T1", "UADMIN") == []
 
 

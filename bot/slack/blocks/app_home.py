@@ -104,10 +104,20 @@ def _menu(deal_id: int) -> Block:
 
 def deal_blocks(s: DealSignals, now: datetime, tz: ZoneInfo) -> list[Block]:
     f = s.facts
-    buttons = [button("Log a meeting", ids.HOME_LOG_MEETING, value=str(f.deal_id))]
+    deal = f"{f.account_name}, {f.name}"  # each deal's buttons say which deal to a screen reader
+    buttons = [
+        button("Log a meeting", ids.HOME_LOG_MEETING, value=str(f.deal_id), label=f"Log a meeting on {deal}")
+    ]
     if f.step_id is not None:
-        buttons.append(button("Book the next step", ids.HOME_BOOK_STEP, value=str(f.step_id)))
-    buttons.append(button("History", ids.OPEN_DEAL, value=str(f.deal_id)))
+        buttons.append(
+            button(
+                "Book the next step",
+                ids.HOME_BOOK_STEP,
+                value=str(f.step_id),
+                label=f"Book the next step on {deal}",
+            )
+        )
+    buttons.append(button("History", ids.OPEN_DEAL, value=str(f.deal_id), label=f"History of {deal}"))
     return [
         section(deal_text(s, now, tz), block_id=f"deal_{f.deal_id}", accessory=_menu(f.deal_id)),
         actions(buttons, block_id=f"deal_{f.deal_id}_actions"),

@@ -132,7 +132,12 @@ def _replacement_blocks(c: Coaching) -> list[Block]:
             section(
                 user_text(name, _NAME_LIMIT),
                 block_id=f"{REPLACEMENT_BLOCK_PREFIX}{position}",
-                accessory=button("Log a meeting", ids.LOG_MEETING_FOR_ACCOUNT, value=str(account_id)),
+                accessory=button(
+                    "Log a meeting",
+                    ids.LOG_MEETING_FOR_ACCOUNT,
+                    value=str(account_id),
+                    label=f"Log a meeting with {name}",
+                ),
             )
         )
     more = len(c.replacement_accounts) - len(shown)
@@ -164,5 +169,7 @@ def coaching_message(c: Coaching, meeting_id: int | None = None) -> tuple[str, l
         blocks = blocks[: MAX_BLOCKS - 1] + [blocks[-1]]
 
     detail = c.when_text if c.outcome is Outcome.BOOKED and c.when_text else (c.lines[0] if c.lines else "")
-    fallback = fit(f"{escape(c.headline)}: {escape(detail)}", _FALLBACK_LIMIT)
+    # The lock screen says what this is (coaching on the meeting just logged), then the gist.
+    about = f"Coaching on your {c.account_name} meeting" if c.account_name else "Coaching on your meeting"
+    fallback = fit(f"{escape(about)}. {escape(c.headline)}: {escape(detail)}", _FALLBACK_LIMIT)
     return fallback, blocks

@@ -81,6 +81,10 @@ def actions(elements: list[Block], *, block_id: str | None = None) -> Block:
     return block
 
 
+# Slack's limit for a button's accessibility_label.
+ACCESSIBILITY_LABEL_LIMIT = 75
+
+
 def button(
     text: str,
     action_id: str,
@@ -88,8 +92,13 @@ def button(
     value: str | None = None,
     url: str | None = None,
     style: str | None = None,
+    label: str | None = None,
 ) -> Block:
+    """A button; ``label`` is what a screen reader says instead of ``text``: give one whenever the
+    same button repeats in a message (three "Log a meeting"), naming what this one is for."""
     element: Block = {"type": "button", "text": plain(text, BUTTON_TEXT_LIMIT), "action_id": action_id}
+    if label is not None:
+        element["accessibility_label"] = clip(label, ACCESSIBILITY_LABEL_LIMIT)
     if value is not None:
         element["value"] = value
     if url is not None:

@@ -34,7 +34,12 @@ def digest_message(digest: Digest, week_label: str) -> tuple[str, list[Block]]:
                 section(
                     f"*{user_text(item.account_name, 80)}* · {user_text(item.deal_name, 80)}\n"
                     f"{user_text(item.rep_name, 60)}: {user_text(item.detail, 300)}",
-                    accessory=button("Open deal", ids.OPEN_DEAL, value=str(item.deal_id)),
+                    accessory=button(
+                        "Open deal",
+                        ids.OPEN_DEAL,
+                        value=str(item.deal_id),
+                        label=f"Open {item.account_name}, {item.deal_name}",
+                    ),
                 )
             )
     if left:

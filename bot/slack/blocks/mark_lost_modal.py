@@ -83,7 +83,12 @@ def replacement_offer(
                 section(
                     user_text(name, _NAME),
                     block_id=f"{ACCOUNT_BLOCK_PREFIX}{position}",
-                    accessory=button("Log a meeting", ids.LOG_MEETING_FOR_ACCOUNT, value=str(account_id)),
+                    accessory=button(
+                        "Log a meeting",
+                        ids.LOG_MEETING_FOR_ACCOUNT,
+                        value=str(account_id),
+                        label=f"Log a meeting with {name}",
+                    ),
                 )
             )
         more = len(accounts) - len(shown)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.domain.meeting_fields import MeetingField, shown_fields
 from bot.domain.vocabulary import PREP_QUESTIONS, AskType, MeetingKind, Reaction
 from bot.services.meetings import MAX_ASK, MAX_NAME, MAX_NEXT_STEP, MAX_NOTES, MAX_PREP
 from bot.slack import ids
@@ -23,9 +24,14 @@ class MeetingModal:
     account: tuple[str, str] | None = None  # (option value, label) of the chosen account
     deals: list[tuple[int, str]] = field(default_factory=list)  # the chosen account's open deals
     deal: str | None = None  # the chosen (or given) deal option's value: preselected when open
-    booked: bool = False  # "Agreed and booked" chosen: show the prep questions
-    no_ask: bool = False  # "No next step asked" chosen: the ask and the reaction become optional
+    ask_type: AskType | None = None  # the chosen ask type and reaction: what else applies
+    reaction: Reaction | None = None
     channel_id: str | None = None
+    notes: str | None = None  # pre-filled notes (the message shortcut's message)
+
+    @property
+    def shown(self) -> frozenset[MeetingField]:
+        return shown_fields(self.ask_type, self.reaction)
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
@@ -120,7 +126,7 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
                 "e.g. Can we meet Thursday at 10 with your CFO to go through pricing?",
                 multiline=True,
             ),
-            optional=m.no_ask,
+            optional=m.ask_type is AskType.NO_ASK,
             hint="Your own words. The coaching reply grades them.",
         ),
         _input(
@@ -133,32 +139,41 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
             },
             dispatch=True,
         ),
-        _input(
-            ids.REACTION,
-            "How did they react?",
-            {
-                "type": "radio_buttons",
-                "action_id": ids.REACTION,
-                "options": [_option(r.value, r.label) for r in Reaction],
-            },
-            optional=m.no_ask,
-            dispatch=True,
-        ),
-        _input(
-            ids.NEXT_STEP,
-            "What's the next step?",
-            _text_input(ids.NEXT_STEP, MAX_NEXT_STEP, "e.g. Proposal review with Dana and their CFO"),
-            optional=True,
-        ),
-        _input(
-            ids.NEXT_STEP_AT,
-            "When is it booked for?",
-            {"type": "datetimepicker", "action_id": ids.NEXT_STEP_AT},
-            optional=True,
-            hint="Needed for \u201cAgreed and booked\u201d: the date and time on their calendar.",
-        ),
     ]
-    if m.booked:
+    shown = m.shown
+    if MeetingField.REACTION in shown:
+        blocks.append(
+            _input(
+                ids.REACTION,
+                "How did they react?",
+                {
+                    "type": "radio_buttons",
+                    "action_id": ids.REACTION,
+                    "options": [_option(r.value, r.label) for r in Reaction],
+                },
+                dispatch=True,
+            )
+        )
+    if MeetingField.NEXT_STEP in shown:
+        blocks.append(
+            _input(
+                ids.NEXT_STEP,
+                "What's the next step?",
+                _text_input(ids.NEXT_STEP, MAX_NEXT_STEP, "e.g. Proposal review with Dana and their CFO"),
+                optional=True,
+            )
+        )
+    if MeetingField.NEXT_STEP_AT in shown:
+        blocks.append(
+            _input(
+                ids.NEXT_STEP_AT,
+                "When is it booked for?",
+                {"type": "datetimepicker", "action_id": ids.NEXT_STEP_AT},
+                optional=True,
+                hint="Needed for \u201cAgreed and booked\u201d: the date and time on their calendar.",
+            )
+        )
+    if MeetingField.PREP in shown:
         blocks.append(
             section(
                 "*Prep for that meeting* \u2014 all optional. I'll hand your answers back on the day.",
@@ -186,7 +201,14 @@ def meeting_modal(m: MeetingModal) -> dict[str, Any]:
             },
             optional=True,
         ),
-        _input(ids.NOTES, "Notes", _text_input(ids.NOTES, MAX_NOTES, multiline=True), optional=True),
+        _input(
+            ids.NOTES,
+            "Notes",
+            _text_input(
+                ids.NOTES, MAX_NOTES, multiline=True, initial=clip(m.notes, MAX_NOTES) if m.notes else None
+            ),
+            optional=True,
+        ),
     ]
     return {
         "type": "modal",

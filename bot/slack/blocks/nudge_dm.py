@@ -57,8 +57,13 @@ def _body(item: NudgeItem, tz: ZoneInfo) -> str:
 
 def _buttons(item: NudgeItem) -> list[dict[str, Any]]:
     value = str(item.nudge_id)
-    log = button("Log meeting", ids.NUDGE_LOG_MEETING, value=value)
-    lost = button("Mark lost", ids.NUDGE_MARK_LOST, value=value)
+    deal = f"{item.account_name}, {item.deal_name}"  # several deals per DM: a screen reader says which
+
+    def labelled(text: str, action_id: str, style: str | None = None) -> dict[str, Any]:
+        return button(text, action_id, value=value, style=style, label=f"{text}: {deal}")
+
+    log = labelled("Log meeting", ids.NUDGE_LOG_MEETING)
+    lost = labelled("Mark lost", ids.NUDGE_MARK_LOST)
     snooze = {
         "type": "static_select",
         "action_id": ids.NUDGE_SNOOZE,
@@ -69,16 +74,16 @@ def _buttons(item: NudgeItem) -> list[dict[str, Any]]:
         ],
     }
     if item.kind is NudgeKind.UNSCHEDULED:
-        return [button("Booked it", ids.NUDGE_BOOKED_IT, value=value, style="primary"), log, snooze, lost]
+        return [labelled("Booked it", ids.NUDGE_BOOKED_IT, "primary"), log, snooze, lost]
     if item.kind is NudgeKind.OVERDUE:
         return [
-            button("Log meeting", ids.NUDGE_LOG_MEETING, value=value, style="primary"),
-            button("Rescheduled", ids.NUDGE_RESCHEDULED, value=value),
-            button("Didn't happen", ids.NUDGE_DIDNT_HAPPEN, value=value),
+            labelled("Log meeting", ids.NUDGE_LOG_MEETING, "primary"),
+            labelled("Rescheduled", ids.NUDGE_RESCHEDULED),
+            labelled("Didn't happen", ids.NUDGE_DIDNT_HAPPEN),
             lost,
         ]
     if item.kind is NudgeKind.STALLED:
-        return [log, button("Add a replacement deal", ids.NUDGE_REPLACE, value=value), snooze, lost]
+        return [log, labelled("Add a replacement deal", ids.NUDGE_REPLACE), snooze, lost]
     return []
 
 
@@ -106,14 +111,52 @@ def _item_blocks(item: NudgeItem, tz: ZoneInfo) -> list[dict[str, Any]]:
     return blocks
 
 
+# What the lock screen says for each kind: (one deal, several, its part of a mixed DM).
+NOTIFICATION: dict[NudgeKind, tuple[str, str, str]] = {
+    NudgeKind.UNSCHEDULED: (
+        "{account}: the next step they agreed to needs a date",
+        "{count} next steps need a date",
+        "{count} to put a date on",
+    ),
+    NudgeKind.OVERDUE: (
+        "How did it go? Your meeting with {account}",
+        "How did they go? {count} meetings to log",
+        "{count} to log",
+    ),
+    NudgeKind.PREP: (
+        "Coming up: your meeting with {account}, with your prep notes",
+        "Coming up: {count} meetings, with your prep notes",
+        "{count} coming up",
+    ),
+    NudgeKind.STALLED: (
+        "{account} has gone quiet: book a next step or replace it",
+        "{count} deals have gone quiet",
+        "{count} gone quiet",
+    ),
+}
+
+
+def notification_text(items: list[NudgeItem]) -> str:
+    """The DM's top-level text, what a phone's lock screen shows: what these nudges are about."""
+    if not items:
+        return "Your next steps"
+    counts = {kind: sum(1 for i in items if i.kind is kind) for kind in NudgeKind}
+    kinds = [kind for kind in NudgeKind if counts[kind]]
+    if len(kinds) == 1:
+        one, several, _ = NOTIFICATION[kinds[0]]
+        text = one if len(items) == 1 else several
+        return text.format(account=user_text(items[0].account_name, 60), count=len(items))
+    # Most pressing first, in the order the DM shows them.
+    order = list(dict.fromkeys(i.kind for i in items))
+    return "Your next steps: " + ", ".join(NOTIFICATION[k][2].format(count=counts[k]) for k in order)
+
+
 def nudge_message(items: list[NudgeItem], tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
     """(notification text, blocks) for one rep's nudges, most pressing first as given.
 
     Items are added while they fit in Slack's 50 blocks, keeping one for the summary of the rest.
     """
-    count = len(items)
-    deals = "deal needs" if count == 1 else "deals need"
-    text = f"{count} {deals} a scheduled next step" if count else "Next steps"
+    text = notification_text(items)
     blocks: list[dict[str, Any]] = [header("Your next steps")]
     shown = 0
     for item in items:

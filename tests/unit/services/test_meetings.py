@@ -115,8 +115,7 @@ def test_the_same_view_id_in_another_workspace_is_a_different_meeting(session, n
         ({"ask_text": "x" * 3001}, ids.ASK, "3000"),
         ({"notes": "n" * 3001}, ids.NOTES, "3000"),
         ({"ask_text": None}, ids.ASK, "own words"),
-        ({"reaction": Reaction.AGREED_UNSCHEDULED}, ids.NEXT_STEP_AT, "Agreed and booked"),
-        ({"ask_type": AskType.NO_ASK, "reaction": Reaction.BOOKED}, ids.ASK_TYPE, "did ask"),
+        ({"reaction": Reaction.HESITANT}, ids.NEXT_STEP_AT, "Agreed and booked"),
         ({"account": "new:" + "a" * 201}, ids.ACCOUNT, "200"),
     ],
 )
@@ -377,3 +376,57 @@ def test_meeting_text_picks_the_one_account_containing_it(session, now):
     )
     assert find_account(session, "T1", "acme").is_new, "two match: the rep picks in the typeahead"
     assert find_account(session, "T1", "acme logistics").label == "Acme Logistics"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kept_in_notes"),
+    [
+        # "Declined" hides the next step and its time: both land in the notes, the meeting is stored.
+        (
+            {"reaction": Reaction.DECLINED, "next_step": "Call back in Q3"},
+            ["Next step: Call back in Q3", "Next step time:"],
+        ),
+        # "Agreed, not scheduled" hides only the time: the step stays a step, the time goes to the notes.
+        ({"reaction": Reaction.AGREED_UNSCHEDULED}, ["Next step time:"]),
+        # "No next step asked" hides the reaction too.
+        (
+            {"ask_type": AskType.NO_ASK, "reaction": Reaction.BOOKED},
+            ["Their reaction: Agreed and booked", "Next step: ", "Next step time:"],
+        ),
+    ],
+)
+def test_a_value_sent_for_a_hidden_field_goes_to_the_notes_and_is_never_refused(
+    session, now, overrides, kept_in_notes
+):
+    logged = log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        form=form(now, notes="Good call.", **overrides),
+        view_id="V1",
+        now=now,
+    )
+    meeting = session.get(Meeting, logged.meeting_id)
+    assert meeting.notes.startswith("Good call.\n\n")
+    for words in kept_in_notes:
+        assert words in meeting.notes
+    step = session.get(NextStep, logged.next_step_id) if logged.next_step_id else None
+    if overrides["reaction"] is Reaction.AGREED_UNSCHEDULED:
+        assert step is not None and step.status == NextStepStatus.UNSCHEDULED and step.scheduled_at is None
+    else:
+        assert step is None
+    if overrides.get("ask_type") is AskType.NO_ASK:
+        assert meeting.reaction is None
+
+
+def test_folded_values_never_push_the_notes_over_their_limit(session, now):
+    logged = log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        form=form(now, notes="n" * 2990, reaction=Reaction.DECLINED, next_step="x" * 500),
+        view_id="V1",
+        now=now,
+    )
+    notes = session.get(Meeting, logged.meeting_id).notes
+    assert len(notes) == 3000 and notes.startswith("n" * 2990)

@@ -495,7 +495,7 @@ def test_the_dm_is_re_rendered_in_the_sweeps_order_with_only_the_answered_item_s
         f"{ids.NUDGE_BLOCK_PREFIX}{later_due.id}_actions",
         f"{ids.NUDGE_BLOCK_PREFIX}{first_due.id}",
     ]
-    assert text == "2 deals need a scheduled next step"
+    assert text == "Your next steps: 1 to log, 1 to put a date on"
 
 
 def test_a_nudge_dm_with_many_items_stays_within_slacks_50_blocks():

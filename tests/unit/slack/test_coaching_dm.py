@@ -94,7 +94,8 @@ def test_every_outcome_is_valid_block_kit(outcome: Outcome) -> None:
     _validate(blocks)
     assert blocks[0]["type"] == "header"
     assert blocks[-1]["type"] == "context"
-    assert text.startswith(_coaching(outcome).headline)
+    c = _coaching(outcome)
+    assert text.startswith(f"Coaching on your {c.account_name} meeting. {c.headline}")
 
 
 def test_booked_shows_the_date_in_the_reps_timezone_and_calendar_buttons() -> None:
