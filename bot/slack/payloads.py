@@ -192,7 +192,14 @@ _INTERACTION = {
     "team": _obj_with_id(ids.parse_team_id),
     "api_app_id": _opt(_is_str),
 }
-_INTERACTIONS = ("block_actions", "view_submission", "view_closed", "block_suggestion")
+_INTERACTIONS = (
+    "block_actions",
+    "view_submission",
+    "view_closed",
+    "block_suggestion",
+    "shortcut",  # the global "Log a meeting" shortcut
+    "message_action",  # the message shortcut
+)
 _COMMAND = {
     "command": lambda v: isinstance(v, str) and v.startswith("/"),
     "team_id": lambda v: ids.parse_team_id(v) is not None,
@@ -310,6 +317,23 @@ def _kind_problem(p: dict[str, Any]) -> str | None:
         why = _view_problem(view)
         if why is None and isinstance(view, dict) and not isinstance(view.get("callback_id"), str):
             return "view.callback_id is missing"
+        return why
+    if kind in ("shortcut", "message_action"):
+        why = _fields(
+            p,
+            {
+                "callback_id": _is_str,
+                "trigger_id": lambda v: ids.parse_trigger_id(v) is not None,
+                "response_url": _opt(_is_str),
+                "channel": _opt(
+                    lambda v: isinstance(v, dict) and ids.parse_channel_id(v.get("id")) is not None
+                ),
+                "message": _opt(lambda v: isinstance(v, dict) and _opt(_is_str)(v.get("text"))),
+            },
+            "",
+        )
+        if why is None and kind == "message_action" and not isinstance(p.get("message"), dict):
+            return "message is missing"
         return why
     if kind == "block_suggestion":
         why = _fields(

@@ -342,10 +342,9 @@ def test_a_refused_views_publish_is_one_warning_without_traceback(fake, running,
     assert maria.open_home().status == 200
     fake.wait_idle(quiet=0.2)
     assert tracebacks(caplog_info) == []
-    assert any(
-        "Home not published" in r.getMessage() and "not_enabled" in r.getMessage()
-        for r in caplog_info.records
-    )
+    refused = [r for r in caplog_info.records if "not_enabled" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].levelname == "WARNING", [r.getMessage() for r in refused]
+    assert "home_opened" in refused[0].getMessage() and "T1" in refused[0].getMessage()
 
 
 # ---------------------------------------------------------------- 5. what the app sends stays within Slack's limits

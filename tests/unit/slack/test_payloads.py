@@ -94,3 +94,36 @@ def test_slack_ids_are_parsed_strictly(parse, good, bad):
 )
 def test_account_options_are_only_those_the_typeahead_offers(raw, expected):
     assert ids.parse_account_option(raw) == expected
+
+
+def _shortcut(kind: str, **fields: object) -> bytes:
+    payload = {
+        "type": kind,
+        "callback_id": "log_meeting_shortcut",
+        "trigger_id": "1.2.ab",
+        "user": {"id": "U1"},
+        "team": {"id": "T1"},
+    } | fields
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_the_log_a_meeting_shortcuts_pass_the_edge():
+    assert payloads.parse(_shortcut("shortcut"), FORM)["callback_id"] == "log_meeting_shortcut"
+    message = {"type": "message", "ts": "1.2", "text": "notes from the call"}
+    parsed = payloads.parse(_shortcut("message_action", channel={"id": "C1"}, message=message), FORM)
+    assert parsed["message"]["text"] == "notes from the call"
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [
+        ("shortcut", {"trigger_id": 7}),
+        ("shortcut", {"callback_id": None}),
+        ("message_action", {}),  # no message to take the notes from
+        ("message_action", {"message": {"text": ["not", "text"]}}),
+        ("message_action", {"message": {"text": "x"}, "channel": {"id": "C" + "A" * 40}}),
+    ],
+)
+def test_a_shortcut_of_the_wrong_shape_is_malformed(kind, fields):
+    with pytest.raises(payloads.Malformed):
+        payloads.parse(_shortcut(kind, **fields), FORM)
