@@ -121,7 +121,13 @@ class AfterAck:
             finally:
                 self.leave()
 
-        self.threads.submit(contextvars.copy_context().run, run)
+        try:
+            self.threads.submit(contextvars.copy_context().run, run)
+        except RuntimeError:  # the worker is stopping (finish() shut the threads): do it here
+            try:
+                job()
+            except Exception as error:
+                log.exception("%s failed after the ack: %s", name or "a job", type(error).__name__)
 
     def finish(self, timeout: float) -> bool:
         """On a worker's graceful stop: let what was started finish; True when it did within ``timeout``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,10 @@ class Deps:
     # (team, user) → until when their stored Slack profile is fresh: a /meeting from a rep seen
     # today costs no database read after the modal opens. A lower bound, so never wrong.
     fresh_profiles: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    # (team, user) whose Home refresh is queued (handlers.events.app_home.refresh_home).
+    home_pending: set[tuple[str, str]] = field(default_factory=set)
+    home_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self) -> Session:
         return self.session_factory()
