@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 
 from bot.clock.weekly import welcome_admins
 from bot.services.reps import ensure_workspace, known_slack_admin
-from handlers.deps import Deps
 from handlers.after_ack import AFTER_ACK, Lane
+from handlers.deps import Deps
 from handlers.meeting_flow import refresh_profile
 from models import Workspace
 

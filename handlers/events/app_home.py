@@ -24,7 +24,6 @@ from handlers.deps import Deps
 from handlers.guard import guarded
 from models import Account, Deal, Meeting, Rep
 
-
 # A write rebuilds the Home of a rep who opened it (or clicked in it) this recently; Slack
 # shows the last published view when they come back, and app_home_opened rebuilds it then.
 HOME_RECENT = timedelta(minutes=10)
@@ -41,7 +40,9 @@ def build_home(
     now = deps.clock()
     with deps.session() as session:
         rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
-        if not looked and (rep is None or rep.home_opened_at is None or now - rep.home_opened_at > HOME_RECENT):
+        if not looked and (
+            rep is None or rep.home_opened_at is None or now - rep.home_opened_at > HOME_RECENT
+        ):
             return None
         if rep is None:
             ensure_workspace(session, team_id, now)
