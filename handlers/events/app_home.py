@@ -9,7 +9,7 @@ A rep who has not looked for longer sees it rebuilt when they next open it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -75,8 +75,16 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str, p
         client.views_publish(user_id=user_id, view=view)
 
 
-def refresh_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
-    """After a write: the rep's Home again, after the ack, once per burst, if they looked lately."""
+def refresh_home(
+    client: WebClient, deps: Deps, *, team_id: str, user_id: str, opened_at: datetime | None | bool = True
+) -> None:
+    """After a write: the rep's Home again, after the ack, once per burst, if they looked lately.
+
+    ``opened_at``: when they last opened it, when the write read it already (None: never);
+    True (the default) when unknown, read by the refresh itself.
+    """
+    if opened_at is None or (isinstance(opened_at, datetime) and deps.clock() - opened_at > HOME_RECENT):
+        return
     key = (team_id, user_id)
     with deps.home_lock:
         if key in deps.home_pending:

@@ -59,7 +59,8 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
     ack()
     try:
         send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
-        refresh_home(client, deps, team_id=team_id, user_id=user_id)  # the deal moved in their pipeline
+        # the deal moved in their pipeline
+        refresh_home(client, deps, team_id=team_id, user_id=user_id, opened_at=logged.home_opened_at)
     finally:
         # The meeting answered the deal's open nudges: their DMs say so, in place.
         refresh_nudge_messages(client, deps, team_id=team_id, messages=logged.answered_messages)
