@@ -31,14 +31,17 @@ def test_busy_slots_are_given_out_by_lane_then_by_arrival(monkeypatch, caplog):
     pool = AfterAck(slots=1)
     pool.enter(Lane.MODAL)  # the one slot is taken: everything below waits
     order: list[str] = []
-    for name, lane in [
-        ("home", Lane.REFRESH),
-        ("dm 1", Lane.REPLY),
-        ("modal", Lane.MODAL),
-        ("dm 2", Lane.REPLY),
-    ]:
+    for arrived, (name, lane) in enumerate(
+        [
+            ("home", Lane.REFRESH),
+            ("dm 1", Lane.REPLY),
+            ("modal", Lane.MODAL),
+            ("dm 2", Lane.REPLY),
+        ],
+        1,
+    ):
         pool.submit(lambda name=name: order.append(name), lane, name)
-        _wait(lambda n=len(order): pool.depth >= 1)
+        _wait(lambda arrived=arrived: pool.depth == arrived)  # in line before the next arrives
     _wait(lambda: pool.depth == 4)
     assert order == [], "nothing runs while the slot is taken"
     caplog.set_level(logging.WARNING, logger="nextstep")
