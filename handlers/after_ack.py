@@ -20,7 +20,6 @@ import contextvars
 import heapq
 import itertools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -39,16 +38,10 @@ class Lane(IntEnum):
     REFRESH = 2  # what they will read later: the Home tab
 
 
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
-# Slots of after-ack work running at once in a process: a few, so the ack path keeps most of
-# the interpreter (the GIL) when the process is saturated. Chosen with benchmarks/load.py.
-SLOTS = _env_int("AFTER_ACK_SLOTS", 4)
+# Slots of after-ack work running at once in a process, by default: a few, so the ack path
+# keeps most of the interpreter (the GIL) when the process is saturated. Chosen with
+# benchmarks/load.py; AFTER_ACK_SLOTS (bot.config) sets it when the app is built.
+SLOTS = 4
 # Threads listeners and jobs start on: a listener waiting for a slot holds one. Beyond this many
 # a new request waits for a thread, so it is large; threads are made only when needed.
 MAX_THREADS = 256
@@ -68,6 +61,13 @@ class AfterAck:
         self._arrival = itertools.count()
         self._last_warning = 0.0
         self.threads = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="listener")
+
+    def resize(self, slots: int) -> None:
+        """The number of slots (the app sets it from its config when built)."""
+        with self._cond:
+            self._free += slots - self.slots
+            self.slots = slots
+            self._cond.notify_all()
 
     @property
     def depth(self) -> int:
