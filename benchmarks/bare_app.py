@@ -1,7 +1,11 @@
 """The baseline for ``ack_latency.py``: the least a slack_bolt app can do for `/meeting` and its Save.
 
 - ``/meeting``: ack, then ``views.open`` with a one-block modal.
-- a ``meeting_modal`` submission: insert one row and commit, then ack.
+- a ``meeting_modal`` submission: insert one row and commit, then ack; with ``BARE_APP_DM=1``
+  (``load.py``), then one DM to the submitter from a thread pool: the least a coaching bot does.
+
+Bolt runs with ``process_before_response=True``, as ours does (``handlers.app``): the HTTP
+answer leaves when the listener returns, with no 10 ms ack poll.
 
 Served the way the real app is (``gunicorn 'bare_app:wsgi_app()' --worker-class gthread``),
 configured from the same environment variables: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN,
@@ -13,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,12 +77,13 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def build_app(signing_secret: str, bot_token: str, api_url: str, engine: Engine) -> App:
+def build_app(signing_secret: str, bot_token: str, api_url: str, engine: Engine, dm: bool = False) -> App:
     # The same logging setting as ours (handlers.quiet_slack_sdk_debug): neither app formats
     # slack_sdk's debug lines, so the comparison stays one of the work each does.
     logging.getLogger("slack_sdk.web.base_client").setLevel(logging.INFO)
     client = WebClient(base_url=api_url, token=bot_token, timeout=10)
-    app = App(signing_secret=signing_secret, client=client, process_before_response=False)
+    app = App(signing_secret=signing_secret, client=client, process_before_response=True)
+    after_ack = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bare-dm")
 
     @app.command("/meeting")
     def meeting(ack: Ack, body: dict, client: WebClient) -> None:
@@ -96,6 +102,9 @@ def build_app(signing_secret: str, bot_token: str, api_url: str, engine: Engine)
                 )
             )
         ack()
+        if dm:
+            user_id = body["user"]["id"]
+            after_ack.submit(client.chat_postMessage, channel=user_id, text="Meeting logged. Nice ask.")
 
     return app
 
@@ -109,6 +118,7 @@ def wsgi_app() -> Callable[..., Any]:
         os.environ["SLACK_BOT_TOKEN"],
         os.environ["SLACK_API_URL"],
         engine,
+        dm=os.environ.get("BARE_APP_DM") == "1",
     )
     handler = SlackRequestHandler(app)
 

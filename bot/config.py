@@ -50,6 +50,8 @@ class Config:
     # gunicorn, for `nextstep serve`: worker processes and threads per worker.
     web_concurrency: int = 2
     gunicorn_threads: int = 8
+    # Per web worker: listeners' work after their ack running at once (handlers.after_ack).
+    after_ack_slots: int = 4
 
     @property
     def multi_workspace(self) -> bool:
@@ -215,6 +217,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     admins = _admins(get("NEXTSTEP_ADMINS"), oauth=client_id is not None, problems=problems)
     web_concurrency = _positive_int(env, "WEB_CONCURRENCY", 2, 64, problems)
     gunicorn_threads = _positive_int(env, "GUNICORN_THREADS", 8, 256, problems)
+    after_ack_slots = _positive_int(env, "AFTER_ACK_SLOTS", 4, 64, problems)
 
     database_url = _database_url(env, problems)
     if problems:
@@ -233,6 +236,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         admins=admins,
         web_concurrency=web_concurrency,
         gunicorn_threads=gunicorn_threads,
+        after_ack_slots=after_ack_slots,
     )
 
 

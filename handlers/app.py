@@ -22,6 +22,7 @@ from bot.runtime.readiness import require_database, slack_identity
 from bot.services.reps import token_accepted
 from bot.slack.tokens import TokenSource, installation_store
 from handlers import actions, commands, events, options, shortcuts, views
+from handlers.after_ack import AFTER_ACK
 from handlers.deps import Deps
 from models import make_session_factory
 from models.slack_tables import OAUTH_STATES_TABLE
@@ -51,6 +52,7 @@ def quiet_slack_sdk_debug() -> None:
 def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = utcnow) -> tuple[App, Deps]:
     """The Bolt app for one workspace (bot token) or many (OAuth), talking to ``config.slack_api_url``."""
     quiet_slack_sdk_debug()
+    AFTER_ACK.resize(config.after_ack_slots)
     require_database(engine)  # unreachable and unmigrated each get their own one line
     session_factory = make_session_factory(engine)
     store = installation_store(config, engine)

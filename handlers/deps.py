@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,10 @@ class Deps:
     fresh_profiles: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # (team, user) → until when a user id Slack does not know is not asked about again (App Home).
     unknown_people: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    # (team, user) whose Home refresh is queued (handlers.events.app_home.refresh_home).
+    home_pending: set[tuple[str, str]] = field(default_factory=set)
+    home_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self) -> Session:
         return self.session_factory()

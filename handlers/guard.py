@@ -8,7 +8,6 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack
@@ -18,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.domain.errors import FieldErrors, UserFacingError
 from bot.slack import ids
 from bot.slack.view_state import ViewState
+from handlers.after_ack import AFTER_ACK, Lane
 from handlers.refusals import handle_refusal
 
 log = logging.getLogger("nextstep")
@@ -145,54 +145,75 @@ def submitted(ack: Ack, body: dict, version: str, key: str) -> tuple[dict[str, A
     return view, state, meta[key]
 
 
-# Work after the ack (views.open, the coaching DM, chat.update) runs here, not in the request thread.
-AFTER_ACK = ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
 # Slack's own deadline for an answer; a listener that has not acked by then is answered for.
 ACK_DEADLINE = 2.5
 
 
 class _SignallingAck:
-    """Bolt's ack, which also wakes the request thread the moment it is called."""
+    """Bolt's ack, which also wakes the request thread the moment it is called.
 
-    def __init__(self, ack: Ack, acked: threading.Event):
+    From the first ack on, the listener's thread holds a slot of after-ack work
+    (``handlers.after_ack``): what it does next waits its lane's turn when the process is busy.
+    """
+
+    def __init__(self, ack: Ack, acked: threading.Event, lane: Lane, name: str):
         self._ack = ack
         self._acked = acked
+        self._lane = lane
+        self._name = name
+        self.holds_slot = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self._ack(*args, **kwargs)
         finally:
+            first = not self._acked.is_set()
             self._acked.set()
+            if first:
+                AFTER_ACK.enter(self._lane, self._name)
+                self.holds_slot = True
+
+    def answer_for(self) -> None:
+        """The request thread's empty answer for a listener stuck before its ack (no slot taken)."""
+        self._acked.set()
+        self._ack()
 
     @property
     def response(self) -> Any:
         return self._ack.response
 
 
-def guarded(listener: Callable[..., None]) -> Callable[..., None]:
+Listener = Callable[..., None]
+
+
+def guarded(listener: Listener | None = None, *, lane: Lane = Lane.MODAL) -> Any:
     """Answer Slack the moment the listener acks; finish its work after; never leave Slack hanging.
 
-    The listener runs on ``AFTER_ACK``; the request thread waits on an Event that its ack()
-    sets, so the HTTP answer leaves as soon as the ack is decided (the app runs Bolt with
-    process_before_response=True: Bolt itself neither polls nor spawns). A failure is
-    logged with the workspace and request id, and answered if Slack is still waiting.
-    The listener must take ``ack`` and ``body``; Bolt injects by parameter name through
-    ``functools.wraps``.
+    The listener runs on a thread of ``handlers.after_ack``; the request thread waits on an
+    Event that its ack() sets, so the HTTP answer leaves as soon as the ack is decided (the app
+    runs Bolt with process_before_response=True: Bolt itself neither polls nor spawns). After
+    its ack the listener's work waits for a slot in ``lane`` (by default MODAL: a click's
+    views.open, whose trigger expires). A failure is logged with the workspace and request id,
+    and answered if Slack is still waiting. The listener must take ``ack`` and ``body``; Bolt
+    injects by parameter name through ``functools.wraps``. ``@guarded`` or ``@guarded(lane=...)``.
     """
+    if listener is None:
+        return functools.partial(guarded, lane=lane)
+    named: Listener = listener
 
     def run(kwargs: dict[str, Any], acked: threading.Event) -> None:
+        ack: _SignallingAck = kwargs["ack"]
         try:
-            listener(**kwargs)
+            named(**kwargs)
         except Exception as error:
-            ack: _SignallingAck = kwargs["ack"]
             body: dict[str, Any] = kwargs.get("body") or {}
             context = kwargs.get("context") or {}
-            if handle_refusal(error, context.get("deps"), context.get("team_id"), listener.__name__):
+            if handle_refusal(error, context.get("deps"), context.get("team_id"), named.__name__):
                 pass  # a refusal with a meaning: acted on and logged once there
             elif isinstance(error, SlackApiError):  # any other refusal: one line, no traceback
                 log.warning(
                     "%s: Slack refused team=%s request=%s: %s",
-                    listener.__name__,
+                    named.__name__,
                     context.get("team_id"),
                     context.get("request_id"),
                     error.response.get("error"),
@@ -200,7 +221,7 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
             else:
                 log.exception(
                     "%s failed team=%s request=%s: %s",
-                    listener.__name__,
+                    named.__name__,
                     context.get("team_id"),
                     context.get("request_id"),
                     type(error).__name__,
@@ -214,16 +235,21 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
                     ack()
         finally:
             acked.set()
+            if ack.holds_slot:
+                AFTER_ACK.leave()
 
-    @functools.wraps(listener)
+    @functools.wraps(named)
     def wrapper(**kwargs: Any) -> None:
         acked = threading.Event()
-        kwargs["ack"] = _SignallingAck(kwargs["ack"], acked)
+        kwargs["ack"] = _SignallingAck(kwargs["ack"], acked, lane, named.__name__)
         # In a copy of the request's context: its log lines keep the team and request id.
-        AFTER_ACK.submit(contextvars.copy_context().run, run, kwargs, acked)
+        AFTER_ACK.threads.submit(contextvars.copy_context().run, run, kwargs, acked)
+        # A listener stuck before its ack (Slack hanging on the views.open /meeting makes first)
+        # is answered for. Under load this rarely fires: the listener starts at once on a thread
+        # of its own, and what made Slack wait was gunicorn's queue, before this thread started.
         if not acked.wait(ACK_DEADLINE):
-            log.warning("%s did not ack within %.1fs; answering empty", listener.__name__, ACK_DEADLINE)
-            kwargs["ack"]()
+            log.warning("%s did not ack within %.1fs; answering empty", named.__name__, ACK_DEADLINE)
+            kwargs["ack"].answer_for()
 
     return wrapper
 
@@ -233,10 +259,7 @@ def finish_after_ack_work(timeout: float) -> bool:
 
     True when it all finished within ``timeout`` seconds.
     """
-    waiter = threading.Thread(target=AFTER_ACK.shutdown, kwargs={"wait": True}, daemon=True)
-    waiter.start()
-    waiter.join(timeout)
-    if waiter.is_alive():
+    if not AFTER_ACK.finish(timeout):
         log.warning("stopping with work after an ack still running after %.0fs", timeout)
         return False
     return True

@@ -124,6 +124,8 @@ class Rep(Base):
     slack_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Consecutive meetings that ended booked, kept as meetings are logged (never recomputed from history).
     streak: Mapped[int] = mapped_column(Integer, default=0)
+    # When they last opened their App Home (or clicked in it): a write rebuilds it only when recent.
+    home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)

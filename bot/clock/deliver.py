@@ -7,7 +7,7 @@ import threading
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -19,7 +19,7 @@ from bot.domain.nudges import (
     PRIORITY,
 )
 from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
-from bot.services.nudge_context import calendar_of, is_paused, nudge_item
+from bot.services.nudge_context import calendar_of, holidays_of, is_paused, nudge_item
 from bot.services.reps import apply_profile, profile_is_stale
 from bot.slack.blocks.nudge_dm import nudge_message
 from bot.slack.outbox import DeliveryError
@@ -79,11 +79,17 @@ def _deliver_team(
     stop: threading.Event | None = None,
 ) -> SweepReport:
     report = SweepReport()
+    # The workspace's settings and holidays, read once for all its reps in this sweep.
+    with session_factory() as session:
+        workspace = session.get(Workspace, team_id)
+        holidays = holidays_of(session, team_id)
+    if workspace is None:
+        return report  # removed since the nudges were planned (their rows went with it)
     for rep_id in rep_ids:
         if stopping(stop, report):
             break
         try:
-            _deliver_rep(session_factory, outbox, team_id, rep_id, now, report, worker, stop)
+            _deliver_rep(session_factory, outbox, workspace, holidays, rep_id, now, report, worker, stop)
         except DeliveryError as error:
             if error.kind != "dead_token":
                 raise
@@ -97,7 +103,8 @@ def _deliver_team(
 def _deliver_rep(
     session_factory: sessionmaker[Session],
     outbox: Outbox,
-    team_id: str,
+    workspace: Workspace,
+    holidays: frozenset[date],
     rep_id: int,
     now: datetime,
     report: SweepReport,
@@ -105,6 +112,7 @@ def _deliver_rep(
     stop: threading.Event | None = None,
 ) -> None:
     token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
+    team_id = workspace.team_id
     with session_factory() as session:
         # Take the rows with an UPDATE as this transaction's first statement.
         # PostgreSQL: hold their row locks until the commit after the send (the sub-select skips
@@ -135,8 +143,7 @@ def _deliver_rep(
             session.rollback()
             return  # delivered meanwhile, or another clock is sending them now
         rep = session.get(Rep, rep_id)
-        workspace = session.get(Workspace, team_id)
-        assert rep is not None and workspace is not None
+        assert rep is not None
         if rep.status == RepStatus.LEFT:
             rep_left(session, rep, nudges, "already left", now, report)
             session.commit()
@@ -155,7 +162,7 @@ def _deliver_rep(
                 session.commit()
                 return
             apply_profile(session, team_id, profile, now)
-        cal = calendar_of(session, workspace, rep)
+        cal = calendar_of(session, workspace, rep, holidays)
         later = None
         if is_paused(rep, cal, now):
             assert rep.paused_until is not None

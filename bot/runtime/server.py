@@ -48,7 +48,7 @@ def preflight(config: Config) -> None:
 
 
 # gunicorn gives a worker this long to finish its requests and the work after their ack
-# (handlers.guard.AFTER_ACK) after SIGTERM: under the 30 s Heroku waits before SIGKILL.
+# (handlers.after_ack) after SIGTERM: under the 30 s Heroku waits before SIGKILL.
 GRACEFUL_TIMEOUT = 25
 
 

@@ -198,6 +198,8 @@ class LoggedMeeting:
     new_deal: bool
     # Nudge DMs about this deal that the meeting answered: (channel, ts) to update in place.
     answered_messages: tuple[tuple[str, str], ...] = ()
+    # When the rep last opened their App Home: the write rebuilds it only when lately.
+    home_opened_at: datetime | None = None
 
 
 def log_meeting(
@@ -303,6 +305,7 @@ def log_meeting(
             new_account=new_account,
             new_deal=new_deal,
             answered_messages=answered,
+            home_opened_at=rep.home_opened_at,
         )
         session.commit()
         return result

@@ -5,7 +5,7 @@ Shared by the clock (planning and delivering nudges) and by the answers to nudge
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,8 +30,16 @@ def settings_of(workspace: Workspace) -> NudgeSettings:
     )
 
 
-def calendar_of(session: Session, workspace: Workspace, rep: Rep) -> WorkCalendar:
-    holidays = session.scalars(select(Holiday.day).where(Holiday.team_id == workspace.team_id)).all()
+def holidays_of(session: Session, team_id: str) -> frozenset[date]:
+    return frozenset(session.scalars(select(Holiday.day).where(Holiday.team_id == team_id)).all())
+
+
+def calendar_of(
+    session: Session, workspace: Workspace, rep: Rep, holidays: frozenset[date] | None = None
+) -> WorkCalendar:
+    """The rep's working calendar; ``holidays`` when the caller read them already (once per sweep)."""
+    if holidays is None:
+        holidays = holidays_of(session, workspace.team_id)
     return WorkCalendar(
         tz=zone(rep.timezone),
         start=workspace.work_start,

@@ -46,31 +46,42 @@ def _facts_rows(session: Session, deal_filter: ColumnElement[bool], stalled_days
             .group_by(Meeting.deal_id)
         ).all()
     )
+    # The window over the deals' meetings first; the step and its moves only for the last
+    # MOMENTUM_WINDOW of each deal (not for every meeting the deal ever had).
+    ranked = (
+        select(
+            Meeting.id.label("meeting_id"),
+            Meeting.deal_id,
+            Meeting.held_at,
+            Meeting.reaction,
+            Meeting.graded_ask_type,
+            func.row_number()
+            .over(partition_by=Meeting.deal_id, order_by=(Meeting.held_at.desc(), Meeting.id.desc()))
+            .label("rn"),
+        )
+        .where(Meeting.deal_id.in_(deal_ids), counted)
+        .subquery()
+    )
     reschedules = (
         select(func.count())
         .where(Reschedule.next_step_id == NextStep.id)
         .correlate(NextStep)
         .scalar_subquery()
     )
-    ranked = (
-        select(
-            Meeting.deal_id,
-            Meeting.held_at,
-            Meeting.reaction,
-            Meeting.graded_ask_type,
-            NextStep.status.label("step_status"),
-            reschedules.label("moves"),
-            func.row_number()
-            .over(partition_by=Meeting.deal_id, order_by=(Meeting.held_at.desc(), Meeting.id.desc()))
-            .label("rn"),
-        )
-        .outerjoin(NextStep, NextStep.meeting_id == Meeting.id)
-        .where(Meeting.deal_id.in_(deal_ids), counted)
-        .subquery()
-    )
     recent: dict[int, list[MeetingFact]] = {}
     for row in session.execute(
-        select(ranked).where(ranked.c.rn <= MOMENTUM_WINDOW).order_by(ranked.c.deal_id, ranked.c.rn.desc())
+        select(
+            ranked.c.deal_id,
+            ranked.c.held_at,
+            ranked.c.reaction,
+            ranked.c.graded_ask_type,
+            NextStep.status.label("step_status"),
+            reschedules.label("moves"),
+        )
+        .select_from(ranked)
+        .outerjoin(NextStep, NextStep.meeting_id == ranked.c.meeting_id)
+        .where(ranked.c.rn <= MOMENTUM_WINDOW)
+        .order_by(ranked.c.deal_id, ranked.c.rn.desc())
     ):
         recent.setdefault(row.deal_id, []).append(
             MeetingFact(

@@ -11,7 +11,7 @@ from bot.slack import ids
 from bot.slack.blocks.coaching_dm import WITHDRAWN_NOTE, withdrawn_in_place
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
-from handlers.events.app_home import publish_home
+from handlers.events.app_home import refresh_home
 from handlers.guard import guarded
 
 
@@ -43,7 +43,7 @@ def withdraw_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: d
             text=str(message.get("text") or WITHDRAWN_NOTE),
             blocks=withdrawn_in_place(message["blocks"]),
         )
-    publish_home(client, deps, team_id=team_id, user_id=user_id)
+    refresh_home(client, deps, team_id=team_id, user_id=user_id)
 
 
 def register(app: App) -> None:

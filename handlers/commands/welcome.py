@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 
 from bot.clock.weekly import welcome_admins
 from bot.services.reps import ensure_workspace, known_slack_admin
+from handlers.after_ack import AFTER_ACK, Lane
 from handlers.deps import Deps
-from handlers.guard import AFTER_ACK
 from handlers.meeting_flow import refresh_profile
 from models import Workspace
 
@@ -60,4 +60,4 @@ def welcome_on_first_use(client: WebClient, deps: Deps, team_id: str, user_id: s
         except Exception:
             log.exception("welcome DM failed team=%s", team_id)
 
-    AFTER_ACK.submit(run)
+    AFTER_ACK.submit(run, Lane.REPLY, "welcome")

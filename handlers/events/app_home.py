@@ -1,9 +1,16 @@
-"""The App Home tab: app_home_opened publishes it; publish_home is shared by every listener that changes it."""
+"""The App Home tab: rebuilt when someone looks at it, and after a write only when they did lately.
+
+``app_home_opened`` and the Home's own clicks publish it at once (``publish_home``) and record
+when the rep looked (``reps.home_opened_at``). A listener that changed what it shows calls
+``refresh_home``: after the ack, in the lowest lane of ``handlers.after_ack``, and only when the
+rep opened their Home within ``HOME_RECENT``; a burst of writes queued meanwhile publishes once.
+A rep who has not looked for longer sees it rebuilt when they next open it.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -14,6 +21,7 @@ from bot.services.deal_edits import EDIT_WINDOW, last_meeting_id
 from bot.services.pipeline import load_pipeline
 from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, apply_profile, ensure_rep, ensure_workspace, zone
 from bot.slack.blocks.app_home import LastMeeting, home_view
+from handlers.after_ack import AFTER_ACK, Lane
 from handlers.deps import Deps
 from handlers.guard import guarded
 from models import Account, Deal, Meeting, Rep
@@ -24,16 +32,32 @@ log = logging.getLogger("nextstep")
 UNKNOWN_FOR = timedelta(minutes=10)
 MAX_UNKNOWN = 10_000
 
+# A write rebuilds the Home of a rep who opened it (or clicked in it) this recently; Slack
+# shows the last published view when they come back, and app_home_opened rebuilds it then.
+HOME_RECENT = timedelta(minutes=10)
 
-def build_home(deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -> dict:
-    """The rep's Home view as of the deps' clock (a first-time visitor gets an empty pipeline)."""
+
+def build_home(
+    deps: Deps, *, team_id: str, user_id: str, page_start: int = 0, looked: bool = True
+) -> dict | None:
+    """The rep's Home view as of the deps' clock (a first-time visitor gets an empty pipeline).
+
+    ``looked``: they are looking at it now (recorded). Otherwise (after a write) None unless
+    they looked within ``HOME_RECENT``.
+    """
     now = deps.clock()
     with deps.session() as session:
         rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        if not looked and (
+            rep is None or rep.home_opened_at is None or now - rep.home_opened_at > HOME_RECENT
+        ):
+            return None
         if rep is None:
             ensure_workspace(session, team_id, now)
             rep = ensure_rep(session, team_id, user_id, now)
-            session.commit()
+        if looked:
+            rep.home_opened_at = now
+        session.commit()
         p = load_pipeline(session, team_id, rep, now)
         last = None
         meeting_id = last_meeting_id(session, team_id, rep.id)
@@ -53,8 +77,36 @@ def build_home(deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -
 
 
 def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -> None:
+    """The rep is looking at their Home (opened it, clicked in it): rebuild and publish it now."""
     view = build_home(deps, team_id=team_id, user_id=user_id, page_start=page_start)
-    client.views_publish(user_id=user_id, view=view)
+    if view is not None:
+        client.views_publish(user_id=user_id, view=view)
+
+
+def refresh_home(
+    client: WebClient, deps: Deps, *, team_id: str, user_id: str, opened_at: datetime | None | bool = True
+) -> None:
+    """After a write: the rep's Home again, after the ack, once per burst, if they looked lately.
+
+    ``opened_at``: when they last opened it, when the write read it already (None: never);
+    True (the default) when unknown, read by the refresh itself.
+    """
+    if opened_at is None or (isinstance(opened_at, datetime) and deps.clock() - opened_at > HOME_RECENT):
+        return
+    key = (team_id, user_id)
+    with deps.home_lock:
+        if key in deps.home_pending:
+            return  # a refresh is queued already: it will read this write too
+        deps.home_pending.add(key)
+
+    def job() -> None:
+        with deps.home_lock:
+            deps.home_pending.discard(key)  # writes from now on queue another refresh
+        view = build_home(deps, team_id=team_id, user_id=user_id, looked=False)
+        if view is not None:
+            client.views_publish(user_id=user_id, view=view)
+
+    AFTER_ACK.submit(job, Lane.REFRESH, "home refresh")
 
 
 @guarded

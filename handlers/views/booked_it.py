@@ -14,7 +14,7 @@ from bot.slack import ids
 from bot.slack.blocks.confirmations import booked_confirmation
 from bot.slack.view_state import ViewState
 from handlers.deps import Deps
-from handlers.events.app_home import publish_home
+from handlers.events.app_home import refresh_home
 from handlers.guard import (
     FAILED,
     REOPEN,
@@ -79,7 +79,7 @@ def booked_it_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
     # The reminders about this step say it is booked, and lose their buttons.
     refresh_nudge_messages(client, deps, team_id=team_id, messages=reminders)
-    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
+    refresh_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
 
 
 def _booked_from_nudge(
@@ -114,7 +114,7 @@ def _booked_from_nudge(
         return
     ack()
     refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *opened_from(meta)])
-    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
+    refresh_home(client, deps, team_id=team_id, user_id=user_id)  # the step is booked there too
 
 
 def register(app: App) -> None:

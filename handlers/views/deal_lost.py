@@ -9,7 +9,7 @@ from bot.domain.vocabulary import LostReason
 from bot.services.deal_edits import close_deal
 from bot.slack import ids
 from handlers.deps import Deps
-from handlers.events.app_home import publish_home
+from handlers.events.app_home import refresh_home
 from handlers.guard import guarded, saved, submitted
 from handlers.meeting_flow import refresh_nudge_messages
 
@@ -42,7 +42,7 @@ def deal_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
 
     if saved(ack, context, view, state, save):
         refresh_nudge_messages(client, deps, team_id=team_id, messages=messages)
-        publish_home(client, deps, team_id=team_id, user_id=user_id)
+        refresh_home(client, deps, team_id=team_id, user_id=user_id)
 
 
 def register(app: App) -> None:

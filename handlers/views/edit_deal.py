@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.services.deal_edits import DealDetails, edit_deal
 from bot.slack import ids
 from handlers.deps import Deps
-from handlers.events.app_home import publish_home
+from handlers.events.app_home import refresh_home
 from handlers.guard import guarded, saved, submitted
 
 
@@ -38,7 +38,7 @@ def edit_deal_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
             )
 
     if saved(ack, context, view, state, save):
-        publish_home(client, deps, team_id=team_id, user_id=user_id)
+        refresh_home(client, deps, team_id=team_id, user_id=user_id)
 
 
 def register(app: App) -> None:

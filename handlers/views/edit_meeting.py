@@ -11,7 +11,7 @@ from bot.domain.vocabulary import AskType, MeetingKind, Reaction
 from bot.services.deal_edits import MeetingEdit, edit_meeting
 from bot.slack import ids
 from handlers.deps import Deps
-from handlers.events.app_home import publish_home
+from handlers.events.app_home import refresh_home
 from handlers.guard import guarded, saved, submitted
 
 
@@ -48,7 +48,7 @@ def edit_meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dic
             channel=user_id,
             text="Meeting edited. The version you first logged is kept in the deal's history.",
         )
-        publish_home(client, deps, team_id=team_id, user_id=user_id)
+        refresh_home(client, deps, team_id=team_id, user_id=user_id)
 
 
 def register(app: App) -> None:

@@ -12,7 +12,7 @@ from bot.slack import ids
 from bot.slack.blocks.mark_lost_modal import replacement_offer
 from bot.slack.view_state import ViewState
 from handlers.deps import Deps
-from handlers.events.app_home import publish_home
+from handlers.events.app_home import refresh_home
 from handlers.guard import (
     FAILED,
     REOPEN,
@@ -67,7 +67,7 @@ def mark_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) 
         return
     ack()
     refresh_nudge_messages(client, deps, team_id=team_id, messages=[*done.messages, *opened_from(meta)])
-    publish_home(client, deps, team_id=team_id, user_id=user_id)  # the deal leaves their pipeline
+    refresh_home(client, deps, team_id=team_id, user_id=user_id)  # the deal leaves their pipeline
     if not done.repeat:
         _offer_replacement(client, deps, team_id=team_id, user_id=user_id, done=done)
 

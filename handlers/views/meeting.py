@@ -11,15 +11,16 @@ from bot.domain.errors import DuplicateSubmission
 from bot.services.meetings import LoggedMeeting, log_meeting, read_meeting_form
 from bot.slack import ids
 from bot.slack.view_state import ViewState
+from handlers.after_ack import Lane
 from handlers.deps import Deps
-from handlers.events.app_home import publish_home
+from handlers.events.app_home import refresh_home
 from handlers.guard import FAILED, REOPEN, errors_for_view, guarded, modal_error, save, view_metadata
 from handlers.meeting_flow import refresh_nudge_messages, send_coaching
 
 log = logging.getLogger("nextstep")
 
 
-@guarded
+@guarded(lane=Lane.REPLY)
 def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     deps: Deps = context["deps"]
     view = body["view"]
@@ -58,7 +59,8 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
     ack()
     try:
         send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
-        publish_home(client, deps, team_id=team_id, user_id=user_id)  # the deal moved in their pipeline
+        # the deal moved in their pipeline
+        refresh_home(client, deps, team_id=team_id, user_id=user_id, opened_at=logged.home_opened_at)
     finally:
         # The meeting answered the deal's open nudges: their DMs say so, in place.
         refresh_nudge_messages(client, deps, team_id=team_id, messages=logged.answered_messages)

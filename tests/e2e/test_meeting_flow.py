@@ -185,6 +185,8 @@ def test_unscheduled_step_is_booked_from_the_coaching_dm(fake, running, maria):
     submit_with(maria, fake)
     dm = fake.wait_until(maria.last_dm)
     assert "phone tag" in render_message(dm).lower()
+    maria.open_home()  # she looks at her Home: the writes that follow rebuild it for her
+    fake.wait_until(lambda: maria.home and "1 not scheduled" in render_view(maria.home).replace("*", ""))
     maria.click(ids.BOOKED_IT, in_message=dm)
     fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.BOOKED_IT_MODAL)
     at = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)

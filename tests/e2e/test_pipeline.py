@@ -111,6 +111,10 @@ def test_clicks_naming_no_row_are_answered_without_an_error_or_a_write(fake, run
 
 def test_logging_a_meeting_fills_the_home_and_the_history_reads_as_a_timeline(fake, running, maria):
     assert submit_with(maria, fake) == {}
+    fake.wait_until(maria.last_dm)
+    fake.wait_idle(quiet=0.3)
+    assert maria.home is None, "nobody looked at the Home: the write does not rebuild it"
+    maria.open_home()
     home = fake.wait_until(lambda: maria.home)
     text = _text(home)
     assert "Your pipeline" in text and "1 open deal: 0 overdue · 1 not scheduled" in text
@@ -133,6 +137,8 @@ def test_withdrawing_from_the_coaching_dm_keeps_the_meeting_in_history_only(fake
     dm = fake.wait_until(
         lambda: maria.last_dm() if "Edit it" in render_message(maria.last_dm() or {}) else None
     )
+    maria.open_home()  # she looks at it: the withdrawal rebuilds it
+    fake.wait_until(lambda: maria.home and "1 meeting held" in _text(maria.home))
     maria.click(ids.WITHDRAW_MEETING, in_message=dm)
     fake.wait_until(lambda: any("Withdrawn." in e.get("text", "") for e in maria.ephemerals()))
     # the coaching DM says so in place, without its Edit/Withdraw buttons
@@ -219,7 +225,7 @@ def test_a_rep_exporting_team_is_refused_and_their_own_export_arrives_as_csv(fak
     assert fake.files("T1") == []
 
     assert submit_with(maria, fake) == {}
-    fake.wait_until(lambda: maria.home)
+    fake.wait_until(maria.last_dm)
     maria.slash("/nextsteps", "export")
     (upload,) = fake.wait_until(lambda: fake.files("T1"))
     assert upload["channel"] == fake.dm_channel_id("T1", "U1")
@@ -275,6 +281,7 @@ def _deal_menu(user: SlackUser, fake, choice: str, deal_id: int) -> None:
 
 def test_the_owner_edits_the_deal_then_marks_it_lost_from_the_home_tab(fake, running, maria):
     assert submit_with(maria, fake) == {}
+    maria.open_home()
     fake.wait_until(lambda: maria.home and "Umbrella" in _text(maria.home))
     with Session(running.engine) as session:
         (deal,) = session.query(Deal).all()

@@ -1,0 +1,92 @@
+"""Work after the ack: a fixed number of slots, taken in lane order; a backlog is logged; the Home
+is rebuilt after a write only for a rep who looked at it lately."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from bot.config import Config
+from bot.slack.tokens import TokenSource
+from handlers import after_ack
+from handlers.after_ack import AfterAck, Lane
+from handlers.deps import Deps
+from handlers.events.app_home import HOME_RECENT, build_home
+from models import make_session_factory
+
+
+def _wait(condition: Any, timeout: float = 5.0) -> None:
+    done = threading.Event()
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        done.wait(0.01)
+    raise AssertionError("condition not met in time")
+
+
+def test_busy_slots_are_given_out_by_lane_then_by_arrival(monkeypatch, caplog):
+    monkeypatch.setattr(after_ack, "WARN_DEPTH", 3)
+    pool = AfterAck(slots=1)
+    pool.enter(Lane.MODAL)  # the one slot is taken: everything below waits
+    order: list[str] = []
+    for arrived, (name, lane) in enumerate(
+        [
+            ("home", Lane.REFRESH),
+            ("dm 1", Lane.REPLY),
+            ("modal", Lane.MODAL),
+            ("dm 2", Lane.REPLY),
+        ],
+        1,
+    ):
+        pool.submit(lambda name=name: order.append(name), lane, name)
+        _wait(lambda arrived=arrived: pool.depth == arrived)  # in line before the next arrives
+    _wait(lambda: pool.depth == 4)
+    assert order == [], "nothing runs while the slot is taken"
+    caplog.set_level(logging.WARNING, logger="nextstep")
+    pool.leave()
+    _wait(lambda: len(order) == 4)
+    assert order == ["modal", "dm 1", "dm 2", "home"]
+    assert pool.finish(5)
+    (warning,) = [r for r in caplog.records if "backing up" in r.getMessage()]
+    assert warning.levelno == logging.WARNING and "waiting for 1 slots" in warning.getMessage()
+
+
+def test_no_more_jobs_run_at_once_than_there_are_slots():
+    pool = AfterAck(slots=2)
+    running, most = [0], [0]
+    lock = threading.Lock()
+    release = threading.Event()
+
+    def job() -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+
+    for _ in range(6):
+        pool.submit(job, Lane.REPLY)
+    _wait(lambda: pool.depth == 4)
+    release.set()
+    assert pool.finish(5)
+    assert most[0] == 2
+
+
+def test_a_write_rebuilds_the_home_only_for_a_rep_who_opened_it_lately(engine, now):
+    clock = [now]
+    deps = Deps(
+        config=Config(signing_secret="s", database_url=str(engine.url)),
+        session_factory=make_session_factory(engine),
+        clock=lambda: clock[0],
+        tokens=TokenSource("xoxb-t", None),
+    )
+    assert build_home(deps, team_id="T1", user_id="U1", looked=False) is None, "never opened"
+    opened = build_home(deps, team_id="T1", user_id="U1")  # app_home_opened: recorded
+    assert opened is not None and opened["type"] == "home"
+    clock[0] = now + HOME_RECENT - timedelta(seconds=1)
+    assert build_home(deps, team_id="T1", user_id="U1", looked=False) is not None
+    clock[0] = now + HOME_RECENT + timedelta(seconds=1)
+    assert build_home(deps, team_id="T1", user_id="U1", looked=False) is None, "looked too long ago"
