@@ -63,7 +63,7 @@ def synthetic(
                 if reaction is Reaction.BOOKED
                 else rnd.choice([AskType.SPECIFIC_ACTION, AskType.OPEN_ENDED, AskType.NO_ASK])
             )
-            meeting = MeetingRecord(len(meetings) + next(ids), at, at + timedelta(hours=2), reaction, grade)
+            meeting = MeetingRecord(next(ids), at, at + timedelta(hours=2), reaction, grade)
             meetings.append(meeting)
             heat += {
                 Reaction.BOOKED: 0.45,
