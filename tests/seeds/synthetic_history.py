@@ -1,4 +1,4 @@
-"""A seeded synthetic sales history for the forecast's benchmark (benchmarks/forecast.py).
+"""A seeded synthetic sales history for the forecast's benchmark (benchmarks/forecast.py) and tests.
 
 Each deal has a hidden quality the model never sees, and the market drifts (win chances fall
 then rise over the two years). Meetings every one to three weeks; the prospect's reaction
