@@ -35,7 +35,7 @@ Pure: values and ``at`` in, values out.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -121,7 +121,7 @@ class Features:
     days_since_commitment: int | None
     level: Level  # today's momentum rule, as of the same moment
 
-    def keys(self) -> tuple[str, ...]:
+    def chain(self) -> tuple[str, ...]:
         """The group chain, broadest first."""
         parts = (
             f"r={self.reaction}",
@@ -272,15 +272,17 @@ def closing_meeting(timeline: DealTimeline) -> int | None:
     return before[-1].id if before else None
 
 
-def training_keys(timeline: DealTimeline, ended_at: datetime, *, closed: bool) -> frozenset[str]:
-    """Every group the deal was in at a week's end while it was open, before it ended for learning."""
+def training_keys(timeline: DealTimeline, ended_at: datetime, *, closed: bool) -> dict[str, int]:
+    """Every group the deal was in at a week's end while it was open, before it ended for learning,
+    with the number of those weeks."""
     exclude = closing_meeting(timeline) if closed else None
-    keys: set[str] = set()
+    keys: dict[str, int] = {}
     for end in week_ends(timeline.created_at, ended_at):
         if end >= ended_at:
             break
-        keys.update(features_at(timeline, end, exclude_meeting=exclude).keys())
-    return frozenset(keys)
+        for key in features_at(timeline, end, exclude_meeting=exclude).chain():
+            keys[key] = keys.get(key, 0) + 1
+    return keys
 
 
 # ---------------------------------------------------------------- the fit
@@ -288,19 +290,28 @@ def training_keys(timeline: DealTimeline, ended_at: datetime, *, closed: bool) -
 
 @dataclass
 class GroupCounts:
-    """Deals per group and how many were won; kept incrementally (add and take away deals)."""
+    """Per group: deals, deals won, weeks deals spent in it, and those weeks' deals won.
+
+    Kept incrementally (deals added and taken away). The rate is of weeks (what is forecast is
+    a deal as it stands at a week's end, and a deal that lingers stands there many weeks); the
+    evidence is of deals (a deal's weeks are not independent draws), so a group's rate counts
+    as ``deals`` observations.
+    """
 
     counts: dict[str, list[int]] = field(default_factory=dict)
     ended: int = 0
     won: int = 0
 
-    def add(self, keys: Iterable[str], won: bool, sign: int = 1) -> None:
+    def add(self, keys: Mapping[str, int] | Iterable[str], won: bool, sign: int = 1) -> None:
         self.ended += sign
         self.won += sign * int(won)
-        for key in keys:
-            entry = self.counts.setdefault(key, [0, 0])
+        weeks = keys if isinstance(keys, Mapping) else dict.fromkeys(keys, 1)
+        for key, count in weeks.items():
+            entry = self.counts.setdefault(key, [0, 0, 0, 0])
             entry[0] += sign
             entry[1] += sign * int(won)
+            entry[2] += sign * count
+            entry[3] += sign * count * int(won)
 
 
 @dataclass(frozen=True)
@@ -311,12 +322,18 @@ class Fit:
     stale_days: int
     ended: int
     won: int
-    groups: dict[str, tuple[int, int]]
+    groups: dict[str, tuple[int, int, int, int]]  # deals, won, weeks, weeks of deals won
     strengths: tuple[float, ...]  # per level below "all"
 
     @property
     def overall(self) -> float:
+        """The overall win rate of ended deals (the simplest baseline)."""
         return (self.won + 1) / (self.ended + 2)
+
+    def evidence(self, key: str) -> tuple[float, float]:
+        """(deals, won) for the shrinkage: the group's week-weighted rate counted over its deals."""
+        deals, _, weeks, won_weeks = self.groups.get(key, (0, 0, 0, 0))
+        return (float(deals), deals * won_weeks / weeks) if weeks else (0.0, 0.0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -334,7 +351,7 @@ class Fit:
             stale_days=int(data["stale_days"]),
             ended=int(data["ended"]),
             won=int(data["won"]),
-            groups={k: (int(v[0]), int(v[1])) for k, v in data["groups"].items()},
+            groups={k: (int(v[0]), int(v[1]), int(v[2]), int(v[3])) for k, v in data["groups"].items()},
             strengths=tuple(float(s) for s in data["strengths"]),
         )
 
@@ -356,12 +373,13 @@ def _clamp(value: float) -> float:
 
 def fit(counts: GroupCounts, fitted_at: datetime, stale_days: int) -> Fit:
     """Estimate each level's prior strength from its groups' spread around their (shrunk) parents."""
-    groups = {k: (v[0], v[1]) for k, v in counts.counts.items() if v[0] > 0}
-    all_n, all_k = groups.get("all", (0, 0))
+    groups = {k: (v[0], v[1], v[2], v[3]) for k, v in counts.counts.items() if v[0] > 0 and v[2] > 0}
+    model = Fit(fitted_at, stale_days, counts.ended, counts.won, groups, ())
+    all_n, all_k = model.evidence("all")
     rate = {"all": (all_k + 1) / (all_n + 2)}
     strengths: list[float] = []
     for level in range(1, LEVELS + 1):
-        members = [(k, n, w) for k, (n, w) in groups.items() if _level(k) == level]
+        members = [(k, *model.evidence(k)) for k in groups if _level(k) == level]
         # Method of moments: observed variance of group rates around their parents minus the
         # binomial noise, deal-weighted; m = p(1-p)/tau² - 1.
         total = sum(n for _, n, _ in members)
@@ -473,21 +491,32 @@ def forecast(model: Fit | None, features: Features) -> Forecast:
             + ". A rough guess: it sharpens as deals close."
         )
         return Forecast(p, low, high, reason, True, ended, won)
-    keys = features.keys()
-    p = model.overall
-    a_post, b_post = model.won + 1.0, model.ended - model.won + 1.0
-    cited = ("all", model.ended, model.won)
+    keys = features.chain()
+    n0, k0 = model.evidence("all")
+    a_post, b_post = k0 + 1.0, n0 - k0 + 1.0
+    p = a_post / (a_post + b_post)
+    cited = "all"
+    parent_n, size = n0, n0 + 2.0
     for level, key in enumerate(keys[1:], start=1):
-        n, w = model.groups.get(key, (0, 0))
+        n, w = model.evidence(key)
         m = model.strengths[level - 1]
         a_post, b_post = w + m * p, n - w + m * (1 - p)
         p = a_post / (a_post + b_post)
+        if n > 0:
+            # How sure: the group's deals, plus its parent's rate counted as at most the deals
+            # outside the group (the group's own deals are in the parent too: not counted twice).
+            size = n + max(STRENGTH_RANGE[0], min(m, parent_n - n))
+            parent_n = n
         if n >= MIN_CITED:
-            cited = (key, n, w)
+            cited = key
+    a_post, b_post = p * size, (1 - p) * size
     low, high = beta_interval(a_post, b_post)
-    key, n, w = cited
-    reason = f"{round(p * 100)} %: of {n} ended deals{_describe(key)}, {w} {'was' if w == 1 else 'were'} won."
-    return Forecast(p, low, high, reason, False, n, w)
+    deals, won, weeks, won_weeks = model.groups.get(cited, (0, 0, 0, 0))
+    reason = (
+        f"{round(p * 100)} %: of {deals} ended deals{_describe(cited)}, {won} "
+        f"{'was' if won == 1 else 'were'} won ({won_weeks} of the {weeks} weeks they stood so led to a win)."
+    )
+    return Forecast(p, low, high, reason, False, deals, won)
 
 
 # ---------------------------------------------------------------- learning as of a moment
@@ -655,7 +684,7 @@ def backtest(
     incrementally: a deal's contribution changes only when its label does."""
     ordered = sorted(timelines, key=lambda t: t.created_at)
     counts = GroupCounts()
-    current: dict[int, tuple[bool, datetime, frozenset[str]]] = {}
+    current: dict[int, tuple[bool, datetime, dict[str, int]]] = {}
     final = {t.deal_id: label_at(t, now, stale_days) for t in ordered}
     scored: list[Scored] = []
     pending: list[DealTimeline] = []  # created and not closed by the last week's end

@@ -45,7 +45,7 @@ def counts_for(groups: list[tuple[Features, int, int]]) -> GroupCounts:
     counts = GroupCounts()
     for f, n, w in groups:
         for i in range(n):
-            counts.add(f.keys(), i < w)
+            counts.add(f.chain(), i < w)
     return counts
 
 
@@ -73,12 +73,29 @@ def test_the_reason_has_its_denominators_and_the_interval_narrows_with_data():
     assert f_few.reason.startswith(
         f"{f_few.percent} %: of 30 ended deals whose last meeting ended *Agreed and booked*"
     )
-    assert f_few.reason.endswith("18 were won.")
+    assert f_few.reason.endswith("18 were won (18 of the 30 weeks they stood so led to a win).")
     assert (f_few.deals, f_few.won) == (30, 18)
     assert f_few.low < f_few.probability < f_few.high
     assert f_many.high - f_many.low < f_few.high - f_few.low
     assert f_many.interval_text == f"{round(f_many.low * 100)}–{round(f_many.high * 100)} %"
     assert not f_few.fallback
+
+
+def test_a_deal_that_lingers_weighs_by_the_weeks_it_stood_there_counted_as_one_deal():
+    group = feats(reaction="hesitant", step="none", follow="none", grade="open_ended")
+    counts = GroupCounts()
+    for i in range(40):  # 20 won after a week there, 20 lost after four weeks there
+        won = i < 20
+        counts.add(dict.fromkeys(group.chain(), 1 if won else 4), won)
+    model = fit(counts, NOW, 90)
+    f = forecast(model, group)
+    assert abs(f.probability - 0.2) < 0.03  # 20 of 100 weeks, not 20 of 40 deals
+    assert (
+        "of 40 ended deals" in f.reason
+        and "20 were won (20 of the 100 weeks they stood so led to a win)" in f.reason
+    )
+    # The interval counts 40 deals of evidence, not 100 weeks.
+    assert f.high - f.low > 0.1
 
 
 def test_little_history_falls_back_to_todays_rule_says_so_and_is_wide():
