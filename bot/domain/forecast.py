@@ -40,8 +40,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scipy.special import betaincinv
-
 from bot.domain.pipeline import WEIGHTS, DealFacts, Level, MeetingFact, momentum
 from bot.domain.vocabulary import (
     REACTION_LABELS,
@@ -424,6 +422,9 @@ class Forecast:
 
 
 def beta_interval(a: float, b: float, mass: float = INTERVAL) -> tuple[float, float]:
+    # Imported here: the web process reads this module's settings without loading scipy.
+    from scipy.special import betaincinv
+
     tail = (1 - mass) / 2
     return float(betaincinv(a, b, tail)), float(betaincinv(a, b, 1 - tail))
 
