@@ -439,8 +439,9 @@ class ForecastFit(Base):
     fitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended: Mapped[int] = mapped_column(Integer, default=0)
     won: Mapped[int] = mapped_column(Integer, default=0)
-    # bot.domain.forecast.Fit.to_json(), and the look back on time spent.
-    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # bot.domain.forecast.Fit.to_json()
+    # The look back on time spent (won and lost deals' meetings and days): App Home reads it alone.
+    time_spent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("team_id", "local_day"), Index(None, "team_id", "fitted_at"))
 

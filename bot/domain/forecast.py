@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain.pipeline import WEIGHTS, DealFacts, Level, MeetingFact, momentum
+from bot.domain.pipeline import WEIGHTS, DealFacts, Level, MeetingFact, TimeSpent, momentum
 from bot.domain.vocabulary import (
     REACTION_LABELS,
     AskType,
@@ -547,36 +547,6 @@ def fit_at(timelines: Sequence[DealTimeline], at: datetime, stale_days: int) -> 
 # ---------------------------------------------------------------- look back on time spent
 
 
-@dataclass(frozen=True)
-class TimeSpent:
-    """Meetings and calendar days the ended deals took, won and lost (median, 80th percentile)."""
-
-    won: int
-    lost: int
-    won_meetings: tuple[float, float]
-    won_days: tuple[float, float]
-    lost_meetings: tuple[float, float]
-    lost_days: tuple[float, float]
-
-    @property
-    def enough(self) -> bool:
-        return self.won >= TIME_SPENT_MIN and self.lost >= TIME_SPENT_MIN
-
-    @property
-    def text(self) -> str:
-        if not self.won and not self.lost:
-            return "No deals have ended yet."
-        return (
-            f"Won deals took {self.won_meetings[0]:g} meetings over {self.won_days[0]:g} days "
-            f"(8 in 10 within {self.won_meetings[1]:g} meetings and {self.won_days[1]:g} days; {self.won} won); "
-            f"lost deals {self.lost_meetings[0]:g} meetings over {self.lost_days[0]:g} days "
-            f"({self.lost} lost)."
-        )
-
-
-TIME_SPENT_MIN = 10  # won and lost deals each, before the time-sink flag uses these figures
-
-
 def _quantile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
@@ -609,16 +579,6 @@ def time_spent(timelines: Sequence[DealTimeline]) -> TimeSpent:
         lost_meetings=(_quantile(lost_m, 0.5), _quantile(lost_m, 0.8)),
         lost_days=(_quantile(lost_d, 0.5), _quantile(lost_d, 0.8)),
     )
-
-
-def is_time_sink(spent: TimeSpent, meetings_held: int, days_open: int) -> bool | None:
-    """Past the 80th percentile of won deals' meetings and days: more time is unlikely to pay off.
-
-    None when too few deals have ended to say (the caller keeps today's rule).
-    """
-    if not spent.enough:
-        return None
-    return meetings_held > spent.won_meetings[1] and days_open > spent.won_days[1]
 
 
 # ---------------------------------------------------------------- the backtest

@@ -158,7 +158,8 @@ def fit_workspace(
             session.add(fit_row)
     fit_row.fitted_at = now
     fit_row.ended, fit_row.won = model.ended, model.won
-    fit_row.params = {"fit": model.to_json(), "time_spent": _spent_json(spent)}
+    fit_row.params = model.to_json()
+    fit_row.time_spent = _spent_json(spent)
     week = monday(now)
     open_now = [t for t in timelines if t.open_at(now)]
     session.execute(
@@ -311,11 +312,20 @@ def latest_fit(session: Session, team_id: str) -> StoredFit | None:
         .order_by(ForecastFit.fitted_at.desc(), ForecastFit.id.desc())
         .limit(1)
     )
-    if row is None or row.params is None or row.fitted_at is None:
+    if row is None or row.params is None or row.fitted_at is None or row.time_spent is None:
         return None
-    return StoredFit(
-        Fit.from_json(row.fitted_at, row.params["fit"]), _spent_from(row.params["time_spent"]), row.local_day
+    return StoredFit(Fit.from_json(row.fitted_at, row.params), _spent_from(row.time_spent), row.local_day)
+
+
+def latest_time_spent(session: Session, team_id: str) -> TimeSpent | None:
+    """The look back on time spent from the latest fit, without reading the fit's groups."""
+    data = session.scalar(
+        select(ForecastFit.time_spent)
+        .where(ForecastFit.team_id == team_id, ForecastFit.fitted_at.is_not(None))
+        .order_by(ForecastFit.fitted_at.desc(), ForecastFit.id.desc())
+        .limit(1)
     )
+    return _spent_from(data) if data else None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("ended", sa.Integer(), nullable=False),
         sa.Column("won", sa.Integer(), nullable=False),
         sa.Column("params", sa.JSON(), nullable=True),
+        sa.Column("time_spent", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["team_id"],
             ["workspaces.team_id"],

@@ -19,14 +19,13 @@ from bot.domain.forecast import (
     features_at,
     fit,
     forecast,
-    is_time_sink,
     label_at,
     score,
     time_spent,
     training_keys,
     week_ends,
 )
-from bot.domain.pipeline import Level
+from bot.domain.pipeline import DealFacts, FlagKind, Level, MeetingFact, flags
 from bot.domain.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
 
 DAY = timedelta(days=1)
@@ -247,9 +246,35 @@ def test_time_spent_on_won_and_lost_deals_and_the_time_sink_threshold():
     assert spent.won_meetings == (3.0, 3.0) and spent.lost_meetings == (6.0, 6.0)
     assert spent.won_days[0] == 25.0 and spent.lost_days == (60.0, 60.0)
     assert "Won deals took 3 meetings over 25 days" in spent.text
-    assert is_time_sink(spent, meetings_held=5, days_open=40) is True
-    assert is_time_sink(spent, meetings_held=2, days_open=40) is False
-    assert is_time_sink(time_spent(deals[:6]), 5, 40) is None  # too few ended: today's rule
+
+    def sink(spent, meetings: int, days: int, booked_lately: bool = False):
+        recent = tuple(
+            MeetingFact(NOW - (3 - j) * DAY, B if booked_lately else H, AskType.OPEN_ENDED) for j in range(3)
+        )
+        facts = DealFacts(
+            1,
+            "Acme",
+            1,
+            "Acme",
+            NOW - days * DAY,
+            meetings_held=meetings,
+            recent=recent,
+            last_meeting_at=NOW - DAY,
+            time_spent=spent,
+        )
+        return [f.why for f in flags(facts, NOW) if f.kind is FlagKind.TIME_SINK]
+
+    [why] = sink(spent, 5, 40, booked_lately=True)  # past what 8 in 10 won deals took, booked or not
+    assert why.startswith(
+        "5 meetings over 40 days: 8 in 10 of the 12 deals won here took at most 3 meetings and"
+    )
+    assert "lost deals took 6 meetings over 60 days, at the median" in why
+    assert sink(spent, 5, 20) == [] and sink(spent, 3, 40) == []
+    # Too few deals ended (6 won, 6 lost): today's rule (4 meetings over 30 days, nothing booked lately).
+    few = time_spent(deals[:12])
+    assert not few.enough
+    assert sink(few, 5, 40, booked_lately=True) == []
+    assert sink(few, 4, 30)[0].startswith("4 meetings over 30 days, and none of the last 3")
 
 
 def test_scores_brier_log_loss_and_calibration_deciles():

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.forecast import DealTimeline, MeetingRecord, StepRecord
+from bot.domain.pipeline import FlagKind
 from bot.domain.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
 from bot.services.forecast import (
     claim_fit,
@@ -20,6 +21,7 @@ from bot.services.forecast import (
     open_deal_forecasts,
     weekly_history,
 )
+from bot.services.pipeline import load_pipeline
 from models import DealForecast, ForecastFit, Workspace, make_engine, make_session_factory
 from tests.seeds import forecast as store
 from tests.seeds import pipeline as seed
@@ -198,3 +200,40 @@ def test_a_claim_a_dead_clock_left_is_taken_over_after_an_hour(engine, session):
     session.refresh(row)
     assert row.fitted_at == NOW + timedelta(minutes=61)
     assert session.scalar(select(func.count()).select_from(DealForecast)) == 1
+
+
+def test_the_time_sink_flag_uses_the_look_back_once_enough_deals_ended(session):
+    start = NOW - 300 * DAY
+    busy = DealTimeline(
+        900,
+        NOW - 60 * DAY,
+        meetings=tuple(
+            MeetingRecord(
+                90000 + j,
+                NOW - (50 - 10 * j) * DAY,
+                NOW - (50 - 10 * j) * DAY,
+                Reaction.BOOKED,
+                AskType.SCHEDULED_MEETING,
+            )
+            for j in range(5)
+        ),
+    )
+    ids = populate(
+        session,
+        "T1",
+        history(1, 12, won=True, reaction=Reaction.BOOKED, start=start)
+        + history(100, 12, won=False, reaction=Reaction.HESITANT, start=start)
+        + [busy],
+    )
+    rep = session.scalar(select(seed.Rep).where(seed.Rep.team_id == "T1"))
+
+    def sink() -> list[str]:
+        [deal] = [d for d in load_pipeline(session, "T1", rep, NOW).deals if d.facts.deal_id == ids[900]]
+        return [f.why for f in deal.flags if f.kind is FlagKind.TIME_SINK]
+
+    assert sink() == []  # before any fit, today's rule: its last meetings all ended booked
+    fit_workspace(session, "T1", NOW)
+    [why] = sink()
+    assert why.startswith(
+        "5 meetings over 60 days: 8 in 10 of the 12 deals won here took at most 2 meetings and 30 days"
+    )
