@@ -53,6 +53,7 @@ MIN_ENDED = 20  # below this many ended deals, the prior and today's rule
 DEFAULT_STALE_DAYS = 90
 STALE_DAYS_RANGE = (14, 730)
 MIN_CITED = 10  # the reason cites the deepest group with at least this many deals
+BLEND_DEALS = 100  # the learned rate weighs ended / (ended + this) against the prior (today's rule)
 PRIOR_STRENGTH = 4.0  # the fallback prior counts as this many deals: a wide interval on purpose
 STRENGTH_RANGE = (2.0, 200.0)
 INTERVAL = 0.80
@@ -476,10 +477,10 @@ def forecast(model: Fit | None, features: Features) -> Forecast:
     if model is None or model.ended < MIN_ENDED:
         ended = model.ended if model else 0
         won = model.won if model else 0
-        a = won + PRIOR_STRENGTH * weight
-        b = ended - won + PRIOR_STRENGTH * (1 - weight)
-        p = a / (a + b)
-        low, high = beta_interval(a, b)
+        p = (won + PRIOR_STRENGTH * weight) / (ended + PRIOR_STRENGTH)
+        # Wide on purpose: the rule counts as PRIOR_STRENGTH deals, the endings as far as trusted.
+        size = PRIOR_STRENGTH + ended * ended / (ended + BLEND_DEALS)
+        low, high = beta_interval(p * size, (1 - p) * size)
         so_far = (
             "no deals have ended yet"
             if ended == 0
@@ -510,6 +511,13 @@ def forecast(model: Fit | None, features: Features) -> Forecast:
             parent_n = n
         if n >= MIN_CITED:
             cited = key
+    # While few deals have ended, the groups' rates are noisy: lean on the prior (today's rule,
+    # moved by the endings so far) and let the learned rate take over as deals end.
+    learned = model.ended / (model.ended + BLEND_DEALS)
+    prior = (model.won + PRIOR_STRENGTH * weight) / (model.ended + PRIOR_STRENGTH)
+    p = learned * p + (1 - learned) * prior
+    # The prior's share of the certainty is the rule's: as wide as a guess.
+    size = learned * size + (1 - learned) * PRIOR_STRENGTH
     a_post, b_post = p * size, (1 - p) * size
     low, high = beta_interval(a_post, b_post)
     deals, won, weeks, won_weeks = model.groups.get(cited, (0, 0, 0, 0))
@@ -517,6 +525,11 @@ def forecast(model: Fit | None, features: Features) -> Forecast:
         f"{round(p * 100)} %: of {deals} ended deals{_describe(cited)}, {won} "
         f"{'was' if won == 1 else 'were'} won ({won_weeks} of the {weeks} weeks they stood so led to a win)."
     )
+    if learned < 0.9:
+        reason += (
+            f" With {model.ended} deals ended so far, today's rule for a *{features.level.label}* deal "
+            f"({round(weight * 100)} %) still counts for {round((1 - learned) * 100)} % of it."
+        )
     return Forecast(p, low, high, reason, False, deals, won)
 
 

@@ -124,3 +124,34 @@ def synthetic(
             )
         )
     return out
+
+
+def as_of(timelines: list[DealTimeline], now: datetime) -> list[DealTimeline]:
+    """The history as the store would hold it at ``now``: what happens later is not there yet."""
+    out = []
+    for t in timelines:
+        if t.created_at > now:
+            continue
+        meetings = tuple(m for m in t.meetings if m.logged_at <= now)
+        steps = []
+        for s in t.steps:
+            if s.created_at > now:
+                continue
+            if s.status_changed_at > now:  # still open at ``now``: as it was booked (or not)
+                status = NextStepStatus.BOOKED if s.booked_at is not None else NextStepStatus.UNSCHEDULED
+                s = StepRecord(
+                    s.id, s.meeting_id, s.created_at, status, s.created_at, s.booked_at, s.scheduled_at
+                )
+            steps.append(s)
+        closed = t.closed_at is not None and t.closed_at <= now
+        out.append(
+            DealTimeline(
+                t.deal_id,
+                t.created_at,
+                t.status if closed else DealStatus.OPEN,
+                t.closed_at if closed else None,
+                meetings,
+                tuple(steps),
+            )
+        )
+    return out

@@ -15,7 +15,7 @@ from bot.slack.chart import DATA_KEY
 from models import DealForecast, ForecastFit
 from tests.seeds import pipeline as seed
 from tests.seeds.forecast import store_timelines
-from tests.seeds.synthetic_history import synthetic
+from tests.seeds.synthetic_history import as_of, synthetic
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 
@@ -26,7 +26,7 @@ def test_backtest_prints_scores_beside_both_baselines_and_draws_the_chart(
     with Session(engine) as session:
         rep = seed.rep(session, "T1", "U1", NOW)
         session.get(seed.Workspace, "T1").name = "Acme Sales"
-        history = synthetic(7, 400, start=NOW - timedelta(days=500), span_days=480)
+        history = as_of(synthetic(7, 400, start=NOW - timedelta(days=500), span_days=480), NOW)
         store_timelines(session.connection(), "T1", rep.id, history)
         session.commit()
     monkeypatch.setenv("DATABASE_URL", database_url)

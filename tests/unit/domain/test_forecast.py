@@ -52,15 +52,16 @@ def test_a_small_group_shrinks_toward_its_parent():
     big = feats(grade="scheduled_meeting")
     small = feats(grade="specific_action")
     other = feats(reaction="hesitant", step="none", follow="none", grade="open_ended")
-    model = fit(counts_for([(big, 200, 140), (small, 2, 0), (other, 200, 30)]), NOW, 90)
+    model = fit(counts_for([(big, 2000, 1400), (small, 2, 0), (other, 2000, 300)]), NOW, 90)
     f_big, f_small = forecast(model, big), forecast(model, small)
     assert abs(f_big.probability - 0.70) < 0.04  # a large group keeps its own rate
-    # 0 of 2 won, but its parent (Agreed and booked, on time, kept) won 140 of 202: it stays near that.
+    # 0 of 2 won, but its parent (Agreed and booked, on time, kept) won 1400 of 2002: it stays near that.
     assert f_small.probability > 0.5
     assert f_small.probability < f_big.probability
     # The reason cites the deepest group with enough deals, not the 2-deal one.
-    assert "of 202 ended deals whose last meeting ended *Agreed and booked*" in f_small.reason
-    assert "140 were won" in f_small.reason
+    assert "of 2002 ended deals whose last meeting ended *Agreed and booked*" in f_small.reason
+    assert "1400 were won" in f_small.reason
+    assert "today's rule" not in f_small.reason  # 4,002 ended deals: the learned rate alone
     assert forecast(model, other).probability < 0.2
 
 
@@ -72,7 +73,12 @@ def test_the_reason_has_its_denominators_and_the_interval_narrows_with_data():
     assert f_few.reason.startswith(
         f"{f_few.percent} %: of 30 ended deals whose last meeting ended *Agreed and booked*"
     )
-    assert f_few.reason.endswith("18 were won (18 of the 30 weeks they stood so led to a win).")
+    assert "18 were won (18 of the 30 weeks they stood so led to a win)." in f_few.reason
+    # With 60 ended deals the learned rate still leans on the prior, and says how much.
+    assert f_few.reason.endswith(
+        "With 60 deals ended so far, today's rule for a *Building* deal (50 %) still counts for 62 % of it."
+    )
+    assert f_few.probability < f_many.probability < 0.6
     assert (f_few.deals, f_few.won) == (30, 18)
     assert f_few.low < f_few.probability < f_few.high
     assert f_many.high - f_many.low < f_few.high - f_few.low
@@ -83,18 +89,16 @@ def test_the_reason_has_its_denominators_and_the_interval_narrows_with_data():
 def test_a_deal_that_lingers_weighs_by_the_weeks_it_stood_there_counted_as_one_deal():
     group = feats(reaction="hesitant", step="none", follow="none", grade="open_ended")
     counts = GroupCounts()
-    for i in range(40):  # 20 won after a week there, 20 lost after four weeks there
-        won = i < 20
+    for i in range(2000):  # 1,000 won after a week there, 1,000 lost after four weeks there
+        won = i < 1000
         counts.add(dict.fromkeys(group.chain(), 1 if won else 4), won)
     model = fit(counts, NOW, 90)
     f = forecast(model, group)
-    assert abs(f.probability - 0.2) < 0.03  # 20 of 100 weeks, not 20 of 40 deals
-    assert (
-        "of 40 ended deals" in f.reason
-        and "20 were won (20 of the 100 weeks they stood so led to a win)" in f.reason
-    )
-    # The interval counts 40 deals of evidence, not 100 weeks.
-    assert f.high - f.low > 0.1
+    assert abs(f.probability - 0.2) < 0.03  # 1,000 of 5,000 weeks, not 1,000 of 2,000 deals
+    assert "of 2000 ended deals" in f.reason
+    assert "1000 were won (1000 of the 5000 weeks they stood so led to a win)" in f.reason
+    # The interval counts 2,000 deals of evidence (80 %: about ±0.011), not 5,000 weeks (±0.007).
+    assert f.high - f.low > 0.018
 
 
 def test_little_history_falls_back_to_todays_rule_says_so_and_is_wide():
