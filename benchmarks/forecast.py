@@ -191,13 +191,17 @@ def speed(server: str, closed: int, open_deals: int, runs: int) -> None:
     try:
         upgrade(url)
         engine = make_engine(url)
-        # Created over 700 days up to now; topped up with deals created in the last weeks, open.
-        history = as_of(synthetic(2, int(closed / 0.87), start=NOW - timedelta(days=700), span_days=700), NOW)
-        have_open = sum(1 for t in history if t.status is DealStatus.OPEN)
-        extra = max(0, open_deals - have_open)
-        if extra:
-            recent = synthetic(3, extra * 3, start=NOW - timedelta(days=45), span_days=45, first_id=10**7)
-            history += [t for t in as_of(recent, NOW) if t.status is DealStatus.OPEN][:extra]
+        # Created over 700 days up to 120 days ago (most have ended by now); the open deals are
+        # trimmed to ``open_deals`` or topped up with deals created in the last weeks.
+        history = as_of(synthetic(2, int(closed / 0.78), start=NOW - timedelta(days=820), span_days=700), NOW)
+        ended = [t for t in history if t.status is not DealStatus.OPEN][:closed]
+        still = [t for t in history if t.status is DealStatus.OPEN][-open_deals:]  # the most recent
+        if len(still) < open_deals:
+            recent = synthetic(
+                3, open_deals * 3, start=NOW - timedelta(days=45), span_days=45, first_id=10**7
+            )
+            still += [t for t in as_of(recent, NOW) if t.status is DealStatus.OPEN][: open_deals - len(still)]
+        history = ended + still
         n_closed = sum(1 for t in history if t.status is not DealStatus.OPEN)
         n_open = len(history) - n_closed
         meetings = sum(len(t.meetings) for t in history)

@@ -38,6 +38,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from bot.domain.pipeline import WEIGHTS, DealFacts, Level, MeetingFact, TimeSpent, momentum
@@ -122,14 +123,13 @@ class Features:
 
     def chain(self) -> tuple[str, ...]:
         """The group chain, broadest first."""
-        parts = (
-            f"r={self.reaction}",
-            f"s={self.step}",
-            f"f={self.follow}",
-            f"g={self.grade}",
-            f"q={self.quiet}",
-        )
-        return ("all",) + tuple("|".join(parts[: i + 1]) for i in range(len(parts)))
+        return _chain(self.reaction, self.step, self.follow, self.grade, self.quiet)
+
+
+@lru_cache(maxsize=4096)
+def _chain(reaction: str, step: str, follow: str, grade: str, quiet: str) -> tuple[str, ...]:
+    parts = (f"r={reaction}", f"s={step}", f"f={follow}", f"g={grade}", f"q={quiet}")
+    return ("all",) + tuple("|".join(parts[: i + 1]) for i in range(len(parts)))
 
 
 def _step_at(step: StepRecord, at: datetime) -> NextStepStatus | None:
@@ -156,22 +156,35 @@ def features_at(
     *,
     exclude_meeting: int | None = None,
     stalled_after_days: int = 14,
+    with_level: bool = True,
 ) -> Features:
-    """What was known about the deal at ``at``: meetings held and logged by then, steps as they stood."""
+    """What was known about the deal at ``at``: meetings held and logged by then, steps as they stood.
+
+    ``with_level=False`` skips today's momentum rule (learning does not use it).
+    """
     meetings = [
         m for m in timeline.meetings if m.held_at <= at and m.logged_at <= at and m.id != exclude_meeting
     ]
     seen = {m.id for m in meetings}
     steps: list[tuple[StepRecord, NextStepStatus]] = []
+    current: tuple[StepRecord, NextStepStatus] | None = None
+    kept = missed = 0
+    last_booked: datetime | None = None
     for record in timeline.steps:
-        if record.meeting_id is not None and record.meeting_id not in seen:
+        if record.created_at > at or (record.meeting_id is not None and record.meeting_id not in seen):
             continue
         status = _step_at(record, at)
-        if status is not None:
-            steps.append((record, status))
-    by_meeting = {s.meeting_id: status for s, status in steps if s.meeting_id is not None}
-    open_steps = [(s, st) for s, st in steps if st in (NextStepStatus.BOOKED, NextStepStatus.UNSCHEDULED)]
-    current = open_steps[-1] if open_steps else None
+        if status is None:
+            continue
+        steps.append((record, status))
+        if status is NextStepStatus.BOOKED or status is NextStepStatus.UNSCHEDULED:
+            current = (record, status)
+        elif status is NextStepStatus.DONE:
+            kept += 1
+        elif status is NextStepStatus.MISSED:
+            missed += 1
+        if record.booked_at is not None and record.booked_at <= at:
+            last_booked = record.booked_at if last_booked is None else max(last_booked, record.booked_at)
     if current is None:
         step = "none"
     elif current[1] is NextStepStatus.UNSCHEDULED:
@@ -179,14 +192,38 @@ def features_at(
     else:
         on_time = current[0].scheduled_at is None or current[0].scheduled_at >= at
         step = "on_time" if on_time else "overdue"
-    kept = sum(1 for _, st in steps if st is NextStepStatus.DONE)
-    missed = sum(1 for _, st in steps if st is NextStepStatus.MISSED)
     follow = "missed" if missed else ("kept" if kept else "none")
     last = meetings[-1] if meetings else None
     reaction = "none" if last is None else (last.reaction.value if last.reaction else "no_ask")
     last_at = last.held_at if last else timeline.created_at
     days_quiet = max(0, (at - last_at).days)
-    booked = [s.booked_at for s, _ in steps if s.booked_at is not None and s.booked_at <= at]
+    level = Level.FLAT
+    if with_level:
+        level = _level_at(timeline, at, meetings, steps, current, last, stalled_after_days)
+    return Features(
+        reaction=reaction,
+        step=step,
+        follow=follow,
+        grade=last.graded.value if last else "none",
+        quiet=_quiet(days_quiet),
+        meetings_held=len(meetings),
+        days_since_meeting=days_quiet,
+        days_since_commitment=max(0, (at - last_booked).days) if last_booked else None,
+        level=level,
+    )
+
+
+def _level_at(
+    timeline: DealTimeline,
+    at: datetime,
+    meetings: list[MeetingRecord],
+    steps: list[tuple[StepRecord, NextStepStatus]],
+    current: tuple[StepRecord, NextStepStatus] | None,
+    last: MeetingRecord | None,
+    stalled_after_days: int,
+) -> Level:
+    """Today's momentum rule (bot.domain.pipeline.momentum) as of ``at``."""
+    by_meeting = {s.meeting_id: status for s, status in steps if s.meeting_id is not None}
     facts = DealFacts(
         deal_id=timeline.deal_id,
         name="",
@@ -202,17 +239,7 @@ def features_at(
         step_at=current[0].scheduled_at if current else None,
         stalled_after_days=stalled_after_days,
     )
-    return Features(
-        reaction=reaction,
-        step=step,
-        follow=follow,
-        grade=last.graded.value if last else "none",
-        quiet=_quiet(days_quiet),
-        meetings_held=len(meetings),
-        days_since_meeting=days_quiet,
-        days_since_commitment=max(0, (at - max(booked)).days) if booked else None,
-        level=momentum(facts, at).level,
-    )
+    return momentum(facts, at).level
 
 
 # ---------------------------------------------------------------- labels and training snapshots
@@ -279,7 +306,7 @@ def training_keys(timeline: DealTimeline, ended_at: datetime, *, closed: bool) -
     for end in week_ends(timeline.created_at, ended_at):
         if end >= ended_at:
             break
-        for key in features_at(timeline, end, exclude_meeting=exclude).chain():
+        for key in features_at(timeline, end, exclude_meeting=exclude, with_level=False).chain():
             keys[key] = keys.get(key, 0) + 1
     return keys
 
@@ -323,6 +350,11 @@ class Fit:
     won: int
     groups: dict[str, tuple[int, int, int, int]]  # deals, won, weeks, weeks of deals won
     strengths: tuple[float, ...]  # per level below "all"
+    # Forecasts already made with this fit, by group chain and momentum level: deals in the same
+    # state get the same forecast, so 10,000 open deals cost a few hundred computations.
+    made: dict[tuple[tuple[str, ...], Level], Forecast] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def overall(self) -> float:
@@ -473,6 +505,16 @@ def _describe(key: str) -> str:
 
 def forecast(model: Fit | None, features: Features) -> Forecast:
     """The deal's chance to be won, its 80 % interval and the sentence that explains it."""
+    if model is None:
+        return _forecast(None, features)
+    key = (features.chain(), features.level)
+    made = model.made.get(key)
+    if made is None:
+        made = model.made[key] = _forecast(model, features)
+    return made
+
+
+def _forecast(model: Fit | None, features: Features) -> Forecast:
     weight = float(WEIGHTS[features.level])
     if model is None or model.ended < MIN_ENDED:
         ended = model.ended if model else 0
