@@ -149,7 +149,8 @@ def fit_workspace(
     model = fit(counts, now, stale_days)
     spent = time_spent(timelines)
     if fit_row is None:
-        day = local_day(session.get(Workspace, team_id), now)
+        workspace = session.get(Workspace, team_id)
+        day = local_day(workspace.timezone if workspace else None, now)
         fit_row = session.scalar(
             select(ForecastFit).where(ForecastFit.team_id == team_id, ForecastFit.local_day == day)
         )
@@ -209,9 +210,10 @@ def _spent_from(data: dict[str, Any]) -> TimeSpent:
     )
 
 
-def local_day(workspace: Workspace | None, now: datetime) -> date:
+def local_day(timezone: str | None, now: datetime) -> date:
+    """The workspace's day at ``now`` in its timezone (UTC when it has none that reads)."""
     try:
-        zone = ZoneInfo(workspace.timezone) if workspace else ZoneInfo("UTC")
+        zone = ZoneInfo(timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return now.astimezone(zone).date()
@@ -252,7 +254,7 @@ def fit_due(session_factory: sessionmaker[Session], now: datetime) -> int:
         workspaces = session.execute(
             select(Workspace.team_id, Workspace.timezone).where(Workspace.uninstalled_at.is_(None))
         ).all()
-        days = {team_id: local_day(Workspace(timezone=tz), now) for team_id, tz in workspaces}
+        days = {team_id: local_day(tz, now) for team_id, tz in workspaces}
         done = set(
             session.execute(
                 select(ForecastFit.team_id, ForecastFit.local_day).where(
@@ -260,37 +262,33 @@ def fit_due(session_factory: sessionmaker[Session], now: datetime) -> int:
                 )
             ).all()
         )
-    fitted = 0
-    for team_id, day in days.items():
-        if (team_id, day) in done:
-            continue  # fitted, or claimed by another clock (a dead claim is retried after an hour below)
-        with session_factory() as session:
-            claim = claim_fit(session, team_id, day, now)
-            if claim is None:
-                continue
-            result = fit_workspace(session, team_id, now, claim)
-            fitted += 1
-            log.info(
-                "forecast fitted for %s: %d ended deals (%d won), %d open deals forecast",
-                team_id,
-                result.fit.ended,
-                result.fit.won,
-                result.open_deals,
-            )
-    with session_factory() as session:  # claims a dead clock left behind
+    with session_factory() as session:  # claims a dead clock (or a failed fit) left behind
         dead = session.execute(
             select(ForecastFit.team_id, ForecastFit.local_day).where(
                 ForecastFit.fitted_at.is_(None), ForecastFit.claimed_at <= now - STALE_CLAIM
             )
         ).all()
-    for team_id, day in dead:
-        if days.get(team_id) != day:
+    due = [(t, d) for t, d in days.items() if (t, d) not in done]  # not fitted, nor claimed by another
+    due += [(t, d) for t, d in dead if days.get(t) == d]
+    fitted = 0
+    for team_id, day in due:
+        try:
+            with session_factory() as session:
+                claim = claim_fit(session, team_id, day, now)
+                if claim is None:
+                    continue
+                result = fit_workspace(session, team_id, now, claim)
+        except Exception:  # one workspace's fault stops neither the others nor the sweep
+            log.exception("forecast fit failed for %s; its claim is taken over within the hour", team_id)
             continue
-        with session_factory() as session:
-            claim = claim_fit(session, team_id, day, now)
-            if claim is not None:
-                fit_workspace(session, team_id, now, claim)
-                fitted += 1
+        fitted += 1
+        log.info(
+            "forecast fitted for %s: %d ended deals (%d won), %d open deals forecast",
+            team_id,
+            result.fit.ended,
+            result.fit.won,
+            result.open_deals,
+        )
     return fitted
 
 
