@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -63,6 +64,8 @@ class Workspace(Base):
     unscheduled_max_nudges: Mapped[int] = mapped_column(Integer, default=3)
     overdue_after_minutes: Mapped[int] = mapped_column(Integer, default=120)
     stalled_after_days: Mapped[int] = mapped_column(Integer, default=14)
+    # The forecast learns a deal with no meeting and nothing booked for this many days as lost.
+    forecast_stale_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     tokens_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by app_uninstalled; the data is purged 30 days later unless the app is reinstalled.
@@ -423,3 +426,42 @@ class ClockWatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(8), default="ok")  # ok | stale
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ForecastFit(Base):
+    """The forecast's fit for a workspace on a local day: claimed by inserting the row (unique per
+    day, so two clocks fit once), then filled with the learned groups (``params``)."""
+
+    __tablename__ = "forecast_fits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    local_day: Mapped[date] = mapped_column(Date)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended: Mapped[int] = mapped_column(Integer, default=0)
+    won: Mapped[int] = mapped_column(Integer, default=0)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # bot.domain.forecast.Fit.to_json()
+    # The look back on time spent (won and lost deals' meetings and days): App Home reads it alone.
+    time_spent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("team_id", "local_day"), Index(None, "team_id", "fitted_at"))
+
+
+class DealForecast(Base):
+    """An open deal's probability as people saw it in a week (the latest fit that week)."""
+
+    __tablename__ = "deal_forecasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    week_start: Mapped[date] = mapped_column(Date)  # the Monday, UTC
+    probability: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("deal_id", "week_start"), Index(None, "team_id", "week_start"))

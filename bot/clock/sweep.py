@@ -43,6 +43,7 @@ from bot.domain.nudges import (
 )
 from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
 from bot.domain.worktime import NoWorkingTime, WorkCalendar
+from bot.services.forecast import fit_due
 from bot.services.nudge_context import calendar_of, is_paused, resume_floor, settings_of
 from bot.services.permissions import Admins
 from bot.services.purge import purge_uninstalled
@@ -86,6 +87,7 @@ def sweep(
         # The weekly leaderboards and digests that are due (claimed once, like nudges).
         post_due_leaderboards(session_factory, outbox, now=now, admins=admins)
         purge_uninstalled(session_factory, now)
+        fit_forecasts(session_factory, now)
     with session_factory() as session:
         session.add(
             ClockSweep(
@@ -100,6 +102,17 @@ def sweep(
         )
         session.commit()
     return report
+
+
+def fit_forecasts(session_factory: sessionmaker[Session], now: datetime) -> None:
+    """Each workspace's forecast, once per local day (claimed, so two clocks fit it once).
+
+    A fit that fails leaves its claim unfitted: it is logged, and taken over after an hour.
+    """
+    try:
+        fit_due(session_factory, now)
+    except Exception:
+        log.exception("forecast fit failed; retried within the hour")
 
 
 # ---------------------------------------------------------------- plan and claim

@@ -26,8 +26,11 @@ Level: 4 or more *Strong*, 1–3 *Building*, −1–0 *Flat*, below that *Slippi
 momentum-weighted pipeline counts each known amount at its level's weight (``WEIGHTS``).
 
 Flags:
-- *time sink*: at least ``TIME_SINK_MEETINGS`` meetings over at least ``TIME_SINK_DAYS`` days,
-  and none of the last ``TIME_SINK_WINDOW`` ended with a date on the prospect's calendar;
+- *time sink*: once at least ``TIME_SPENT_MIN`` deals have been won and as many lost in the
+  workspace, more meetings and more days than 8 in 10 of its won deals took (the look back on time
+  spent, from the forecast's latest fit); until then, at least ``TIME_SINK_MEETINGS`` meetings over
+  at least ``TIME_SINK_DAYS`` days, and none of the last ``TIME_SINK_WINDOW`` ended with a date on
+  the prospect's calendar;
 - *replace now*: the prospect declined at the last meeting, or the deal has stalled (no meeting
   for the stall threshold and no booked step ahead);
 - *reminders unanswered*: the open step was agreed but never scheduled, and the clock escalated
@@ -99,6 +102,36 @@ class MeetingFact:
     reschedules: int = 0
 
 
+TIME_SPENT_MIN = 10  # won and lost deals each, before the time-sink flag uses these figures
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    """Meetings and calendar days the ended deals took, won and lost (median, 80th percentile)."""
+
+    won: int
+    lost: int
+    won_meetings: tuple[float, float]
+    won_days: tuple[float, float]
+    lost_meetings: tuple[float, float]
+    lost_days: tuple[float, float]
+
+    @property
+    def enough(self) -> bool:
+        return self.won >= TIME_SPENT_MIN and self.lost >= TIME_SPENT_MIN
+
+    @property
+    def text(self) -> str:
+        if not self.won and not self.lost:
+            return "No deals have ended yet."
+        return (
+            f"Won deals took {self.won_meetings[0]:g} meetings over {self.won_days[0]:g} days "
+            f"(8 in 10 within {self.won_meetings[1]:g} meetings and {self.won_days[1]:g} days; {self.won} won); "
+            f"lost deals {self.lost_meetings[0]:g} meetings over {self.lost_days[0]:g} days "
+            f"({self.lost} lost)."
+        )
+
+
 @dataclass(frozen=True)
 class DealFacts:
     """An open deal's look-back data: what the App Home shows and the signals read."""
@@ -123,6 +156,7 @@ class DealFacts:
     stalled_after_days: int = DEFAULT_STALLED_DAYS
     escalated_at: datetime | None = None  # the open step went unanswered past its last reminder
     has_manager: bool = False  # the owner's team has a manager, who gets escalations in the digest
+    time_spent: TimeSpent | None = None  # the workspace's look back on time spent (the latest fit)
 
 
 @dataclass(frozen=True)
@@ -235,7 +269,20 @@ def flags(facts: DealFacts, now: datetime) -> tuple[Flag, ...]:
     found: list[Flag] = []
     days_open = _days(facts.created_at, now) or 0
     window = facts.recent[-TIME_SINK_WINDOW:]
-    if (
+    spent = facts.time_spent
+    if spent is not None and spent.enough:
+        won_m, won_d = spent.won_meetings[1], spent.won_days[1]
+        if facts.meetings_held > won_m and days_open > won_d:
+            found.append(
+                Flag(
+                    FlagKind.TIME_SINK,
+                    f"{facts.meetings_held} meetings over {days_open} days: 8 in 10 of the {spent.won} deals "
+                    f"won here took at most {won_m:g} meetings and {won_d:g} days (lost deals took "
+                    f"{spent.lost_meetings[0]:g} meetings over {spent.lost_days[0]:g} days, at the median). "
+                    "More time is unlikely to pay off: ask for a scheduled step, or spend it on a deal that moves.",
+                )
+            )
+    elif (
         facts.meetings_held >= TIME_SINK_MEETINGS
         and days_open >= TIME_SINK_DAYS
         and len(window) == TIME_SINK_WINDOW

@@ -1,4 +1,4 @@
-"""The `nextstep` console script: serve, clock, tick, db, check, demo."""
+"""The `nextstep` console script: serve, clock, tick, db, regrade, forecast, check, demo."""
 
 from __future__ import annotations
 
@@ -76,6 +76,13 @@ def cmd_regrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    url = load_database_url()
+    from bot.runtime.forecast_cli import backtest_command
+
+    return backtest_command(url, args.team, args.weeks, args.out, datetime.now(UTC))
+
+
 def cmd_check(_args: argparse.Namespace) -> int:
     from bot.runtime.check import run_checks
 
@@ -107,6 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser(
         "regrade", help="regrade stored meetings with the current grader (the release step runs it)"
     ).set_defaults(func=cmd_regrade)
+    forecast = sub.add_parser("forecast", help="the win forecast learned from reactions")
+    forecast_sub = forecast.add_subparsers(dest="action", required=True)
+    backtest = forecast_sub.add_parser(
+        "backtest", help="replay past weeks: fit on what was known, forecast, score against how deals ended"
+    )
+    backtest.add_argument("--team", help="the workspace's Slack team id (or name); needed with several")
+    backtest.add_argument("--weeks", type=int, default=52, help="weeks to replay (default 52)")
+    backtest.add_argument("--out", help="write the calibration chart to this PNG file")
+    backtest.set_defaults(func=cmd_forecast)
     sub.add_parser(
         "check", help="after a deploy: settings, database, Slack and the clock, one line each"
     ).set_defaults(func=cmd_check)

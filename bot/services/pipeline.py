@@ -15,6 +15,7 @@ from bot.domain.pipeline import (
     MeetingFact,
     Pipeline,
     ReplacementRatio,
+    TimeSpent,
     pipeline,
 )
 from bot.domain.vocabulary import (
@@ -26,12 +27,15 @@ from bot.domain.vocabulary import (
     NudgeKind,
     Reaction,
 )
+from bot.services.forecast import latest_time_spent
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, Workspace
 
 # ---------------------------------------------------------------- loading from the store
 
 
-def _facts_rows(session: Session, deal_filter: ColumnElement[bool], stalled_days: int) -> list[DealFacts]:
+def _facts_rows(
+    session: Session, deal_filter: ColumnElement[bool], stalled_days: int, spent: TimeSpent | None = None
+) -> list[DealFacts]:
     deals = session.execute(
         select(Deal, Account.name).join(Account, Account.id == Deal.account_id).where(deal_filter)
     ).all()
@@ -143,6 +147,7 @@ def _facts_rows(session: Session, deal_filter: ColumnElement[bool], stalled_days
                 stalled_after_days=stalled_days,
                 escalated_at=escalated.get(step.id) if step else None,
                 has_manager=deal.owner_rep_id in managed,
+                time_spent=spent,
             )
         )
     return facts
@@ -170,10 +175,17 @@ def escalated_steps(session: Session, deal_ids: Any) -> dict[int, datetime]:
     }
 
 
+def time_spent_of(session: Session, team_id: str) -> TimeSpent | None:
+    """The workspace's look back on time spent, from the forecast's latest fit (None before it)."""
+    return latest_time_spent(session, team_id)
+
+
 def load_deal_facts(session: Session, team_id: str, deal_id: int) -> DealFacts | None:
     workspace = session.get(Workspace, team_id)
     days = workspace.stalled_after_days if workspace else DEFAULT_STALLED_DAYS
-    found = _facts_rows(session, (Deal.team_id == team_id) & (Deal.id == deal_id), days)
+    found = _facts_rows(
+        session, (Deal.team_id == team_id) & (Deal.id == deal_id), days, time_spent_of(session, team_id)
+    )
     return found[0] if found else None
 
 
@@ -204,5 +216,6 @@ def load_pipeline(session: Session, team_id: str, rep: Rep, now: datetime) -> Pi
         session,
         (Deal.team_id == team_id) & (Deal.owner_rep_id == rep.id) & (Deal.status == DealStatus.OPEN),
         days,
+        time_spent_of(session, team_id),
     )
     return pipeline(facts, replacement_ratio(session, team_id, rep.id), now)

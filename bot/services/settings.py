@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import FieldErrors
+from bot.domain.forecast import DEFAULT_STALE_DAYS, STALE_DAYS_RANGE
 from bot.domain.worktime import parse_days
 from bot.services.reps import ensure_rep
 from bot.slack import ids
@@ -54,6 +55,7 @@ class SettingsForm:
     max_nudges: int
     overdue_hours: float
     stalled_days: int
+    forecast_stale_days: int = DEFAULT_STALE_DAYS
     teams: list[TeamForm] = field(default_factory=list)
 
 
@@ -158,6 +160,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
         max_nudges=int(_number(state, ids.SETTING_MAX_NUDGES, errors, 1, 10)),
         overdue_hours=_number(state, ids.SETTING_OVERDUE_HOURS, errors, 0, 72, whole=False),
         stalled_days=int(_number(state, ids.SETTING_STALLED_DAYS, errors, 1, 120)),
+        forecast_stale_days=int(_number(state, ids.SETTING_FORECAST_STALE_DAYS, errors, *STALE_DAYS_RANGE)),
     )
     seen: dict[str, str] = {}
     names: set[str] = set()
@@ -213,6 +216,7 @@ def apply_settings(
     workspace.unscheduled_max_nudges = form.max_nudges
     workspace.overdue_after_minutes = round(form.overdue_hours * 60)
     workspace.stalled_after_days = form.stalled_days
+    workspace.forecast_stale_days = form.forecast_stale_days
     workspace.holidays = [Holiday(team_id=team_id, day=day, name=name) for day, name in form.holidays]
     new_reps: list[str] = []
     in_form = {t.key for t in form.teams}
@@ -318,6 +322,7 @@ def settings_view(session: Session, workspace: Workspace, first: str = "") -> Se
         max_nudges=workspace.unscheduled_max_nudges,
         overdue_hours=workspace.overdue_after_minutes / 60,
         stalled_days=workspace.stalled_after_days,
+        forecast_stale_days=workspace.forecast_stale_days,
         teams=[
             TeamView(
                 id=t.id, name=t.name, manager=t.manager_user_id, reps=members[t.id], channel=t.channel_id

@@ -28,12 +28,14 @@ def test_an_admin_sets_up_the_workspace_and_a_team_with_errors_next_to_the_field
     ada.fill(ids.SETTING_HOLIDAYS, "2026-12-25 Christmas Day\nBoxing Day")
     ada.fill(ids.SETTING_WORK_END, time(8, 0))
     ada.fill(ids.TEAM_MANAGER + "new", "U2")
+    ada.fill(ids.SETTING_FORECAST_STALE_DAYS, "7")
     ada.submit()
     assert ada.errors == {
         ids.SETTING_TIMEZONE: "Enter a timezone name like Europe/Berlin or America/New_York.",
         ids.SETTING_HOLIDAYS: "Line 2 (\u201cBoxing Day\u201d): start each line with a date like 2026-12-25.",
         ids.SETTING_WORK_END: "The working day must end after it starts.",
         ids.TEAM_NAME + "new": "Name the new team (or clear its other fields).",
+        ids.SETTING_FORECAST_STALE_DAYS: "Enter a whole number from 14 to 730.",
     }
     ada.fill(ids.SETTING_TIMEZONE, "America/New_York")
     ada.fill(ids.SETTING_HOLIDAYS, "2026-12-25 Christmas Day\n2026-12-26")
@@ -43,6 +45,7 @@ def test_an_admin_sets_up_the_workspace_and_a_team_with_errors_next_to_the_field
     ada.fill(ids.SETTING_POST_TIME, time(16, 0))
     ada.fill(ids.SETTING_MIN_MEETINGS, "2")
     ada.fill(ids.SETTING_WORK_DAYS, ["0", "1", "2", "3"])
+    ada.fill(ids.SETTING_FORECAST_STALE_DAYS, "180")
     ada.fill(ids.TEAM_NAME + "new", "East")
     ada.fill(ids.TEAM_REPS + "new", ["U1"])
     ada.fill(ids.TEAM_CHANNEL + "new", "CEAST")
@@ -62,6 +65,7 @@ def test_an_admin_sets_up_the_workspace_and_a_team_with_errors_next_to_the_field
             time(16, 0),
         )
         assert (workspace.leaderboard_channel_id, workspace.leaderboard_channel_chosen_by) == ("CALL", "UADA")
+        assert workspace.forecast_stale_days == 180
         assert (workspace.min_meetings_to_rank, workspace.work_days, workspace.work_end) == (
             2,
             "0,1,2,3",

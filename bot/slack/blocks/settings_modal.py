@@ -14,7 +14,7 @@ from bot.slack.blocks.common import Block, context, header, plain, section, user
 TEAM_REPS_SHOWN = 100
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# 18 blocks for the workspace, a note when teams are left out, 5 per team: 14 teams and a new
+# 19 blocks for the workspace, a note when teams are left out, 5 per team: 14 teams and a new
 # one stay within a modal's 100.
 MAX_TEAMS_SHOWN = 14
 
@@ -50,6 +50,7 @@ class SettingsView:
     overdue_hours: float
     stalled_days: int
     teams: list[TeamView]
+    forecast_stale_days: int = 90
 
 
 def _input(
@@ -217,6 +218,12 @@ def settings_modal(view: SettingsView) -> dict[str, Any]:
             ids.SETTING_STALLED_DAYS,
             "A deal is stalled after this many days without a meeting",
             _number(view.stalled_days),
+        ),
+        _input(
+            ids.SETTING_FORECAST_STALE_DAYS,
+            "The forecast learns a deal as lost after this many days with no meeting and nothing booked",
+            _number(view.forecast_stale_days),
+            hint="Only for learning: the deal itself stays open. From 14 to 730 days.",
         ),
         header("Teams"),
     ]
