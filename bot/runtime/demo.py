@@ -1084,6 +1084,9 @@ def _play(
                 engine, "connect", lambda connection, _: connection.execute("PRAGMA synchronous=OFF")
             )
 
+        # The clock's daily forecast fit logs a line per workspace (for operators); in the demo
+        # it would interrupt the story each simulated day.
+        cleanup.enter_context(_quiet("nextstep.forecast"))
         story.step = "starting the Slack sandbox and the app"
         fake = cleanup.enter_context(FakeSlack().start())
         token = fake.add_workspace(team_id, WORKSPACE_NAME, bot_token=f"xoxb-{team_id}-demo")
