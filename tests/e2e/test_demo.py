@@ -209,6 +209,9 @@ def assert_ranks_the_team(text: str) -> list[tuple[int, str, int, int]]:
 # ---------------------------------------------------------------------- the runs
 
 
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR) ")
+
+
 def test_the_cli_demo_reads_well_and_leaves_nothing_behind(tmp_path: Path) -> None:
     work, scratch = tmp_path / "work", tmp_path / "tmpdir"
     work.mkdir()
@@ -230,6 +233,9 @@ def test_the_cli_demo_reads_well_and_leaves_nothing_behind(tmp_path: Path) -> No
     )
     text = done.stdout
     assert done.returncode == 0, text[-3000:] + done.stderr[-3000:]
+    # The story is what the people read: no log line of the app interrupts it.
+    logged = [line for line in (text + done.stderr).splitlines() if LOG_LINE.match(line)]
+    assert logged == [], logged
     assert_reads_like_slack(text)
     assert_one_timeline(text)
     ranked = assert_ranks_the_team(text)
