@@ -1,0 +1,433 @@
+"""The forecast where people look: each open deal's chance (learned, or a manager's override),
+`/nextsteps forecast` for a rep, a manager's team or any team for an admin, the digest's weekly
+change, the charts' figures, and the overrides' own line in the backtest.
+
+The learning is ``bot.services.forecast`` (part 1); this module reads what it stored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain.errors import FieldErrors
+from bot.domain.forecast import Score, Scored
+from bot.domain.outlook import (
+    Move,
+    Outlook,
+    OverrideLine,
+    OverrideSet,
+    RepOutlook,
+    in_force,
+    movers,
+    outlook,
+    override_lines,
+    seen_calibration,
+    what_moved,
+)
+from bot.domain.vocabulary import DealStatus, Reaction, RepStatus
+from bot.services.chances import chances
+from bot.services.forecast import monday
+from bot.services.permissions import managed_teams, manager_of, reps_managed_by
+from bot.services.pipeline import load_pipeline
+from bot.slack import ids
+from models import Account, Deal, DealForecast, ForecastOverride, Meeting, Rep, SalesTeam
+
+TREND_WEEKS = 12
+_PERCENT = (
+    "Give a whole percentage from 0 to 100, e.g. 40, or leave it empty to go back to the learned figure."
+)
+REASON_MAX = 500
+
+# The same words whether the team is someone else's or does not exist: nothing is told about it.
+TEAM_REFUSED = (
+    "I can't show you that forecast. You can see your own deals' forecast, your team's if you "
+    "manage one, and any team's if you're a workspace admin."
+)
+NO_DEALS_YET = (
+    "There's no forecast for you yet: you have no deals here. Type `/meeting` after your next call, "
+    "and the forecast starts with it."
+)
+
+
+# ---------------------------------------------------------------- a manager's override
+
+
+@dataclass(frozen=True)
+class OverrideRecord:
+    set_at: datetime
+    by: str
+    probability: float | None  # None: back to the learned figure
+    learned: float
+    reason: str
+
+
+def may_override(session: Session, team_id: str, deal_id: int, user_id: str, admin: bool) -> bool:
+    """The deal owner's manager, or an admin; an open deal of this workspace only."""
+    deal = session.get(Deal, deal_id)
+    if deal is None or deal.team_id != team_id or deal.status != DealStatus.OPEN:
+        return False
+    if admin:
+        return True
+    owner = session.get(Rep, deal.owner_rep_id)
+    return owner is not None and manager_of(session, owner) == user_id
+
+
+def read_probability(text: str | None) -> float | None:
+    """The form's percentage as a probability; empty: back to the learned figure."""
+    value = (text or "").strip().rstrip("%").strip()
+    if not value:
+        return None
+    try:
+        percent = float(value)
+    except ValueError:
+        raise FieldErrors({ids.OVERRIDE_PROBABILITY: _PERCENT}) from None
+    if not 0 <= percent <= 100:  # NaN fails this too
+        raise FieldErrors({ids.OVERRIDE_PROBABILITY: _PERCENT})
+    return round(percent) / 100
+
+
+def set_override(
+    session_factory: sessionmaker[Session],
+    *,
+    team_id: str,
+    deal_id: int,
+    user_id: str,
+    admin: bool,
+    probability: float | None,
+    reason: str,
+    now: datetime,
+    name: str = "",
+) -> bool:
+    """Keep a manager's probability for the deal (None: back to the learned figure), with the
+    learned figure beside it. False when the person may not (nothing written)."""
+    reason = reason.strip()
+    if not reason:
+        raise FieldErrors(
+            {ids.OVERRIDE_REASON: "Say why, in a few words: the team learns whose judgement beats the data."}
+        )
+    with session_factory() as session:
+        if not may_override(session, team_id, deal_id, user_id, admin):
+            return False
+        learned = chances(session, team_id, now, deal_ids=[deal_id]).get(deal_id)
+        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        session.add(
+            ForecastOverride(
+                team_id=team_id,
+                deal_id=deal_id,
+                probability=probability,
+                learned=learned.probability if learned else 0.0,
+                reason=reason[:REASON_MAX],
+                set_by_user_id=user_id,
+                set_by_name=(rep.display_name if rep else name or user_id)[:200],
+                set_at=now,
+            )
+        )
+        session.commit()
+    return True
+
+
+def override_history(session: Session, team_id: str, deal_id: int) -> list[OverrideRecord]:
+    """Every override of the deal, newest first."""
+    return [
+        OverrideRecord(r.set_at, r.set_by_name, r.probability, r.learned, r.reason)
+        for r in session.scalars(
+            select(ForecastOverride)
+            .where(ForecastOverride.team_id == team_id, ForecastOverride.deal_id == deal_id)
+            .order_by(ForecastOverride.set_at.desc(), ForecastOverride.id.desc())
+        )
+    ]
+
+
+def override_changes(
+    session: Session, team_id: str, deal_ids: Iterable[int] | None = None
+) -> list[OverrideSet]:
+    query = select(
+        ForecastOverride.deal_id,
+        ForecastOverride.set_at,
+        ForecastOverride.probability,
+        ForecastOverride.set_by_name,
+    ).where(ForecastOverride.team_id == team_id)
+    if deal_ids is not None:
+        query = query.where(ForecastOverride.deal_id.in_(list(deal_ids)))
+    return [
+        OverrideSet(d, at, p, by) for d, at, p, by in session.execute(query.order_by(ForecastOverride.set_at))
+    ]
+
+
+def backtest_override_lines(
+    session_factory: sessionmaker[Session], team_id: str, scored: Sequence[Scored]
+) -> list[OverrideLine]:
+    """The backtest's line for managers' overrides: scored where they were in force."""
+    with session_factory() as session:
+        return override_lines(scored, override_changes(session, team_id))
+
+
+# ---------------------------------------------------------------- `/nextsteps forecast`
+
+
+@dataclass(frozen=True)
+class ForecastScope:
+    """Whose deals the asker gets: their own, their team's by rep, or a team an admin named."""
+
+    title: str
+    rep_ids: tuple[int, ...]
+    by_rep: bool
+
+
+def forecast_scope(
+    session: Session, team_id: str, user_id: str, admin: bool, team_name: str = ""
+) -> ForecastScope | None:
+    """None: refused, or nothing to show (the asker has no deals and manages no team)."""
+    name = team_name.strip()
+    if name:
+        team = session.scalar(
+            select(SalesTeam).where(SalesTeam.team_id == team_id, func.lower(SalesTeam.name) == name.lower())
+        )
+        if team is None or not (admin or team.manager_user_id == user_id):
+            return None
+        reps = session.scalars(
+            select(Rep).where(Rep.team_id == team_id, Rep.sales_team_id == team.id).order_by(Rep.display_name)
+        ).all()
+        return ForecastScope(team.name, tuple(r.id for r in reps), True)
+    managed = reps_managed_by(session, team_id, user_id)
+    if managed:
+        names = ", ".join(t.name for t in managed_teams(session, team_id, user_id))
+        return ForecastScope(names, tuple(r.id for r in managed), True)
+    rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+    if rep is None:
+        return None
+    return ForecastScope("your deals", (rep.id,), False)
+
+
+def team_forecast(session: Session, team_id: str, scope: ForecastScope, now: datetime) -> Outlook:
+    reps = session.scalars(select(Rep).where(Rep.id.in_(scope.rep_ids)).order_by(Rep.display_name)).all()
+    rows = []
+    for rep in reps:
+        p = load_pipeline(session, team_id, rep, now)
+        if p.deals or rep.status != RepStatus.LEFT:
+            rows.append(RepOutlook(rep.display_name + (" (left)" if rep.status == RepStatus.LEFT else ""), p))
+    return outlook(scope.title, rows)
+
+
+# ---------------------------------------------------------------- the charts' figures
+
+
+@dataclass(frozen=True)
+class TrendWeek:
+    week_start: date
+    expected: Decimal
+    expected_wins: float
+    deals: int
+
+
+def _scope_deals(team_id: str, rep_ids: Sequence[int]) -> ColumnElement[bool]:
+    return (Deal.team_id == team_id) & Deal.owner_rep_id.in_(list(rep_ids))
+
+
+def expected_trend(
+    session: Session, team_id: str, rep_ids: Sequence[int], now: datetime, weeks: int = TREND_WEEKS
+) -> list[TrendWeek]:
+    """The expected value and wins of these reps' open deals each week, as people saw them then
+    (each week's kept probabilities, an override standing that week counted instead)."""
+    first = monday(now) - timedelta(weeks=weeks - 1)
+    rows = session.execute(
+        select(DealForecast.week_start, DealForecast.deal_id, DealForecast.probability, Deal.amount)
+        .join(Deal, Deal.id == DealForecast.deal_id)
+        .where(
+            DealForecast.team_id == team_id,
+            DealForecast.week_start >= first,
+            _scope_deals(team_id, rep_ids),
+        )
+    ).all()
+    changes: dict[int, list[OverrideSet]] = defaultdict(list)
+    for c in override_changes(session, team_id, {r.deal_id for r in rows}):
+        changes[c.deal_id].append(c)
+    by_week: dict[date, list[tuple[Decimal | None, float]]] = defaultdict(list)
+    for week, deal_id, p, amount in rows:
+        week_end = datetime.combine(week + timedelta(days=7), time.min, tzinfo=UTC)
+        standing = in_force(changes.get(deal_id, []), min(week_end, now))
+        by_week[week].append(
+            (amount, standing.probability if standing and standing.probability is not None else p)
+        )
+    out = []
+    for i in range(weeks):
+        week = first + timedelta(weeks=i)
+        got = by_week.get(week, [])
+        value = sum((a * Decimal(str(round(p, 4))) for a, p in got if a is not None), Decimal(0))
+        out.append(TrendWeek(week, value.quantize(Decimal("0.01")), sum(p for _, p in got), len(got)))
+    return out
+
+
+@dataclass(frozen=True)
+class SeenCalibration:
+    learned: Score
+    overrides: Score | None
+    deals: int
+
+
+def calibration_seen(session: Session, team_id: str, rep_ids: Sequence[int]) -> SeenCalibration:
+    """The weekly figures people were shown for deals that have since ended, against how they ended;
+    the overrides as their own line."""
+    rows = session.execute(
+        select(DealForecast.deal_id, DealForecast.week_start, DealForecast.probability, Deal.status)
+        .join(Deal, Deal.id == DealForecast.deal_id)
+        .where(
+            DealForecast.team_id == team_id,
+            _scope_deals(team_id, rep_ids),
+            Deal.status.in_([DealStatus.WON, DealStatus.LOST]),
+        )
+    ).all()
+    changes: dict[int, list[OverrideSet]] = defaultdict(list)
+    for c in override_changes(session, team_id, {r.deal_id for r in rows}):
+        changes[c.deal_id].append(c)
+    learned: list[tuple[float, bool]] = []
+    overridden: list[tuple[float, bool]] = []
+    for deal_id, week, p, status in rows:
+        won = status == DealStatus.WON
+        learned.append((p, won))
+        at = datetime.combine(week + timedelta(days=7), time.min, tzinfo=UTC)
+        standing = in_force(changes.get(deal_id, []), at)
+        if standing is not None and standing.probability is not None:
+            overridden.append((standing.probability, won))
+    return SeenCalibration(
+        seen_calibration(learned),
+        seen_calibration(overridden, "managers' overrides") if overridden else None,
+        len({r.deal_id for r in rows}),
+    )
+
+
+# ---------------------------------------------------------------- the manager's weekly digest
+
+
+@dataclass(frozen=True)
+class ForecastChange:
+    """The team's forecast this week beside last week's, as people saw them, and the movers."""
+
+    expected: Decimal
+    expected_wins: float
+    before_expected: Decimal
+    before_wins: float
+    deals: int
+    before_deals: int
+    moves: tuple[Move, ...]
+
+    @property
+    def change(self) -> Decimal:
+        return self.expected - self.before_expected
+
+
+def forecast_change(
+    session: Session, team_id: str, rep_ids: Sequence[int], now: datetime
+) -> ForecastChange | None:
+    """This week's kept probabilities of these reps' deals against last week's; None before any."""
+    this_week = monday(now)
+    last_week = this_week - timedelta(weeks=1)
+    rows = session.execute(
+        select(
+            DealForecast.week_start,
+            DealForecast.deal_id,
+            DealForecast.probability,
+            DealForecast.computed_at,
+            Deal.amount,
+            Deal.status,
+        )
+        .join(Deal, Deal.id == DealForecast.deal_id)
+        .where(
+            DealForecast.team_id == team_id,
+            DealForecast.week_start.in_([this_week, last_week]),
+            _scope_deals(team_id, rep_ids),
+        )
+    ).all()
+    if not rows:
+        return None
+    ids = {r.deal_id for r in rows}
+    changes: dict[int, list[OverrideSet]] = defaultdict(list)
+    for c in override_changes(session, team_id, ids):
+        changes[c.deal_id].append(c)
+    seen: dict[date, dict[int, tuple[float, datetime, Decimal | None, str]]] = defaultdict(dict)
+    for week, deal_id, p, computed, amount, status in rows:
+        standing = in_force(changes.get(deal_id, []), computed)
+        used = standing.probability if standing is not None and standing.probability is not None else p
+        seen[week][deal_id] = (used, computed, amount, status)
+    now_rows, before_rows = seen.get(this_week, {}), seen.get(last_week, {})
+
+    def totals(got: dict[int, tuple[float, datetime, Decimal | None, str]]) -> tuple[Decimal, float]:
+        value = sum(
+            (a * Decimal(str(round(p, 4))) for p, _, a, _ in got.values() if a is not None), Decimal(0)
+        )
+        return value.quantize(Decimal("0.01")), sum(p for p, *_ in got.values())
+
+    after_value, after_wins = totals({k: v for k, v in now_rows.items() if v[3] == DealStatus.OPEN})
+    before_value, before_wins = totals(before_rows)
+    both = [d for d in now_rows if d in before_rows]
+    names = (
+        {
+            d.id: (d.name, account, rep)
+            for d, account, rep in session.execute(
+                select(Deal, Account.name, Rep.display_name)
+                .join(Account, Account.id == Deal.account_id)
+                .join(Rep, Rep.id == Deal.owner_rep_id)
+                .where(Deal.id.in_(both))
+            )
+        }
+        if both
+        else {}
+    )
+    candidates = []
+    for deal_id in both:
+        after, at, _, _ = now_rows[deal_id]
+        before, since, _, _ = before_rows[deal_id]
+        if abs(after - before) < 0.01:
+            continue
+        candidates.append((deal_id, before, after, since, at))
+    candidates.sort(key=lambda c: (-abs(c[2] - c[1]), c[0]))
+    moves = []
+    for deal_id, before, after, since, at in candidates[:10]:
+        reactions = [
+            Reaction(r) if r else None
+            for r in session.scalars(
+                select(Meeting.reaction)
+                .where(
+                    Meeting.deal_id == deal_id,
+                    Meeting.withdrawn_at.is_(None),
+                    Meeting.held_at > since,
+                    Meeting.held_at <= at,
+                )
+                .order_by(Meeting.held_at, Meeting.id)
+            )
+        ]
+        last_held = session.scalar(
+            select(func.max(Meeting.held_at)).where(
+                Meeting.deal_id == deal_id, Meeting.withdrawn_at.is_(None)
+            )
+        )
+        set_since = [c for c in changes.get(deal_id, []) if since < c.at <= at]
+        override = None
+        if set_since:
+            row = session.scalar(
+                select(ForecastOverride)
+                .where(ForecastOverride.deal_id == deal_id, ForecastOverride.set_at == set_since[-1].at)
+                .order_by(ForecastOverride.id.desc())
+                .limit(1)
+            )
+            if row is not None:
+                override = (row.set_by_name, row.probability, row.reason)
+        quiet = None if last_held is None else max(0, (at - last_held).days)
+        name, account, rep = names[deal_id]
+        moves.append(Move(deal_id, name, account, rep, before, after, what_moved(reactions, quiet, override)))
+    return ForecastChange(
+        after_value,
+        after_wins,
+        before_value,
+        before_wins,
+        len(now_rows),
+        len(before_rows),
+        tuple(movers(moves)),
+    )
