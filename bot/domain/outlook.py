@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from bot.domain.forecast import Score, Scored, score
@@ -140,6 +140,23 @@ def movers(moves: Iterable[Move], shown: int = SHOWN, at_least: float = 0.01) ->
     ]
 
 
+@dataclass(frozen=True)
+class ForecastChange:
+    """The team's forecast this week beside last week's, as people saw them, and the movers."""
+
+    expected: Decimal
+    expected_wins: float
+    before_expected: Decimal
+    before_wins: float
+    deals: int
+    before_deals: int
+    moves: tuple[Move, ...]
+
+    @property
+    def change(self) -> Decimal:
+        return self.expected - self.before_expected
+
+
 # ---------------------------------------------------------------- overrides in the backtest
 
 
@@ -224,3 +241,40 @@ def expected_of(rows: Iterable[tuple[Decimal | None, float]]) -> tuple[Decimal, 
 
 def by_rep(items: Mapping[str, Pipeline]) -> list[RepOutlook]:
     return [RepOutlook(name, p) for name, p in items.items()]
+
+
+# ---------------------------------------------------------------- the charts' figures and the override form
+
+
+@dataclass(frozen=True)
+class TrendWeek:
+    week_start: date
+    expected: Decimal
+    expected_wins: float
+    deals: int
+
+
+@dataclass(frozen=True)
+class SeenCalibration:
+    learned: Score
+    overrides: Score | None
+    deals: int
+
+
+PERCENT_HELP = (
+    "Give a whole percentage from 0 to 100, e.g. 40, or leave it empty to go back to the learned figure."
+)
+
+
+def parse_percent(text: str | None) -> float | None:
+    """A typed percentage ("40", "40 %") as a probability; empty: None. ValueError when it is not one."""
+    value = (text or "").strip().rstrip("%").strip()
+    if not value:
+        return None
+    try:
+        percent = float(value)
+    except ValueError:
+        raise ValueError(PERCENT_HELP) from None
+    if not 0 <= percent <= 100:  # NaN fails this too
+        raise ValueError(PERCENT_HELP)
+    return round(percent) / 100

@@ -4,6 +4,7 @@ override a manager set by hand. App Home, `/nextsteps forecast` and the deal his
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -49,3 +50,24 @@ def chances(
         deal_id: Chance(f.probability, f.low, f.high, f.reason, f.fallback, standing.get(deal_id))
         for deal_id, f in learned.items()
     }
+
+
+@dataclass(frozen=True)
+class OverrideRecord:
+    set_at: datetime
+    by: str
+    probability: float | None  # None: back to the learned figure
+    learned: float
+    reason: str
+
+
+def override_history(session: Session, team_id: str, deal_id: int) -> list[OverrideRecord]:
+    """Every override of the deal, newest first."""
+    return [
+        OverrideRecord(r.set_at, r.set_by_name, r.probability, r.learned, r.reason)
+        for r in session.scalars(
+            select(ForecastOverride)
+            .where(ForecastOverride.team_id == team_id, ForecastOverride.deal_id == deal_id)
+            .order_by(ForecastOverride.set_at.desc(), ForecastOverride.id.desc())
+        )
+    ]

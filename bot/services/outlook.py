@@ -8,22 +8,25 @@ The learning is ``bot.services.forecast`` (part 1); this module reads what it st
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.domain.errors import FieldErrors
-from bot.domain.forecast import Score, Scored
+from bot.domain.errors import NotAllowed, UserFacingError
+from bot.domain.forecast import Scored
 from bot.domain.outlook import (
+    ForecastChange,
     Move,
     Outlook,
     OverrideLine,
     OverrideSet,
     RepOutlook,
+    SeenCalibration,
+    TrendWeek,
     in_force,
     movers,
     outlook,
@@ -31,18 +34,16 @@ from bot.domain.outlook import (
     seen_calibration,
     what_moved,
 )
+from bot.domain.pipeline import Chance, Override
 from bot.domain.vocabulary import DealStatus, Reaction, RepStatus
 from bot.services.chances import chances
 from bot.services.forecast import monday
 from bot.services.permissions import managed_teams, manager_of, reps_managed_by
 from bot.services.pipeline import load_pipeline
-from bot.slack import ids
 from models import Account, Deal, DealForecast, ForecastOverride, Meeting, Rep, SalesTeam
 
 TREND_WEEKS = 12
-_PERCENT = (
-    "Give a whole percentage from 0 to 100, e.g. 40, or leave it empty to go back to the learned figure."
-)
+REASON_NEEDED = "Say why, in a few words: the team learns whose judgement beats the data."
 REASON_MAX = 500
 
 # The same words whether the team is someone else's or does not exist: nothing is told about it.
@@ -50,6 +51,7 @@ TEAM_REFUSED = (
     "I can't show you that forecast. You can see your own deals' forecast, your team's if you "
     "manage one, and any team's if you're a workspace admin."
 )
+OVERRIDE_REFUSED = "Only the rep's manager or an admin can set an open deal's chance by hand."
 NO_DEALS_YET = (
     "There's no forecast for you yet: you have no deals here. Type `/meeting` after your next call, "
     "and the forecast starts with it."
@@ -57,15 +59,6 @@ NO_DEALS_YET = (
 
 
 # ---------------------------------------------------------------- a manager's override
-
-
-@dataclass(frozen=True)
-class OverrideRecord:
-    set_at: datetime
-    by: str
-    probability: float | None  # None: back to the learned figure
-    learned: float
-    reason: str
 
 
 def may_override(session: Session, team_id: str, deal_id: int, user_id: str, admin: bool) -> bool:
@@ -79,22 +72,40 @@ def may_override(session: Session, team_id: str, deal_id: int, user_id: str, adm
     return owner is not None and manager_of(session, owner) == user_id
 
 
-def read_probability(text: str | None) -> float | None:
-    """The form's percentage as a probability; empty: back to the learned figure."""
-    value = (text or "").strip().rstrip("%").strip()
-    if not value:
-        return None
-    try:
-        percent = float(value)
-    except ValueError:
-        raise FieldErrors({ids.OVERRIDE_PROBABILITY: _PERCENT}) from None
-    if not 0 <= percent <= 100:  # NaN fails this too
-        raise FieldErrors({ids.OVERRIDE_PROBABILITY: _PERCENT})
-    return round(percent) / 100
+@dataclass(frozen=True)
+class OverrideForm:
+    """What the override modal shows: the deal, its learned chance, and any override standing."""
+
+    deal_id: int
+    account_name: str
+    deal_name: str
+    learned: Chance
+    current: Override | None
+
+
+def override_form(
+    session_factory: Callable[[], Session],
+    team_id: str,
+    deal_id: int,
+    user_id: str,
+    admin: bool,
+    now: datetime,
+) -> OverrideForm | None:
+    """None: the person may not set this deal's chance (or it is not an open deal of this workspace)."""
+    with session_factory() as session:
+        if not may_override(session, team_id, deal_id, user_id, admin):
+            return None
+        deal = session.get(Deal, deal_id)
+        assert deal is not None
+        account = session.get(Account, deal.account_id)
+        chance = chances(session, team_id, now, deal_ids=[deal_id]).get(deal_id)
+        if chance is None:
+            return None
+        return OverrideForm(deal_id, account.name if account else "", deal.name, chance, chance.override)
 
 
 def set_override(
-    session_factory: sessionmaker[Session],
+    session_factory: Callable[[], Session],
     *,
     team_id: str,
     deal_id: int,
@@ -104,17 +115,16 @@ def set_override(
     reason: str,
     now: datetime,
     name: str = "",
-) -> bool:
+) -> None:
     """Keep a manager's probability for the deal (None: back to the learned figure), with the
-    learned figure beside it. False when the person may not (nothing written)."""
+    learned figure beside it. ``NotAllowed`` (nothing written) for anyone but the owner's manager
+    or an admin, or a deal no longer open."""
     reason = reason.strip()
     if not reason:
-        raise FieldErrors(
-            {ids.OVERRIDE_REASON: "Say why, in a few words: the team learns whose judgement beats the data."}
-        )
+        raise UserFacingError(REASON_NEEDED)
     with session_factory() as session:
         if not may_override(session, team_id, deal_id, user_id, admin):
-            return False
+            raise NotAllowed(OVERRIDE_REFUSED)
         learned = chances(session, team_id, now, deal_ids=[deal_id]).get(deal_id)
         rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
         session.add(
@@ -130,19 +140,6 @@ def set_override(
             )
         )
         session.commit()
-    return True
-
-
-def override_history(session: Session, team_id: str, deal_id: int) -> list[OverrideRecord]:
-    """Every override of the deal, newest first."""
-    return [
-        OverrideRecord(r.set_at, r.set_by_name, r.probability, r.learned, r.reason)
-        for r in session.scalars(
-            select(ForecastOverride)
-            .where(ForecastOverride.team_id == team_id, ForecastOverride.deal_id == deal_id)
-            .order_by(ForecastOverride.set_at.desc(), ForecastOverride.id.desc())
-        )
-    ]
 
 
 def override_changes(
@@ -162,7 +159,7 @@ def override_changes(
 
 
 def backtest_override_lines(
-    session_factory: sessionmaker[Session], team_id: str, scored: Sequence[Scored]
+    session_factory: Callable[[], Session], team_id: str, scored: Sequence[Scored]
 ) -> list[OverrideLine]:
     """The backtest's line for managers' overrides: scored where they were in force."""
     with session_factory() as session:
@@ -216,15 +213,53 @@ def team_forecast(session: Session, team_id: str, scope: ForecastScope, now: dat
     return outlook(scope.title, rows)
 
 
-# ---------------------------------------------------------------- the charts' figures
+@dataclass(frozen=True)
+class ForecastAnswer:
+    scope: ForecastScope
+    outlook: Outlook
+
+
+def forecast_for(
+    session_factory: Callable[[], Session],
+    team_id: str,
+    user_id: str,
+    team_name: str,
+    now: datetime,
+    admin: Callable[[], bool],
+) -> ForecastAnswer | None:
+    """`/nextsteps forecast [team]`: the asker's forecast, or None (refused, told nothing about the team).
+
+    ``admin`` is asked only when the person named a team they don't manage (it may ask Slack).
+    """
+    with session_factory() as session:
+        scope = forecast_scope(session, team_id, user_id, False, team_name)
+    if scope is None and team_name.strip() and admin():
+        with session_factory() as session:
+            scope = forecast_scope(session, team_id, user_id, True, team_name)
+    if scope is None:
+        return None
+    with session_factory() as session:
+        return ForecastAnswer(scope, team_forecast(session, team_id, scope, now))
 
 
 @dataclass(frozen=True)
-class TrendWeek:
-    week_start: date
-    expected: Decimal
-    expected_wins: float
-    deals: int
+class ForecastCharts:
+    calibration: SeenCalibration
+    trend: list[TrendWeek]
+
+
+def forecast_charts(
+    session_factory: Callable[[], Session], team_id: str, scope: ForecastScope, now: datetime
+) -> ForecastCharts:
+    """The figures behind the two charts, for the deals of the scope's reps."""
+    with session_factory() as session:
+        return ForecastCharts(
+            calibration_seen(session, team_id, scope.rep_ids),
+            expected_trend(session, team_id, scope.rep_ids, now),
+        )
+
+
+# ---------------------------------------------------------------- the charts' figures
 
 
 def _scope_deals(team_id: str, rep_ids: Sequence[int]) -> ColumnElement[bool]:
@@ -265,13 +300,6 @@ def expected_trend(
     return out
 
 
-@dataclass(frozen=True)
-class SeenCalibration:
-    learned: Score
-    overrides: Score | None
-    deals: int
-
-
 def calibration_seen(session: Session, team_id: str, rep_ids: Sequence[int]) -> SeenCalibration:
     """The weekly figures people were shown for deals that have since ended, against how they ended;
     the overrides as their own line."""
@@ -304,23 +332,6 @@ def calibration_seen(session: Session, team_id: str, rep_ids: Sequence[int]) -> 
 
 
 # ---------------------------------------------------------------- the manager's weekly digest
-
-
-@dataclass(frozen=True)
-class ForecastChange:
-    """The team's forecast this week beside last week's, as people saw them, and the movers."""
-
-    expected: Decimal
-    expected_wins: float
-    before_expected: Decimal
-    before_wins: float
-    deals: int
-    before_deals: int
-    moves: tuple[Move, ...]
-
-    @property
-    def change(self) -> Decimal:
-        return self.expected - self.before_expected
 
 
 def forecast_change(

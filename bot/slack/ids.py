@@ -83,6 +83,7 @@ REASSIGN_DEAL = "reassign_deal"  # value: deal id; in the history modal, for man
 # A manager's override of a deal's forecast (issue 18): the history modal's button, its modal and fields.
 OVERRIDE_FORECAST = "override_forecast"  # value: deal id
 OVERRIDE_MODAL = "override_forecast_modal"  # private_metadata: deal id
+OVERRIDE_MODAL_VERSION = "1"
 OVERRIDE_PROBABILITY = "override_probability"
 OVERRIDE_REASON = "override_reason"
 
