@@ -63,10 +63,12 @@ def _sink_key(d: RepDeal) -> tuple[float, int, int]:
 
 def outlook(scope: str, reps: Sequence[RepOutlook], shown: int = SHOWN) -> Outlook:
     deals = [RepDeal(r.name, s) for r in reps for s in r.pipeline.deals]
+    # A small pipeline is split in two: no deal is both among the likeliest and the least likely.
+    shown_likely = min(shown, (len(deals) + 1) // 2)
     likely = sorted(
         deals,
         key=lambda d: (-d.signals.probability, -(d.signals.facts.amount or 0), d.signals.facts.deal_id),
-    )[:shown]
+    )[:shown_likely]
     chosen = {d.signals.facts.deal_id for d in likely}
     # Only deals with time spent on them: a deal nobody has met yet has cost nothing so far.
     spent = [d for d in deals if d.signals.facts.meetings_held and d.signals.facts.deal_id not in chosen]
