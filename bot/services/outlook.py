@@ -337,9 +337,9 @@ def calibration_seen(session: Session, team_id: str, rep_ids: Sequence[int]) -> 
 def forecast_change(
     session: Session, team_id: str, rep_ids: Sequence[int], now: datetime
 ) -> ForecastChange | None:
-    """This week's kept probabilities of these reps' deals against last week's; None before any."""
-    this_week = monday(now)
-    last_week = this_week - timedelta(weeks=1)
+    """These reps' open deals' chances now against what people were shown a week ago (the latest
+    kept weekly figure at least a week old, with any override standing then); None before any."""
+    week_ago = now - timedelta(weeks=1)
     rows = session.execute(
         select(
             DealForecast.week_start,
@@ -347,14 +347,15 @@ def forecast_change(
             DealForecast.probability,
             DealForecast.computed_at,
             Deal.amount,
-            Deal.status,
         )
         .join(Deal, Deal.id == DealForecast.deal_id)
         .where(
             DealForecast.team_id == team_id,
-            DealForecast.week_start.in_([this_week, last_week]),
+            DealForecast.week_start >= monday(now) - timedelta(weeks=3),
+            DealForecast.computed_at <= week_ago,
             _scope_deals(team_id, rep_ids),
         )
+        .order_by(DealForecast.week_start)
     ).all()
     if not rows:
         return None
@@ -362,20 +363,25 @@ def forecast_change(
     changes: dict[int, list[OverrideSet]] = defaultdict(list)
     for c in override_changes(session, team_id, ids):
         changes[c.deal_id].append(c)
-    seen: dict[date, dict[int, tuple[float, datetime, Decimal | None, str]]] = defaultdict(dict)
-    for week, deal_id, p, computed, amount, status in rows:
+    Seen = dict[int, tuple[float, datetime, Decimal | None]]
+    before_rows: Seen = {}
+    for _, deal_id, p, computed, amount in rows:  # oldest week first: the latest stands
         standing = in_force(changes.get(deal_id, []), computed)
         used = standing.probability if standing is not None and standing.probability is not None else p
-        seen[week][deal_id] = (used, computed, amount, status)
-    now_rows, before_rows = seen.get(this_week, {}), seen.get(last_week, {})
+        before_rows[deal_id] = (used, computed, amount)
+    live = chances(session, team_id, now, owner_rep_ids=rep_ids)
+    amounts = (
+        dict(session.execute(select(Deal.id, Deal.amount).where(Deal.id.in_(list(live)))).all())
+        if live
+        else {}
+    )
+    now_rows: Seen = {d: (c.used, now, amounts.get(d)) for d, c in live.items()}
 
-    def totals(got: dict[int, tuple[float, datetime, Decimal | None, str]]) -> tuple[Decimal, float]:
-        value = sum(
-            (a * Decimal(str(round(p, 4))) for p, _, a, _ in got.values() if a is not None), Decimal(0)
-        )
+    def totals(got: Seen) -> tuple[Decimal, float]:
+        value = sum((a * Decimal(str(round(p, 4))) for p, _, a in got.values() if a is not None), Decimal(0))
         return value.quantize(Decimal("0.01")), sum(p for p, *_ in got.values())
 
-    after_value, after_wins = totals({k: v for k, v in now_rows.items() if v[3] == DealStatus.OPEN})
+    after_value, after_wins = totals(now_rows)
     before_value, before_wins = totals(before_rows)
     both = [d for d in now_rows if d in before_rows]
     names = (
@@ -393,8 +399,8 @@ def forecast_change(
     )
     candidates = []
     for deal_id in both:
-        after, at, _, _ = now_rows[deal_id]
-        before, since, _, _ = before_rows[deal_id]
+        after, at, _ = now_rows[deal_id]
+        before, since, _ = before_rows[deal_id]
         if abs(after - before) < 0.01:
             continue
         candidates.append((deal_id, before, after, since, at))
