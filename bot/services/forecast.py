@@ -53,6 +53,11 @@ STALE_CLAIM = timedelta(hours=1)
 # ---------------------------------------------------------------- reading timelines
 
 
+# Enum(value) costs microseconds a call; a dict lookup is what 20k meetings a Home can afford.
+_REACTIONS: dict[str | None, Reaction] = {r.value: r for r in Reaction}
+_ASK_TYPES: dict[str, AskType] = {a.value: a for a in AskType}
+
+
 def load_timelines(
     session: Session, team_id: str, where: ColumnElement[bool] | None = None
 ) -> list[DealTimeline]:
@@ -74,14 +79,20 @@ def load_timelines(
         Meeting.logged_at,
         Meeting.reaction,
         Meeting.graded_ask_type,
-    ).where(Meeting.team_id == team_id, Meeting.withdrawn_at.is_(None))
-    if chosen is not None:
-        query = query.where(Meeting.deal_id.in_(chosen))
+    ).where(Meeting.withdrawn_at.is_(None))
+    # A few deals' rows (the App Home's): by deal only, the chosen deals being this workspace's.
+    # With the team's filter too, PostgreSQL ANDs the team's whole index into every deal's lookup
+    # (0.45 s instead of 0.03 s for 500 deals with 20k meetings).
+    query = (
+        query.where(Meeting.team_id == team_id)
+        if chosen is None
+        else query.where(Meeting.deal_id.in_(chosen))
+    )
     for deal_id, mid, held, logged, reaction, graded in session.execute(
         query.order_by(Meeting.deal_id, Meeting.held_at, Meeting.id)
     ):
         meetings[deal_id].append(
-            MeetingRecord(mid, held, logged, Reaction(reaction) if reaction else None, AskType(graded))
+            MeetingRecord(mid, held, logged, _REACTIONS.get(reaction), _ASK_TYPES[graded])
         )
     steps: dict[int, list[StepRecord]] = defaultdict(list)
     step_query = select(
@@ -93,9 +104,12 @@ def load_timelines(
         NextStep.status_changed_at,
         NextStep.booked_at,
         NextStep.scheduled_at,
-    ).where(NextStep.team_id == team_id)
-    if chosen is not None:
-        step_query = step_query.where(NextStep.deal_id.in_(chosen))
+    )
+    step_query = (
+        step_query.where(NextStep.team_id == team_id)
+        if chosen is None
+        else step_query.where(NextStep.deal_id.in_(chosen))
+    )
     for deal_id, sid, step_meeting, created, status, changed, booked, scheduled in session.execute(
         step_query.order_by(NextStep.deal_id, NextStep.created_at, NextStep.id)
     ):
