@@ -94,8 +94,9 @@ def backtest_command(
     weeks: int,
     out: str | None,
     now: datetime,
-    stdout: TextIO = sys.stdout,
+    stdout: TextIO | None = None,
 ) -> int:
+    stdout = stdout or sys.stdout  # read when called: a default bound at import outlives a swapped stream
     if not 1 <= weeks <= 520:
         raise ConfigError(["forecast backtest: --weeks must be from 1 to 520"])
     engine = make_engine(database_url)
