@@ -19,15 +19,20 @@ noise explains (method of moments of the beta-binomial). The 80 % interval is th
 with its denominators.
 
 Training examples are snapshots, not endings: the deal as it stood at the end of each past week
-(Monday 00:00 UTC) while it was open, labelled by how it ended. Counts are of deals, not of
-snapshots: a deal is counted once in every group it was ever in, so "of 48 deals … 30 were won"
-means 48 deals. The meeting that closed a deal (its last one before it was won or lost, often
+(Monday 00:00 UTC) while it was open, labelled by how it ended. A group's rate is over the
+weeks deals stood in it (what is forecast is a deal as it stands at a week's end, and a deal that
+lingers stands there many weeks), but its evidence is counted in deals (a deal's weeks are not
+independent draws): "of 48 ended deals … 30 were won (51 of the 210 weeks they stood so led to a
+win)", and the group weighs as 48 observations. The meeting that closed a deal (its last one before it was won or lost, often
 the signing) is never a feature of its own label. A deal with no meeting and nothing booked
 for ``stale_days`` counts as lost for learning only, from that moment.
 
 Below ``MIN_ENDED`` ended deals the forecast falls back to a prior: today's fixed momentum
 weight for the deal (bot.domain.pipeline.WEIGHTS), blended with the few endings there are, and
-a deliberately wide interval; the reason says so.
+a deliberately wide interval; the reason says so. Above it the learned rate weighs
+ended / (ended + ``BLEND_DEALS``) against that prior, and the reason says how much the rule still
+counts (at 20 ended deals this beats the overall win rate in 94 % of seeds, the learned rate
+alone in 32 %: benchmarks/forecast.py).
 
 Pure: values and ``at`` in, values out.
 """

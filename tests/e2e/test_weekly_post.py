@@ -17,18 +17,18 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.clock.sweep import sweep
-from bot.domain.vocabulary import RepStatus
+from bot.domain.vocabulary import DealStatus, RepStatus
 from bot.services.permissions import Admins
 from bot.slack.chart import DATA_KEY
 from bot.slack.outbox import Limits, SlackOutbox
 from bot.slack.tokens import TokenSource
 from bot.slackfake.fake import FakeSlack
 from bot.slackfake.render import render_message
-from models import LeaderboardPost, SalesTeam, make_session_factory
+from models import Deal, DealForecast, ForecastFit, LeaderboardPost, SalesTeam, make_session_factory
 from tests.e2e.conftest import assert_everything_sent_is_valid
 from tests.seeds.leaderboard import Builder, at
 
@@ -260,6 +260,13 @@ def test_two_clocks_at_once_post_the_week_once(fake, engine, seeded, database_ur
             ("leaderboard", "default"),
             ("leaderboard", f"team:{session.scalars(select(SalesTeam.id)).one()}"),
         ]
+        # The day's forecast fit too: claimed by one clock, fitted once, each open deal's week kept.
+        [fit] = session.scalars(select(ForecastFit)).all()
+        assert fit.fitted_at is not None and fit.team_id == "T1"
+        open_deals = session.scalar(
+            select(func.count()).select_from(Deal).where(Deal.status == DealStatus.OPEN)
+        )
+        assert session.scalar(select(func.count()).select_from(DealForecast)) == open_deals > 0
 
 
 def test_a_post_slack_refuses_is_not_retried_every_minute_but_a_busy_slack_is(fake, engine, seeded):
