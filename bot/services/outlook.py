@@ -53,8 +53,8 @@ TEAM_REFUSED = (
 )
 OVERRIDE_REFUSED = "Only the rep's manager or an admin can set an open deal's chance by hand."
 NO_DEALS_YET = (
-    "There's no forecast for you yet: you have no deals here. Type `/meeting` after your next call, "
-    "and the forecast starts with it."
+    "There's no forecast for you yet: you have no deals here and manage no team. Type `/meeting` after "
+    "your next call and the forecast starts with it; an admin can name any team: `/nextsteps forecast <team>`."
 )
 
 

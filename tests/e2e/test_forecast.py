@@ -103,6 +103,7 @@ def test_forecast_for_a_rep_a_manager_an_admin_and_a_rep_asking_for_another_team
 
     fake.add_user(TEAM, "UADA", "ada", real_name="Ada Admin", tz="Europe/Paris", is_admin=True)
     ada = person("UADA")
+    assert "There's no forecast for you yet" in said(ada, "forecast")  # no deals, no team: name one
     east = said(ada, "forecast east")
     assert "Forecast: East" in east and "Sam Park" in east and "Umbrella" in east and "Acme" not in east
 
