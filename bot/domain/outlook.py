@@ -8,7 +8,7 @@ values out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -144,7 +144,7 @@ def movers(moves: Iterable[Move], shown: int = SHOWN, at_least: float = 0.01) ->
 
 @dataclass(frozen=True)
 class ForecastChange:
-    """The team's forecast this week beside last week's, as people saw them, and the movers."""
+    """The team's forecast now beside what was shown a week ago, and the deals that moved most."""
 
     expected: Decimal
     expected_wins: float
@@ -230,22 +230,7 @@ def seen_calibration(seen: Iterable[tuple[float, bool]], name: str = "forecast a
     return score(name, list(seen))
 
 
-def expected_of(rows: Iterable[tuple[Decimal | None, float]]) -> tuple[Decimal, float]:
-    """(expected value over known amounts, expected wins) of (amount, probability) pairs."""
-    value = Decimal(0)
-    wins = 0.0
-    for amount, p in rows:
-        wins += p
-        if amount is not None:
-            value += amount * Decimal(str(round(p, 4)))
-    return value.quantize(Decimal("0.01")), wins
-
-
-def by_rep(items: Mapping[str, Pipeline]) -> list[RepOutlook]:
-    return [RepOutlook(name, p) for name, p in items.items()]
-
-
-# ---------------------------------------------------------------- the charts' figures and the override form
+# ---------------------------------------------------------------- the charts' figures, the override form
 
 
 @dataclass(frozen=True)
