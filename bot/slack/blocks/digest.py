@@ -64,8 +64,8 @@ def _signed(amount: Decimal) -> str:
     return ("+" if amount >= 0 else "\u2212") + money(abs(amount))
 
 
-def _points(change: float) -> str:
-    points = round(change * 100)
+def _points(m: Move) -> str:
+    points = round(m.after * 100) - round(m.before * 100)  # the difference of the figures shown
     sign = "+" if points >= 0 else "\u2212"
     return f"{sign}{abs(points)} points"
 
@@ -73,7 +73,7 @@ def _points(change: float) -> str:
 def move_line(m: Move) -> str:
     return (
         f"\u2022 *{user_text(m.account_name, 80)}* \u00b7 {user_text(m.deal_name, 80)} ({user_text(m.rep_name, 60)}): "
-        f"{percent(m.before)} \u2192 *{percent(m.after)}* ({_points(m.change)}) \u2014 {user_text(m.why, 400)}"
+        f"{percent(m.before)} \u2192 *{percent(m.after)}* ({_points(m)}) \u2014 {user_text(m.why, 400)}"
     )
 
 
