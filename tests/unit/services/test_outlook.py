@@ -351,3 +351,21 @@ def test_the_backtest_scores_overrides_on_their_own_line(session, factory):
     assert line.forecasts >= 1
     assert line.overrides.brier == pytest.approx(0.81)  # said 90 %, it was lost
     assert line.learned.brier < line.overrides.brier
+
+
+def test_the_digest_of_500_open_deals_with_the_forecast_stays_inside_slacks_limits(session):
+    rep = seed.rep(session, "T1", "U1", NOW, "Maria")
+    seed.bulk_pipeline(session.connection(), rep, 500, 2000, NOW)
+    session.commit()
+    _team(session, "West", "U9", rep)
+    fit_workspace(session, "T1", NOW - 8 * DAY)
+    session.execute(Deal.__table__.update().values(amount=Decimal(5000)).where(Deal.id % 3 == 0))
+    session.commit()
+    digest = build_digest(session, session.get(Workspace, "T1"), "U9", NOW)
+    assert digest.forecast is not None
+    text, blocks = digest_message(digest, "16–22 Nov 2026")
+    assert len(blocks) <= 50 and len(text) <= 3000
+    for b in blocks:
+        Block.parse(b).to_dict()
+    body = _flat(render_message({"text": text, "blocks": blocks}, width=400))
+    assert "Forecast: expected value" in body and "`/nextsteps team` lists them all" in body.replace("*", "")
