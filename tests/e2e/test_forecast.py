@@ -239,3 +239,49 @@ def test_the_managers_digest_says_the_forecasts_change_and_what_moved_each_deal(
         int(x.strip().rstrip("%").strip()) for x in line.split("(Ana):")[1].split("(")[0].split("→")
     )
     assert after > before
+
+
+def test_forged_override_clicks_and_submissions_write_nothing(fake, running, maria, caplog):
+    import logging
+
+    from bot.slack.blocks.deal_modals import override_modal
+    from tests.e2e.conftest import submission
+
+    deals = _world(running.engine, datetime.now(UTC))
+    caplog.set_level(logging.WARNING)
+    for raw in ("99999999999", "9223372036854775808", "\u00b2", "0", "-1", "", str(deals["globex"])):
+        view = {
+            "id": "V0FORGED",
+            "blocks": [
+                {
+                    "type": "actions",
+                    "block_id": "x",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": ids.OVERRIDE_FORECAST,
+                            "value": raw,
+                            "text": {"type": "plain_text", "text": "x"},
+                        }
+                    ],
+                }
+            ],
+        }
+        assert maria.click(ids.OVERRIDE_FORECAST, in_view=view).status == 200, raw
+    # A submission Maria was never shown (she owns the deal; she is no manager): refused beside the reason.
+    forged = override_modal(deals["globex"], "Globex", "Globex opportunity", "40 %", None)
+    forged["id"] = "V0FORGED2"
+    forged["state"] = {
+        "values": {
+            ids.OVERRIDE_PROBABILITY: {ids.OVERRIDE_PROBABILITY: {"type": "plain_text_input", "value": "99"}},
+            ids.OVERRIDE_REASON: {ids.OVERRIDE_REASON: {"type": "plain_text_input", "value": "trust me"}},
+        }
+    }
+    answer = maria.post_raw(submission(maria, forged), "application/x-www-form-urlencoded")
+    assert answer.status == 200
+    assert answer.json()["errors"][ids.OVERRIDE_REASON] == OVERRIDE_REFUSED
+    fake.wait_idle(quiet=0.3)
+    assert fake.calls_to("views.push") == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    with Session(running.engine) as session:
+        assert session.scalars(select(ForecastOverride)).all() == []
