@@ -81,20 +81,27 @@ def open_modal(
     *,
     ack: Ack | None = None,
     again: str | None = None,
+    push: bool = False,
 ) -> bool:
     """views.open with the request's trigger; True when the modal is up.
 
-    When Slack refuses (or does not answer), the person is told (``tell_person``) and,
-    when the click came from their Home tab, the tab is republished: whatever the
-    button offered may have changed since it was drawn.
+    ``push``: views.push instead, over the modal the click came from. When Slack refuses (or
+    does not answer), the person is told (``tell_person``) and, when the click came from their
+    Home tab, the tab is republished: whatever the button offered may have changed since it
+    was drawn.
     """
+    method = "views.push" if push else "views.open"
     try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        if push:
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
         return True
     except (SlackApiError, OSError) as error:
         code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
         log.warning(
-            "views.open failed team=%s callback=%s: %s",
+            "%s failed team=%s callback=%s: %s",
+            method,
             context.get("team_id"),
             view.get("callback_id"),
             code,

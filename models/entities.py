@@ -465,3 +465,23 @@ class DealForecast(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("deal_id", "week_start"), Index(None, "team_id", "week_start"))
+
+
+class ForecastOverride(Base):
+    """A manager's probability for a deal, set by hand with a reason, beside the learned figure at
+    that moment. Every change is a new row (the history); one with no probability goes back to the
+    learned figure."""
+
+    __tablename__ = "forecast_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    probability: Mapped[float | None] = mapped_column(Float)
+    learned: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by_user_id: Mapped[str] = mapped_column(USER_ID)
+    set_by_name: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index(None, "deal_id", "set_at"),)

@@ -22,8 +22,11 @@ the booked step's time passed, nothing logged  −1
 no meeting for the stall threshold (14 days)   −2
 =============================================  ======
 
-Level: 4 or more *Strong*, 1–3 *Building*, −1–0 *Flat*, below that *Slipping*. The
-momentum-weighted pipeline counts each known amount at its level's weight (``WEIGHTS``).
+Level: 4 or more *Strong*, 1–3 *Building*, −1–0 *Flat*, below that *Slipping*. The level is a
+label that explains the deal's recent story; the pipeline's figures weigh each deal by its
+learned chance to be won (``Chance``, from ``bot.domain.forecast``), or a manager's override of
+it. ``WEIGHTS`` (the fixed weights the label once carried) survive only as the forecast's prior
+before a workspace has history, and as a baseline the backtest beats.
 
 Flags:
 - *time sink*: once at least ``TIME_SPENT_MIN`` deals have been won and as many lost in the
@@ -40,9 +43,9 @@ Flags:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -70,7 +73,7 @@ class Level(StrEnum):
         return self.value.capitalize()
 
 
-# The share of a deal's amount the momentum-weighted pipeline counts.
+# Today's fixed rule: the forecast's prior with no history, and the backtest's baseline.
 WEIGHTS = {
     Level.STRONG: Decimal("0.8"),
     Level.BUILDING: Decimal("0.5"),
@@ -143,6 +146,7 @@ class DealFacts:
     created_at: datetime
     amount: Decimal | None = None
     stage: str | None = None
+    expected_close: date | None = None
     last_meeting_at: datetime | None = None
     at_risk_since: datetime | None = None
     meetings_held: int = 0
@@ -173,11 +177,57 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class Override:
+    """A manager's probability for the deal, set by hand, and why."""
+
+    probability: float
+    reason: str
+    by_name: str
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class Chance:
+    """The deal's learned chance to be won (its 80 % interval and one-line reason), and a
+    manager's override of it, which the totals count when present."""
+
+    probability: float
+    low: float
+    high: float
+    reason: str
+    fallback: bool = False
+    override: Override | None = None
+
+    @property
+    def used(self) -> float:
+        """What the totals count: the override when a manager set one, else the learned figure."""
+        return self.override.probability if self.override is not None else self.probability
+
+    @property
+    def percent(self) -> int:
+        return round(self.probability * 100)
+
+    @property
+    def interval_text(self) -> str:
+        return f"{round(self.low * 100)}\u2013{round(self.high * 100)} %"
+
+
+def prior_chance(level: Level) -> Chance:
+    """Before the forecast is read: today's rule, with the widest honest interval."""
+    return Chance(float(WEIGHTS[level]), 0.0, 1.0, "today's rule: no forecast read for this deal", True)
+
+
+@dataclass(frozen=True)
 class DealSignals:
     facts: DealFacts
     momentum: Momentum
     flags: tuple[Flag, ...]
     urgency: tuple[int, float]
+    chance: Chance | None = None
+
+    @property
+    def probability(self) -> float:
+        return self.chance.used if self.chance is not None else float(WEIGHTS[self.momentum.level])
 
 
 def _days(since: datetime | None, now: datetime) -> int | None:
@@ -362,9 +412,10 @@ def urgency(facts: DealFacts, found: Sequence[Flag], now: datetime) -> tuple[int
     return (4, stamp)
 
 
-def signals(facts: DealFacts, now: datetime) -> DealSignals:
+def signals(facts: DealFacts, now: datetime, chance: Chance | None = None) -> DealSignals:
     found = flags(facts, now)
-    return DealSignals(facts, momentum(facts, now), found, urgency(facts, found, now))
+    level = momentum(facts, now)
+    return DealSignals(facts, level, found, urgency(facts, found, now), chance or prior_chance(level.level))
 
 
 @dataclass(frozen=True)
@@ -396,28 +447,43 @@ class Pipeline:
     deals: tuple[DealSignals, ...]
     ratio: ReplacementRatio
     total: Decimal = Decimal(0)
-    weighted: Decimal = Decimal(0)
+    expected: Decimal = Decimal(0)  # each known amount times the deal's chance (override if set)
     priced: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    expected_wins: float = 0.0  # the sum of the open deals' chances
+    overrides: int = 0
 
 
-def pipeline(facts: Sequence[DealFacts], ratio: ReplacementRatio, now: datetime) -> Pipeline:
-    """Signals for every deal, sorted most urgent first, with the momentum-weighted total."""
-    deals = sorted((signals(f, now) for f in facts), key=lambda s: (s.urgency, s.facts.deal_id))
-    total = weighted = Decimal(0)
-    priced = 0
+def pipeline(
+    facts: Sequence[DealFacts],
+    ratio: ReplacementRatio,
+    now: datetime,
+    chances: Mapping[int, Chance] | None = None,
+) -> Pipeline:
+    """Signals for every deal, sorted most urgent first, with the expected value and wins."""
+    chances = chances or {}
+    deals = sorted(
+        (signals(f, now, chances.get(f.deal_id)) for f in facts), key=lambda s: (s.urgency, s.facts.deal_id)
+    )
+    total = expected = Decimal(0)
+    wins = 0.0
+    priced = overridden = 0
     counts = {"overdue": 0, "unscheduled": 0, "no_step": 0, "booked": 0}
     counts.update(dict.fromkeys((k.value for k in FlagKind), 0))
     for s in deals:
         if s.facts.amount is not None:
             priced += 1
             total += s.facts.amount
-            weighted += s.facts.amount * WEIGHTS[s.momentum.level]
+            expected += s.facts.amount * Decimal(str(round(s.probability, 4)))
+        wins += s.probability
+        overridden += s.chance is not None and s.chance.override is not None
         state = step_state(s.facts, now)
         counts[{"none": "no_step"}.get(state.value, state.value)] += 1
         for flag in s.flags:
             counts[flag.kind.value] += 1
-    return Pipeline(tuple(deals), ratio, total, weighted.quantize(Decimal("0.01")), priced, counts)
+    return Pipeline(
+        tuple(deals), ratio, total, expected.quantize(Decimal("0.01")), priced, counts, wins, overridden
+    )
 
 
 @dataclass(frozen=True)
@@ -431,9 +497,10 @@ class RepHygiene:
     overdue: int
     stalled: int
     time_sinks: int
-    weighted: Decimal
+    expected: Decimal
     priced: int
     ratio: ReplacementRatio
+    expected_wins: float = 0.0
 
 
 def hygiene(name: str, left: bool, p: Pipeline, now: datetime) -> RepHygiene:
@@ -445,7 +512,8 @@ def hygiene(name: str, left: bool, p: Pipeline, now: datetime) -> RepHygiene:
         overdue=p.counts["overdue"],
         stalled=sum(1 for s in p.deals if stalled(s.facts, now)),
         time_sinks=p.counts["time_sink"],
-        weighted=p.weighted,
+        expected=p.expected,
         priced=p.priced,
         ratio=p.ratio,
+        expected_wins=p.expected_wins,
     )

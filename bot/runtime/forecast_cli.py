@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError
 from bot.domain.forecast import Score
+from bot.domain.outlook import OverrideLine
 from bot.services.forecast import BacktestRun, run_backtest
+from bot.services.outlook import backtest_override_lines
 from bot.slack.forecast_chart import calibration_alt_text, calibration_png
 from models import Workspace, make_engine, make_session_factory
 
@@ -67,14 +70,33 @@ def report(run: BacktestRun, workspace: Workspace) -> str:
     return "\n".join(lines)
 
 
+def override_report(lines: Sequence[OverrideLine]) -> str:
+    """Managers' overrides as their own lines: scored where they stood, beside the learned
+    forecast on the same deal-weeks, so the team learns whose judgement beats the data."""
+    if not lines:
+        return "\nManagers' overrides: none stood at a week's end over a deal that has since ended."
+    out = ["", "Managers' overrides, on the weekly forecasts they replaced (deals since ended):"]
+    for line in lines:
+        o, learned = line.overrides, line.learned
+        verdict = (
+            "beat" if o.brier < learned.brier else "tied" if o.brier == learned.brier else "did worse than"
+        )
+        out.append(
+            f"  {line.by}: {line.forecasts:,} weekly forecasts, Brier {o.brier:.3f} against the learned "
+            f"forecast's {learned.brier:.3f} on the same deals: the override {verdict} the data"
+        )
+    return "\n".join(out)
+
+
 def backtest_command(
     database_url: str,
     team: str | None,
     weeks: int,
     out: str | None,
     now: datetime,
-    stdout: TextIO = sys.stdout,
+    stdout: TextIO | None = None,
 ) -> int:
+    stdout = stdout or sys.stdout  # read when called: a default bound at import outlives a swapped stream
     if not 1 <= weeks <= 520:
         raise ConfigError(["forecast backtest: --weeks must be from 1 to 520"])
     engine = make_engine(database_url)
@@ -82,9 +104,11 @@ def backtest_command(
         factory = make_session_factory(engine)
         workspace = _workspace(factory, team)
         run = run_backtest(factory, workspace.team_id, now, weeks)
+        overridden = backtest_override_lines(factory, workspace.team_id, run.result.scored)
     finally:
         engine.dispose()
     print(report(run, workspace), file=stdout)
+    print(override_report(overridden), file=stdout)
     if out:
         Path(out).write_bytes(
             calibration_png(run.result, f"Forecast calibration, {workspace.name or workspace.team_id}")

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.pipeline import DealFacts, DealSignals, signals
 from bot.domain.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
+from bot.services.chances import OverrideRecord, chances, override_history
+from bot.services.forecast import WeekForecast, weekly_history
 from bot.services.meetings import name_key
 from bot.services.pipeline import load_deal_facts
 from models import Account, Deal, Meeting, MeetingVersion, NextStep, Rep, Reschedule
@@ -56,6 +58,8 @@ class DealHistory:
     meetings: tuple[TimelineMeeting, ...]  # newest first, at most MAX_MEETINGS_SHOWN
     total_meetings: int
     signals: DealSignals | None  # open deals only
+    weeks: tuple[WeekForecast, ...] = ()  # its probability week by week as people saw it, oldest first
+    overrides: tuple[OverrideRecord, ...] = ()  # managers' overrides, newest first
 
 
 _FIELD_WORDS = {
@@ -152,7 +156,11 @@ def load_history(session: Session, team_id: str, deal_id: int, now: datetime) ->
         lost_reason=deal.lost_reason,
         meetings=tuple(timeline),
         total_meetings=total,
-        signals=signals(facts, now) if facts else None,
+        signals=signals(facts, now, chances(session, team_id, now, deal_ids=[deal.id]).get(deal.id))
+        if facts
+        else None,
+        weeks=tuple(weekly_history(session, team_id, deal.id)),
+        overrides=tuple(override_history(session, team_id, deal.id)),
     )
 
 

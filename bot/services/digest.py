@@ -2,7 +2,9 @@
 
 Deals whose unscheduled step went three nudges unanswered (escalated), booked steps gone
 overdue, stalled deals, open deals with no next step, and deals of reps who left. Each
-deal appears once, under the first of those it matches. An empty digest is not sent.
+deal appears once, under the first of those it matches. Above them, the team's forecast against
+last week's (as people saw both) and the deals that moved most, each with what moved it. An
+empty digest (nothing to act on, no forecast moved) is not sent.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.outlook import ForecastChange
 from bot.domain.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus, NextStepStatus, RepStatus
+from bot.services.outlook import forecast_change
 from bot.services.permissions import reps_managed_by
 from bot.services.pipeline import escalated_steps
 from models import Account, Deal, NextStep, Workspace
@@ -47,10 +51,11 @@ class DigestItem:
 class Digest:
     manager_user_id: str
     items: dict[str, list[DigestItem]] = field(default_factory=dict)
+    forecast: ForecastChange | None = None  # the team's forecast against last week's, and the movers
 
     @property
     def empty(self) -> bool:
-        return not any(self.items.values())
+        return not any(self.items.values()) and (self.forecast is None or not self.forecast.moves)
 
     @property
     def count(self) -> int:
@@ -68,6 +73,7 @@ def build_digest(session: Session, workspace: Workspace, manager_user_id: str, n
     digest = Digest(manager_user_id)
     if not reps:
         return digest
+    digest.forecast = forecast_change(session, workspace.team_id, list(reps), now)
     # The team's open deals, through ix_deals_team_id_owner_rep_id_status.
     deals = list(
         session.scalars(

@@ -80,9 +80,15 @@ def load_timelines(
         Meeting.logged_at,
         Meeting.reaction,
         Meeting.graded_ask_type,
-    ).where(Meeting.team_id == team_id, Meeting.withdrawn_at.is_(None))
-    if chosen is not None:
-        query = query.where(Meeting.deal_id.in_(chosen))
+    ).where(Meeting.withdrawn_at.is_(None))
+    # A few deals' rows (the App Home's): by deal only, the chosen deals being this workspace's.
+    # With the team's filter too, PostgreSQL ANDs the team's whole index into every deal's lookup
+    # (0.45 s instead of 0.03 s for 500 deals with 20k meetings).
+    query = (
+        query.where(Meeting.team_id == team_id)
+        if chosen is None
+        else query.where(Meeting.deal_id.in_(chosen))
+    )
     for deal_id, mid, held, logged, reaction, graded in session.execute(
         query.order_by(Meeting.deal_id, Meeting.held_at, Meeting.id)
     ):
@@ -97,9 +103,12 @@ def load_timelines(
         NextStep.status_changed_at,
         NextStep.booked_at,
         NextStep.scheduled_at,
-    ).where(NextStep.team_id == team_id)
-    if chosen is not None:
-        step_query = step_query.where(NextStep.deal_id.in_(chosen))
+    )
+    step_query = (
+        step_query.where(NextStep.team_id == team_id)
+        if chosen is None
+        else step_query.where(NextStep.deal_id.in_(chosen))
+    )
     for deal_id, sid, step_meeting, created, status, changed, booked, scheduled in session.execute(
         step_query.order_by(NextStep.deal_id, NextStep.created_at, NextStep.id)
     ):

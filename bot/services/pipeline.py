@@ -27,6 +27,7 @@ from bot.domain.vocabulary import (
     NudgeKind,
     Reaction,
 )
+from bot.services.chances import chances
 from bot.services.forecast import latest_time_spent
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, Workspace
 
@@ -134,6 +135,7 @@ def _facts_rows(
                 created_at=deal.created_at,
                 amount=deal.amount,
                 stage=deal.stage,
+                expected_close=deal.expected_close,
                 last_meeting_at=deal.last_meeting_at,
                 at_risk_since=deal.at_risk_since,
                 meetings_held=held.get(deal.id, 0),
@@ -218,4 +220,9 @@ def load_pipeline(session: Session, team_id: str, rep: Rep, now: datetime) -> Pi
         days,
         time_spent_of(session, team_id),
     )
-    return pipeline(facts, replacement_ratio(session, team_id, rep.id), now)
+    return pipeline(
+        facts,
+        replacement_ratio(session, team_id, rep.id),
+        now,
+        chances(session, team_id, now, owner_rep_ids=[rep.id]) if facts else {},
+    )

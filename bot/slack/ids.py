@@ -87,6 +87,12 @@ DEAL_STAGE = "deal_stage"
 DEAL_CLOSE = "deal_close"
 REASSIGN_TO = "reassign_to"
 REASSIGN_DEAL = "reassign_deal"  # value: deal id; in the history modal, for managers and admins
+# A manager's override of a deal's forecast (issue 18): the history modal's button, its modal and fields.
+OVERRIDE_FORECAST = "override_forecast"  # value: deal id
+OVERRIDE_MODAL = "override_forecast_modal"  # private_metadata: deal id
+OVERRIDE_MODAL_VERSION = "1"
+OVERRIDE_PROBABILITY = "override_probability"
+OVERRIDE_REASON = "override_reason"
 
 # The `/nextsteps settings` modal (block_id == action_id; a team's fields end in _<team id> or _new).
 SETTINGS_MODAL = "settings_modal"

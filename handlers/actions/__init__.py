@@ -6,7 +6,8 @@
 - didnt_happen.py, snooze.py, mark_lost.py: the nudge DM's other answers; calendar_links.py: "Add to calendar".
 - nudge_clicks.py: no listener; which nudge was clicked, and answering it in place, for the modules above.
 - home_page.py, home_log_meeting.py, home_book_step.py, deal_menu.py: the App Home tab.
-- deal_history.py: a deal's "History"; reassign_deal.py: its "Reassign" (manager or admin).
+- deal_history.py: a deal's "History"; reassign_deal.py: its "Reassign" (manager or admin);
+  override_forecast.py: its "Set the chance by hand" (manager or admin).
 - edit_meeting.py, withdraw_meeting.py: the last meeting's "Edit it" and "Withdraw it".
 
 Each module but nudge_clicks.py has register(app); this package's register(app) wires them in order.
@@ -31,6 +32,7 @@ from handlers.actions import (
     log_meeting,
     mark_lost,
     meeting_modal,
+    override_forecast,
     reassign_deal,
     replacement_deal,
     snooze,
@@ -56,3 +58,4 @@ def register(app: App) -> None:
     edit_meeting.register(app)
     withdraw_meeting.register(app)
     reassign_deal.register(app)
+    override_forecast.register(app)

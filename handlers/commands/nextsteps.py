@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from bot.slack.blocks.help import help_blocks
 from handlers.commands.deal import deal_command
 from handlers.commands.export import export_command
+from handlers.commands.forecast import forecast_command
 from handlers.commands.leaderboard import leaderboard_command
 from handlers.commands.pause import pause_command, resume_command
 from handlers.commands.privacy import privacy_command
@@ -39,6 +40,9 @@ def nextsteps(ack: Ack, body: dict, client: WebClient, respond: Respond, context
         return
     if sub == "team":
         team_command(ack, body, client, context)
+        return
+    if sub == "forecast":
+        forecast_command(ack, body, client, context, words[1:])
         return
     if sub == "export":
         export_command(ack, body, client, respond, context, words[1:])

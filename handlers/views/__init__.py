@@ -23,6 +23,7 @@ from handlers.views import (
     edit_meeting,
     mark_lost,
     meeting,
+    override_forecast,
     reassign_deal,
     replacement_deal,
     settings,
@@ -38,6 +39,7 @@ def register(app: App) -> None:
     edit_deal.register(app)
     deal_lost.register(app)
     reassign_deal.register(app)
+    override_forecast.register(app)
     edit_meeting.register(app)
     deal_history.register(app)
     settings.register(app)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.domain.pipeline import WEIGHTS, DealSignals, FlagKind, Pipeline, StepState, step_state
+from bot.domain.pipeline import DealSignals, FlagKind, Pipeline, StepState, step_state
 from bot.domain.vocabulary import REACTION_LABELS, Reaction
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import edit_meeting_buttons
@@ -64,6 +65,45 @@ def step_line(s: DealSignals, now: datetime, tz: ZoneInfo) -> str:
     return f"{_STATE_MARK[state]} {text}"
 
 
+def percent(p: float) -> str:
+    return f"{round(p * 100)} %"
+
+
+def chance_line(s: DealSignals, *, reason_max: int = 300) -> str:
+    """ "Chance to win: *62 %* (48–74 %): of 48 deals …, 30 were won", and a manager's override beside it."""
+    c = s.chance
+    if c is None:
+        return "Chance to win: not forecast yet"
+    learned = f"*{percent(c.probability)}* ({c.interval_text})"
+    if c.override is not None:
+        o = c.override
+        head = (
+            f":pushpin: Chance to win: *{percent(o.probability)}*, set by {user_text(o.by_name, 60)} "
+            f"(\u201c{user_text(o.reason, 150)}\u201d) \u00b7 learned {learned}"
+        )
+    else:
+        head = f"Chance to win: {learned}"
+    return f"{head}: {escape(_short(_LEADING_PERCENT.sub('', c.reason), reason_max))}"
+
+
+_LEADING_PERCENT = re.compile(r"^\d+ %: ")  # the reason repeats the figure shown just before it
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def expected_line(p: Pipeline) -> str:
+    """The pipeline's expected value and wins: each deal counted at its chance to be won."""
+    wins = f"expected wins *{p.expected_wins:.1f}* of {len(p.deals)}"
+    if not p.priced:
+        return f"No amounts yet \u00b7 {wins}"
+    return (
+        f"Pipeline {money(p.total)} across {p.priced} {'deal' if p.priced == 1 else 'deals'} with an amount; "
+        f"expected value *{money(p.expected)}* \u00b7 {wins}"
+    )
+
+
 def deal_text(s: DealSignals, now: datetime, tz: ZoneInfo) -> str:
     """What a rep reads about one deal: next step, look-back data, reaction, momentum, flags."""
     f = s.facts
@@ -83,6 +123,7 @@ def deal_text(s: DealSignals, now: datetime, tz: ZoneInfo) -> str:
     last = f.recent[-1].reaction if f.recent else None
     reaction = REACTION_LABELS[last] if isinstance(last, Reaction) else ("no ask" if f.recent else "none yet")
     graded = f"Last ask graded: {escape(f.recent[-1].graded.short_label)} \u00b7 " if f.recent else ""
+    lines.append(chance_line(s))
     lines.append(
         f"{graded}Last reaction: {escape(reaction)} \u00b7 Momentum: *{s.momentum.level.label}* "
         f"({escape('; '.join(s.momentum.reasons))})"
@@ -142,11 +183,8 @@ def _summary(p: Pipeline) -> str:
         f"*{n} open {'deal' if n == 1 else 'deals'}*: {c['overdue']} overdue \u00b7 "
         f"{c['unscheduled']} not scheduled \u00b7 {c['no_step']} with no next step \u00b7 {c['booked']} booked"
     ]
-    if p.priced:
-        lines.append(
-            f"Pipeline {money(p.total)} across {p.priced} {'deal' if p.priced == 1 else 'deals'} with an amount; "
-            f"momentum-weighted *{money(p.weighted)}*"
-        )
+    if p.deals:
+        lines.append(expected_line(p))
     flags = []
     if c["replace_now"]:
         flags.append(f"{c['replace_now']} to replace now")
@@ -162,14 +200,23 @@ def home_view(
     p: Pipeline, now: datetime, tz: ZoneInfo, *, page_start: int = 0, last: LastMeeting | None = None
 ) -> Block:
     """The Home tab for one rep: at most ``PAGE_SIZE`` deals, the rest summarised and paged."""
-    weights = ", ".join(f"{level.label} {int(w * 100)}%" for level, w in WEIGHTS.items())
+    fallback = bool(p.deals) and all(d.chance is None or d.chance.fallback for d in p.deals)
+    learned = (
+        "Each deal's chance to be won is learned once a day from how this workspace's deals ended, "
+        "with its 80 % range and the deals it is learned from. "
+        if not fallback
+        else "Too few deals have ended here to learn from yet: each chance is today's rule "
+        "(the momentum level's share), with a wide range, until about 20 have. "
+    )
     blocks: list[Block] = [
         header("Your pipeline"),
         section(_summary(p), block_id="home_summary"),
         context(
             "Most urgent first. Look back on the time spent, not forward on hope: meetings held, "
-            f"days open and days since the last booked commitment. Momentum-weighted counts {weights} "
-            "of each amount.",
+            "days open and days since the last booked commitment. "
+            + learned
+            + "Expected value counts each amount at that chance (a manager's :pushpin: override instead, "
+            "when set). Momentum is the story of the last meetings in a word.",
         ),
     ]
     if last is not None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.vocabulary import LOST_REASON_LABELS, DealStatus, LostReason, MeetingKind, NextStepStatus
 from bot.services.deal_history import DealHistory, TimelineMeeting
 from bot.slack import ids
-from bot.slack.blocks.app_home import short_day, short_when
+from bot.slack.blocks.app_home import chance_line, percent, short_day, short_when
 from bot.slack.blocks.common import Block, actions, button, context, escape, header, plain, section, user_text
 
 _NAME = 120
@@ -63,6 +63,52 @@ def meeting_blocks(m: TimelineMeeting, now: datetime, tz: ZoneInfo) -> list[Bloc
     return blocks
 
 
+WEEKS_SHOWN = 12
+OVERRIDES_SHOWN = 6
+
+
+def forecast_blocks(h: DealHistory, tz: ZoneInfo, *, can_override: bool) -> list[Block]:
+    """The deal's chance now, week by week as people saw it, and managers' overrides (kept as history)."""
+    blocks: list[Block] = []
+    if h.signals is not None:
+        blocks.append(section(chance_line(h.signals, reason_max=600), block_id="history_chance"))
+    if h.weeks:
+        shown = h.weeks[-WEEKS_SHOWN:]
+        lines = [
+            f"Week of {w.week_start:%a} {w.week_start.day} {w.week_start:%b} {w.week_start.year}: "
+            f"*{percent(w.probability)}* ({round(w.low * 100)}\u2013{round(w.high * 100)} %)"
+            + (" \u00b7 today's rule" if w.fallback else "")
+            for w in reversed(shown)
+        ]
+        more = f" (the last {len(shown)} of {len(h.weeks)})" if len(h.weeks) > len(shown) else ""
+        blocks.append(
+            section(
+                "*Chance to win, week by week*" + more + "\n" + "\n".join(lines), block_id="history_weeks"
+            )
+        )
+    if h.overrides:
+        lines = []
+        for o in h.overrides[:OVERRIDES_SHOWN]:
+            what = (
+                "went back to the learned figure"
+                if o.probability is None
+                else f"set *{percent(o.probability)}*"
+            )
+            lines.append(
+                f"{short_when(o.set_at, tz)}: {user_text(o.by, 60)} {what} (learned then {percent(o.learned)}): "
+                f"\u201c{user_text(o.reason, 150)}\u201d"
+            )
+        blocks.append(section("*Set by hand*\n" + "\n".join(lines), block_id="history_overrides"))
+    if can_override and h.status is DealStatus.OPEN:
+        blocks.append(
+            actions(
+                [button("Set the chance by hand", ids.OVERRIDE_FORECAST, value=str(h.deal_id))],
+                block_id="history_override",
+            )
+        )
+    return blocks
+
+
 def history_modal(h: DealHistory, now: datetime, tz: ZoneInfo, *, can_reassign: bool = False) -> Block:
     status = h.status.value.capitalize()
     if h.lost_reason in set(LostReason):
@@ -88,6 +134,7 @@ def history_modal(h: DealHistory, now: datetime, tz: ZoneInfo, *, can_reassign: 
         lines = [f"Momentum: *{s.momentum.level.label}* ({escape('; '.join(s.momentum.reasons))})"]
         lines += [f":warning: *{f.kind.label}:* {escape(f.why)}" for f in s.flags]
         blocks.append(section("\n".join(lines), block_id="history_signals"))
+    blocks += forecast_blocks(h, tz, can_override=can_reassign)
     blocks.append({"type": "divider"})
     if not h.meetings:
         blocks.append(section("No meetings logged on this deal yet.", block_id="history_empty"))

@@ -82,7 +82,7 @@ def edit_deal_modal(
                 "Amount",
                 _text(ids.DEAL_AMOUNT, 20, f"{amount:f}" if amount is not None else None),
                 optional=True,
-                hint="Counts toward your momentum-weighted pipeline.",
+                hint="Counts toward your expected value, at the deal's chance to be won.",
             ),
             _input(ids.DEAL_STAGE, "Stage", _text(ids.DEAL_STAGE, 64, stage), optional=True),
             _input(ids.DEAL_CLOSE, "Expected close", close, optional=True),
@@ -181,5 +181,38 @@ def edit_meeting_modal(meeting: Meeting, account_name: str, deal_name: str) -> B
             _input(ids.REACTION, "How did they react?", reaction, optional=True),
             _input(ids.KIND, "Kind of meeting", kind, optional=True),
             _input(ids.NOTES, "Notes", _text(ids.NOTES, MAX_NOTES, meeting.notes, True), optional=True),
+        ],
+    )
+
+
+def override_modal(
+    deal_id: int, account_name: str, deal_name: str, learned: str, current: str | None
+) -> Block:
+    """A manager sets the deal's chance by hand, with the reason; empty goes back to the learned figure."""
+    lines = [f"Learned from this workspace's deals: {learned}."]
+    if current:
+        lines.append(f"Set by hand now: {current}.")
+    return _modal(
+        ids.OVERRIDE_MODAL,
+        {"v": ids.OVERRIDE_MODAL_VERSION, "deal_id": deal_id},
+        "Set the chance to win",
+        "Save",
+        [
+            _deal_line(account_name, deal_name),
+            context(*lines, block_id="learned"),
+            _input(
+                ids.OVERRIDE_PROBABILITY,
+                "Chance to win, in %",
+                _text(ids.OVERRIDE_PROBABILITY, 5),
+                optional=True,
+                hint="Counts in the totals instead of the learned figure, shown beside it. "
+                "Leave empty to go back to the learned figure.",
+            ),
+            _input(
+                ids.OVERRIDE_REASON,
+                "Why?",
+                _text(ids.OVERRIDE_REASON, 500, multiline=True),
+                hint="Kept in the deal's history; the backtest scores overrides on their own line.",
+            ),
         ],
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from bot.domain.outlook import ForecastChange, Move
 from bot.services.digest import CATEGORIES, Digest
 from bot.slack import ids
+from bot.slack.blocks.app_home import money, percent
 from bot.slack.blocks.common import MAX_BLOCKS, Block, button, context, header, section, user_text
 
-# Header, intro, and a summary line of what did not fit; each category heading takes one more.
+# Header, intro, and a summary line of what did not fit; each category heading takes one more
+# (the forecast's two blocks are counted as they are added).
 FIXED_BLOCKS = 3
 
 
@@ -18,13 +23,18 @@ def digest_message(digest: Digest, week_label: str) -> tuple[str, list[Block]]:
         context(
             f"{digest.count} deal{'' if digest.count == 1 else 's'} need a next step on the calendar. "
             "A deal without a scheduled next step means phone tag and a longer cycle."
+            if digest.count
+            else "Every deal has a next step on the calendar or is moving: nothing to chase this week."
         ),
     ]
-    budget = MAX_BLOCKS - FIXED_BLOCKS
+    if digest.forecast is not None:
+        blocks += forecast_blocks(digest.forecast)
+    fixed = len(blocks)
+    budget = MAX_BLOCKS - FIXED_BLOCKS - (fixed - 2)
     left = 0
     for key, items in digest.items.items():
         for n, item in enumerate(items):
-            room = budget - (len(blocks) - 2)
+            room = budget - (len(blocks) - fixed)
             if room < (2 if n == 0 else 1):
                 left += len(items) - n
                 break
@@ -45,4 +55,45 @@ def digest_message(digest: Digest, week_label: str) -> tuple[str, list[Block]]:
     if left:
         blocks.append(context(f"\u2026and {left} more. `/nextsteps team` lists them all."))
     summary = ", ".join(f"{len(v)} {titles[k].lower()}" for k, v in digest.items.items())
+    if digest.forecast is not None:
+        f = digest.forecast
+        summary = ", ".join(
+            x
+            for x in (summary, f"expected value {money(f.expected)} ({_signed(f.change)} since last week)")
+            if x
+        )
     return f"Your team's pipeline this week: {summary}.", blocks
+
+
+def _signed(amount: Decimal) -> str:
+    return ("+" if amount >= 0 else "\u2212") + money(abs(amount))
+
+
+def _points(m: Move) -> str:
+    points = round(m.after * 100) - round(m.before * 100)  # the difference of the figures shown
+    sign = "+" if points >= 0 else "\u2212"
+    return f"{sign}{abs(points)} points"
+
+
+def move_line(m: Move) -> str:
+    return (
+        f"\u2022 *{user_text(m.account_name, 80)}* \u00b7 {user_text(m.deal_name, 80)} ({user_text(m.rep_name, 60)}): "
+        f"{percent(m.before)} \u2192 *{percent(m.after)}* ({_points(m)}) \u2014 {user_text(m.why, 400)}"
+    )
+
+
+def forecast_blocks(f: ForecastChange) -> list[Block]:
+    """The forecast against last week's, as people saw both, and the deals that moved most."""
+    head = (
+        f"*Forecast:* expected value *{money(f.expected)}* (last week {money(f.before_expected)}, "
+        f"{_signed(f.change)}) \u00b7 expected wins *{f.expected_wins:.1f}* (last week {f.before_wins:.1f})"
+    )
+    blocks = [section(head, block_id="digest_forecast")]
+    if f.moves:
+        blocks.append(
+            section(
+                "*Moved most since last week*\n" + "\n".join(move_line(m) for m in f.moves),
+                block_id="digest_movers",
+            )
+        )
+    return blocks

@@ -22,6 +22,12 @@ COMMANDS = (
     ("/nextsteps deal <name>", "A deal's history: every meeting, ask, reaction and next step."),
     ("/nextsteps team", "For managers: your reps' pipelines and hygiene."),
     (
+        "/nextsteps forecast [team] [charts]",
+        "Each open deal's chance to be won, learned from how your workspace's deals ended: the expected "
+        "value and wins, the likeliest deals, and where more time is least likely to pay off. Yours, "
+        "your team's by rep if you manage one, any team's for admins; `charts` sends the charts to your DM.",
+    ),
+    (
         "/nextsteps export [mine|team] [from] [to]",
         "Your meetings (or your team's) as a CSV file, in your DM with me.",
     ),

@@ -26,8 +26,12 @@ def rep_line(h: RepHygiene) -> str:
         f"{h.time_sinks} time {'sink' if h.time_sinks == 1 else 'sinks'}",
     ]
     line = f"{name}: " + " \u00b7 ".join(parts)
-    if h.priced:
-        line += f"\nMomentum-weighted pipeline {money(h.weighted)}"
+    wins = f"expected wins {h.expected_wins:.1f}"
+    line += (
+        f"\nExpected value {money(h.expected)} \u00b7 {wins}"
+        if h.priced
+        else f"\n{wins[:1].upper()}{wins[1:]}"
+    )
     return line + f"\n{escape(h.ratio.text)}"
 
 

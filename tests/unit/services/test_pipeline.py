@@ -9,10 +9,12 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.domain.pipeline import (
+    Chance,
     DealFacts,
     FlagKind,
     Level,
     MeetingFact,
+    Override,
     ReplacementRatio,
     flags,
     momentum,
@@ -115,7 +117,7 @@ def test_replace_now_after_a_decline_or_a_stall_but_not_with_a_booked_step_ahead
     assert flags(booked_ahead, now) == ()
 
 
-def test_pipeline_is_most_urgent_first_and_weights_known_amounts_by_momentum(now):
+def test_pipeline_is_most_urgent_first_and_weights_known_amounts_by_their_learned_chance(now):
     booked = facts(
         now,
         (B, NextStepStatus.BOOKED, 0),
@@ -140,11 +142,20 @@ def test_pipeline_is_most_urgent_first_and_weights_known_amounts_by_momentum(now
         step_since=now - 3 * DAY,
     )
     declined = facts(now, (D, None, 0), deal_id=4)
-    p = pipeline([booked, unscheduled, declined, overdue], ReplacementRatio(1, 2), now)
+    chances = {
+        1: Chance(0.62, 0.5, 0.7, "of 48 deals …, 30 were won"),
+        2: Chance(0.2, 0.1, 0.3, "of 20 deals …, 4 were won"),
+        3: Chance(0.3, 0.2, 0.4, "…"),
+        4: Chance(0.05, 0.0, 0.1, "…", override=Override(0.5, "CFO signed off", "Lee", now)),
+    }
+    p = pipeline([booked, unscheduled, declined, overdue], ReplacementRatio(1, 2), now, chances)
     assert [s.facts.deal_id for s in p.deals] == [2, 4, 3, 1]
     assert p.total == Decimal(30000) and p.priced == 2
-    # booked +2 → Building (50%); overdue +2 -1 = +1 → Building (50%)
-    assert p.weighted == Decimal("15000.00")
+    # The learned chances, not the momentum levels' fixed weights (both Building: 50 %, 15,000).
+    assert p.expected == Decimal("6200.00") + Decimal("4000.00")  # 10,000 x 62 % + 20,000 x 20 %
+    # A manager's override counts in the expected wins instead of the learned 5 %.
+    assert abs(p.expected_wins - (0.62 + 0.2 + 0.3 + 0.5)) < 1e-9
+    assert p.overrides == 1
     assert p.ratio.text == "1 replacement deal added for 2 lost to a decline or silence: 1 still to replace"
 
 
@@ -183,7 +194,12 @@ def test_app_home_reads_as_a_rep_needs_it(session, now):
     p = load_pipeline(session, "T1", maria, now)
     text = render_view(home_view(p, now, UTC), width=200).replace("*", "")
     assert "2 open deals: 0 overdue · 0 not scheduled · 1 with no next step · 1 booked" in text
-    assert "Pipeline 25,000 across 1 deal with an amount; momentum-weighted 12,500" in text
+    # No deal has ended yet: each chance is today's rule, said so, with a wide range.
+    assert (
+        "Pipeline 25,000 across 1 deal with an amount; expected value 12,500 · expected wins 0.8 of 2" in text
+    )
+    assert "Chance to win: 50 % (20–80 %): no deals have ended yet, too few to learn from (20 needed)" in text
+    assert "Too few deals have ended here to learn from yet" in text
     assert "Replacement: 1 replacement deal added for 1 lost to a decline or silence" in text
     acme_line = next(line for line in text.splitlines() if "Last meeting 2 days ago" in line)
     assert "3 meetings held · open 40 days · 25,000 · Proposal" in acme_line

@@ -1,0 +1,73 @@
+"""Each open deal's chance to be won as people see it: the latest fit's figure (part 1), or the
+override a manager set by hand. App Home, `/nextsteps forecast` and the deal history read it here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.pipeline import Chance, Override
+from bot.services.forecast import open_deal_forecasts
+from models import ForecastOverride
+
+
+def current_overrides(session: Session, team_id: str, deal_ids: Iterable[int]) -> dict[int, Override]:
+    """The override standing on each deal (the newest change, unless it went back to the learned figure)."""
+    ids = list(deal_ids)
+    if not ids:
+        return {}
+    newest = (
+        select(ForecastOverride.deal_id, func.max(ForecastOverride.id).label("last"))
+        .where(ForecastOverride.team_id == team_id, ForecastOverride.deal_id.in_(ids))
+        .group_by(ForecastOverride.deal_id)
+        .subquery()
+    )
+    return {
+        row.deal_id: Override(row.probability, row.reason, row.set_by_name, row.set_at)
+        for row in session.scalars(
+            select(ForecastOverride).join(newest, ForecastOverride.id == newest.c.last)
+        )
+        if row.probability is not None
+    }
+
+
+def chances(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    *,
+    deal_ids: Iterable[int] | None = None,
+    owner_rep_ids: Iterable[int] | None = None,
+) -> dict[int, Chance]:
+    """The latest fit applied to these open deals as they stand at ``now``, with any override."""
+    learned = open_deal_forecasts(session, team_id, now, deal_ids=deal_ids, owner_rep_ids=owner_rep_ids)
+    standing = current_overrides(session, team_id, learned)
+    return {
+        deal_id: Chance(f.probability, f.low, f.high, f.reason, f.fallback, standing.get(deal_id))
+        for deal_id, f in learned.items()
+    }
+
+
+@dataclass(frozen=True)
+class OverrideRecord:
+    set_at: datetime
+    by: str
+    probability: float | None  # None: back to the learned figure
+    learned: float
+    reason: str
+
+
+def override_history(session: Session, team_id: str, deal_id: int) -> list[OverrideRecord]:
+    """Every override of the deal, newest first."""
+    return [
+        OverrideRecord(r.set_at, r.set_by_name, r.probability, r.learned, r.reason)
+        for r in session.scalars(
+            select(ForecastOverride)
+            .where(ForecastOverride.team_id == team_id, ForecastOverride.deal_id == deal_id)
+            .order_by(ForecastOverride.set_at.desc(), ForecastOverride.id.desc())
+        )
+    ]
