@@ -57,12 +57,18 @@ def digest_message(digest: Digest, week_label: str) -> tuple[str, list[Block]]:
     summary = ", ".join(f"{len(v)} {titles[k].lower()}" for k, v in digest.items.items())
     if digest.forecast is not None:
         f = digest.forecast
-        summary = ", ".join(
-            x
-            for x in (summary, f"expected value {money(f.expected)} ({_signed(f.change)} since last week)")
-            if x
+        value = (
+            f"expected value {money(f.expected)} ({_signed(f.change)} since last week)"
+            if _has_amounts(f)
+            else f"expected wins {f.expected_wins:.1f}"
         )
+        summary = ", ".join(x for x in (summary, value) if x)
     return f"Your team's pipeline this week: {summary}.", blocks
+
+
+def _has_amounts(f: ForecastChange) -> bool:
+    """An expected value of 0 then and now means no deal has an amount: "0" would read as a loss."""
+    return bool(f.expected or f.before_expected)
 
 
 def _signed(amount: Decimal) -> str:
@@ -84,10 +90,13 @@ def move_line(m: Move) -> str:
 
 def forecast_blocks(f: ForecastChange) -> list[Block]:
     """The forecast against last week's, as people saw both, and the deals that moved most."""
-    head = (
-        f"*Forecast:* expected value *{money(f.expected)}* (last week {money(f.before_expected)}, "
-        f"{_signed(f.change)}) \u00b7 expected wins *{f.expected_wins:.1f}* (last week {f.before_wins:.1f})"
+    wins = f"expected wins *{f.expected_wins:.1f}* (last week {f.before_wins:.1f})"
+    value = (
+        f"expected value *{money(f.expected)}* (last week {money(f.before_expected)}, {_signed(f.change)})"
+        if _has_amounts(f)
+        else "no deal amounts yet"
     )
+    head = f"*Forecast:* {value} \u00b7 {wins}"
     blocks = [section(head, block_id="digest_forecast")]
     if f.moves:
         blocks.append(
