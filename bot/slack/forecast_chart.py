@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.domain.forecast import Backtest, Score
 from bot.slack.chart import _LOCK, DATA_KEY
@@ -41,6 +43,27 @@ def calibration_alt_text(result: Backtest) -> str:
 
 def calibration_png(result: Backtest, title: str) -> bytes:
     """Mean forecast against observed win rate per decile, for the forecast and the momentum weights."""
+    lines = [
+        CalibrationLine(s.deciles, color, marker, f"{s.name.capitalize()} (Brier {s.brier:.3f})", 2)
+        for s, color, marker in ((result.model, "#1d6b3a", "o"), (result.momentum, "#c0504d", "s"))
+    ]
+    return draw_calibration(lines, "Forecast chance to be won (%)", title, calibration_data(result))
+
+
+@dataclass(frozen=True)
+class CalibrationLine:
+    """One line of a calibration chart: (deals, mean forecast, share won) per decile, and its look."""
+
+    deciles: Sequence[tuple[int, float, float]]
+    color: str
+    marker: str
+    label: str
+    linewidth: float | None = None
+
+
+def draw_calibration(lines: Sequence[CalibrationLine], xlabel: str, title: str, data: object) -> bytes:
+    """The calibration chart both the backtest and `/nextsteps forecast charts` draw: each line's
+    deciles (empty ones skipped) against the diagonal, with ``data`` kept in the PNG's text chunk."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -52,23 +75,23 @@ def calibration_png(result: Backtest, title: str) -> bytes:
         axes.plot(
             [0, 100], [0, 100], color="#999999", linestyle="--", linewidth=1, label="Perfectly calibrated"
         )
-        for s, color, marker in ((result.model, "#1d6b3a", "o"), (result.momentum, "#c0504d", "s")):
-            points = [(100 * m, 100 * o, n) for n, m, o in s.deciles if n]
+        for line in lines:
+            points = [(100 * m, 100 * o) for n, m, o in line.deciles if n]
             axes.plot(
                 [p[0] for p in points],
                 [p[1] for p in points],
-                color=color,
-                marker=marker,
-                linewidth=2,
-                label=f"{s.name.capitalize()} (Brier {s.brier:.3f})",
+                color=line.color,
+                marker=line.marker,
+                label=line.label,
+                linewidth=line.linewidth,  # None: matplotlib's default
             )
         axes.set_xlim(0, 100)
         axes.set_ylim(0, 100)
-        axes.set_xlabel("Forecast chance to be won (%)")
+        axes.set_xlabel(xlabel)
         axes.set_ylabel("Deals won (%)")
         axes.legend(loc="upper left", fontsize="small")
         figure.suptitle(title[:90])
         figure.tight_layout()
         out = io.BytesIO()
-        figure.savefig(out, format="png", metadata={DATA_KEY: json.dumps(calibration_data(result))})
+        figure.savefig(out, format="png", metadata={DATA_KEY: json.dumps(data)})
     return out.getvalue()

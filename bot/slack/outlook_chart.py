@@ -15,6 +15,7 @@ from bot.domain.forecast import Score
 from bot.domain.outlook import SeenCalibration, TrendWeek
 from bot.slack.blocks.app_home import money
 from bot.slack.chart import _LOCK, DATA_KEY
+from bot.slack.forecast_chart import CalibrationLine, draw_calibration
 
 
 def calibration_data(seen: SeenCalibration) -> dict[str, object]:
@@ -55,33 +56,10 @@ def calibration_alt_text(seen: SeenCalibration) -> str:
 
 def calibration_png(seen: SeenCalibration, title: str) -> bytes:
     """Mean chance shown against the share won, per decile: the learned figures and the overrides."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    with _LOCK:
-        figure = Figure(figsize=(6, 6), dpi=100)
-        axes = figure.add_subplot()
-        axes.plot(
-            [0, 100], [0, 100], color="#999999", linestyle="--", linewidth=1, label="Perfectly calibrated"
-        )
-        lines = [(seen.learned, "#1d6b3a", "o", "Chance shown")]
-        if seen.overrides is not None:
-            lines.append((seen.overrides, "#c0504d", "s", "Managers' overrides"))
-        for s, color, marker, label in lines:
-            points = [(100 * m, 100 * o) for n, m, o in s.deciles if n]
-            axes.plot([p[0] for p in points], [p[1] for p in points], color=color, marker=marker, label=label)
-        axes.set_xlim(0, 100)
-        axes.set_ylim(0, 100)
-        axes.set_xlabel("Chance to win shown (%)")
-        axes.set_ylabel("Deals won (%)")
-        axes.legend(loc="upper left", fontsize="small")
-        figure.suptitle(title[:90])
-        figure.tight_layout()
-        out = io.BytesIO()
-        figure.savefig(out, format="png", metadata={DATA_KEY: json.dumps(calibration_data(seen))})
-    return out.getvalue()
+    lines = [CalibrationLine(seen.learned.deciles, "#1d6b3a", "o", "Chance shown")]
+    if seen.overrides is not None:
+        lines.append(CalibrationLine(seen.overrides.deciles, "#c0504d", "s", "Managers' overrides"))
+    return draw_calibration(lines, "Chance to win shown (%)", title, calibration_data(seen))
 
 
 def trend_data(weeks: Sequence[TrendWeek]) -> list[dict[str, object]]:
