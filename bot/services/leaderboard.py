@@ -347,8 +347,37 @@ def follow_through(
 # ---------------------------------------------------------------- the board
 
 
+def share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` as a fraction; None when there is nothing to count (no meetings, no steps due)."""
+    return part / whole if whole else None
+
+
+class Rates:
+    """The board's three rates, for a rep's line and the team's totals alike, from their counts.
+
+    The dataclasses built on it declare these counts as their own fields (a dataclass takes only its own).
+    """
+
+    meetings: int
+    asked: int
+    booked: int
+    follow: FollowThrough
+
+    @property
+    def ask_rate(self) -> float | None:
+        return share(self.asked, self.meetings)
+
+    @property
+    def booked_rate(self) -> float | None:
+        return share(self.booked, self.meetings)
+
+    @property
+    def follow_through(self) -> float | None:
+        return share(self.follow.kept, self.follow.due)
+
+
 @dataclass
-class RepLine:
+class RepLine(Rates):
     rep_id: int
     name: str
     meetings: int
@@ -362,42 +391,18 @@ class RepLine:
     movement: int | None = None  # places up (+) or down (-) since last week; None: not ranked then
 
     @property
-    def ask_rate(self) -> float | None:
-        return self.asked / self.meetings if self.meetings else None
-
-    @property
-    def booked_rate(self) -> float | None:
-        return self.booked / self.meetings if self.meetings else None
-
-    @property
-    def follow_through(self) -> float | None:
-        return self.follow.kept / self.follow.due if self.follow.due else None
-
-    @property
     def median_gap_days(self) -> float | None:
         return statistics.median(self.gaps) if self.gaps else None
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(Rates):
     reps: int
     meetings: int
     asked: int
     booked: int
     follow: FollowThrough
     median_gap_days: float | None
-
-    @property
-    def ask_rate(self) -> float | None:
-        return self.asked / self.meetings if self.meetings else None
-
-    @property
-    def booked_rate(self) -> float | None:
-        return self.booked / self.meetings if self.meetings else None
-
-    @property
-    def follow_through(self) -> float | None:
-        return self.follow.kept / self.follow.due if self.follow.due else None
 
 
 @dataclass(frozen=True)
@@ -408,7 +413,7 @@ class ChartWeek:
 
     @property
     def booked_rate(self) -> float | None:
-        return self.booked / self.meetings if self.meetings else None
+        return share(self.booked, self.meetings)
 
 
 @dataclass
@@ -433,10 +438,10 @@ def rank_lines(lines: list[RepLine], minimum: int) -> tuple[list[RepLine], list[
     Reps under the minimum are listed unranked; reps with no meetings are counted apart.
     """
     eligible = [line for line in lines if line.meetings >= max(minimum, 1)]
-    eligible.sort(key=lambda r: (-(r.booked / r.meetings), -r.meetings, r.name.lower(), r.rep_id))
+    eligible.sort(key=lambda r: (-(r.booked_rate or 0.0), -r.meetings, r.name.lower(), r.rep_id))
     previous_key: tuple[float, int] | None = None
     for place, line in enumerate(eligible, start=1):
-        key = (line.booked / line.meetings, line.meetings)
+        key = (line.booked_rate or 0.0, line.meetings)  # eligible lines have meetings: never None
         if key != previous_key:
             line.rank = place
             previous_key = key
