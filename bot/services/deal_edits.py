@@ -17,16 +17,14 @@ from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
 from bot.domain.grading import GRADER_VERSION
 from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
-    AskType,
     DealStatus,
     LostReason,
-    MeetingKind,
     NextStepStatus,
     NudgeAnswer,
     Reaction,
 )
 from bot.services.deal_history import snapshot
-from bot.services.meetings import CLOCK_SKEW, HORIZON, MAX_ASK, MAX_NAME, MAX_NOTES, answer_reminders
+from bot.services.meetings import MAX_NAME, MeetingForm, answer_reminders, validate
 from bot.services.permissions import manager_of
 from bot.services.reps import ensure_rep
 from bot.slack import ids
@@ -237,39 +235,15 @@ def _recount_last_meeting(session: Session, deal: Deal, now: datetime) -> None:
     deal.at_risk_since = (deal.at_risk_since or now) if declined else None
 
 
-@dataclass
-class MeetingEdit:
-    held_at: datetime | None
-    kind: MeetingKind | None
-    ask_text: str | None
-    ask_type: AskType | None
-    reaction: Reaction | None
-    notes: str | None
+# The edit modal sends the /meeting form's own fields, fewer of them: one form, one validation.
+MeetingEdit = MeetingForm
 
 
 def edit_meeting(
     session: Session, *, team_id: str, user_id: str, meeting_id: int, edit: MeetingEdit, now: datetime
 ) -> Meeting:
     """Correct the last meeting: the old version is kept, the ask regraded, its next step follows the reaction."""
-    errors: dict[str, str] = {}
-    if edit.held_at is None:
-        errors[ids.HELD_AT] = "When was the meeting held?"
-    elif edit.held_at > now + CLOCK_SKEW:
-        errors[ids.HELD_AT] = "That's in the future. Log a meeting once it has happened."
-    elif edit.held_at < now - HORIZON:
-        errors[ids.HELD_AT] = "That's more than a year ago. Check the date."
-    if edit.ask_type is None:
-        errors[ids.ASK_TYPE] = "Pick the kind of ask you made."
-    if edit.ask_type is not AskType.NO_ASK and not edit.ask_text:
-        errors[ids.ASK] = "Write the ask in your own words."
-    if edit.ask_text and len(edit.ask_text) > MAX_ASK:
-        errors[ids.ASK] = f"Keep the ask under {MAX_ASK} characters."
-    if edit.notes and len(edit.notes) > MAX_NOTES:
-        errors[ids.NOTES] = f"Keep the notes under {MAX_NOTES} characters."
-    if edit.reaction is None and edit.ask_type not in (AskType.NO_ASK, None):
-        errors[ids.REACTION] = "How did they react? Pick one."
-    if edit.ask_type is AskType.NO_ASK and edit.reaction in (Reaction.BOOKED, Reaction.AGREED_UNSCHEDULED):
-        errors[ids.ASK_TYPE] = "They agreed to something, so you did ask: pick the kind of ask you made."
+    errors = validate(edit, now, editing=True)
     if errors:
         raise FieldErrors(errors)
     assert edit.ask_type is not None and edit.held_at is not None

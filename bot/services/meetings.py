@@ -125,25 +125,33 @@ def fold_hidden_fields(form: MeetingForm, tz: tzinfo) -> MeetingForm:
     return form
 
 
-def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None = None) -> dict[str, str]:
-    """Every problem the rep can fix, by block_id; empty when the form can be stored."""
+def validate(
+    form: MeetingForm, now: datetime, block_of: dict[str, str] | None = None, *, editing: bool = False
+) -> dict[str, str]:
+    """Every problem the rep can fix, by block_id; empty when the form can be stored.
+
+    Logging a meeting and editing the last one are checked here alike. The edit modal has no account,
+    deal or next step (an edit keeps the meeting's; "Booked it" dates its step): ``editing`` leaves
+    their rules out.
+    """
     block_of = block_of or {}
     errors: dict[str, str] = {}
 
     def err(action_id: str, message: str) -> None:
         errors.setdefault(block_of.get(action_id, action_id), message)
 
-    account = ids.parse_account_option(form.account)
-    if form.account is None:
-        err(ids.ACCOUNT, "Pick the account, or type a new one.")
-    elif form.account.startswith(ids.NEW_ACCOUNT_PREFIX) and account is None:
-        err(ids.ACCOUNT, "Type the account's name.")
-    elif account is None:  # a value the typeahead never offered
-        err(ids.ACCOUNT, NOT_OFFERED)
-    elif account.new_name is not None and len(account.new_name) > MAX_NAME:
-        err(ids.ACCOUNT, f"Account names can be at most {MAX_NAME} characters.")
-    if form.new_deal_name and len(form.new_deal_name) > MAX_NAME:
-        err(ids.NEW_DEAL_NAME, f"Deal names can be at most {MAX_NAME} characters.")
+    if not editing:
+        account = ids.parse_account_option(form.account)
+        if form.account is None:
+            err(ids.ACCOUNT, "Pick the account, or type a new one.")
+        elif form.account.startswith(ids.NEW_ACCOUNT_PREFIX) and account is None:
+            err(ids.ACCOUNT, "Type the account's name.")
+        elif account is None:  # a value the typeahead never offered
+            err(ids.ACCOUNT, NOT_OFFERED)
+        elif account.new_name is not None and len(account.new_name) > MAX_NAME:
+            err(ids.ACCOUNT, f"Account names can be at most {MAX_NAME} characters.")
+        if form.new_deal_name and len(form.new_deal_name) > MAX_NAME:
+            err(ids.NEW_DEAL_NAME, f"Deal names can be at most {MAX_NAME} characters.")
 
     if form.held_at is None:
         err(ids.HELD_AT, "When was the meeting held?")
@@ -154,27 +162,34 @@ def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None =
 
     if form.ask_type is None:
         err(ids.ASK_TYPE, "Pick the kind of ask you made.")
+    elif form.ask_type is AskType.NO_ASK and form.reaction in (Reaction.BOOKED, Reaction.AGREED_UNSCHEDULED):
+        # Only the edit modal can send this: /meeting hides the reaction after "No next step asked".
+        err(ids.ASK_TYPE, "They agreed to something, so you did ask: pick the kind of ask you made.")
     if form.ask_type is not AskType.NO_ASK and not form.ask_text:
         err(ids.ASK, "Write the ask in your own words: what did you ask them to agree to?")
     if form.ask_text and len(form.ask_text) > MAX_ASK:
         err(ids.ASK, f"Keep the ask under {MAX_ASK} characters.")
 
-    if form.reaction is None and form.ask_type not in (AskType.NO_ASK, None):
+    # The reaction is asked for wherever the form shows it (not after "No next step asked").
+    if (
+        form.reaction is None
+        and form.ask_type is not None
+        and MeetingField.REACTION in shown_fields(form.ask_type, form.reaction)
+    ):
         err(ids.REACTION, "How did they react? Their reaction is the signal, so pick one.")
 
-    if form.reaction is Reaction.BOOKED and form.next_step_at is None:
-        err(ids.NEXT_STEP_AT, "\u201cAgreed and booked\u201d needs the date and time you both agreed on.")
-    elif form.next_step_at is not None:
-        if form.reaction is not Reaction.BOOKED:
-            err(
-                ids.NEXT_STEP_AT,
-                "A date goes with \u201cAgreed and booked\u201d. If it's on their calendar, choose that; "
-                "otherwise clear the date.",
-            )
-        elif form.next_step_at < now - timedelta(minutes=1):
-            err(ids.NEXT_STEP_AT, "That time has passed. Pick when the next step will happen.")
-        elif form.next_step_at > now + HORIZON:
-            err(ids.NEXT_STEP_AT, "That's more than a year ahead. Book something sooner.")
+    if not editing:
+        if form.reaction is Reaction.BOOKED and form.next_step_at is None:
+            err(ids.NEXT_STEP_AT, "\u201cAgreed and booked\u201d needs the date and time you both agreed on.")
+        elif form.next_step_at is not None:
+            if form.reaction is not Reaction.BOOKED:
+                err(
+                    ids.NEXT_STEP_AT,
+                    "A date goes with \u201cAgreed and booked\u201d. If it's on their calendar, choose that; "
+                    "otherwise clear the date.",
+                )
+            elif late := step_time_error(form.next_step_at, now):
+                err(ids.NEXT_STEP_AT, late)
 
     if form.next_step and len(form.next_step) > MAX_NEXT_STEP:
         err(ids.NEXT_STEP, f"Keep the next step under {MAX_NEXT_STEP} characters.")
@@ -185,6 +200,15 @@ def validate(form: MeetingForm, now: datetime, block_of: dict[str, str] | None =
         if value and len(value) > MAX_PREP:
             err(ids.PREP_PREFIX + name, f"Keep this under {MAX_PREP} characters.")
     return errors
+
+
+def step_time_error(at: datetime, now: datetime) -> str | None:
+    """What is wrong with a next step's booked time (logged with the meeting or by "Booked it"), if anything."""
+    if at < now - timedelta(minutes=1):
+        return "That time has passed. Pick when the next step will happen."
+    if at > now + HORIZON:
+        return "That's more than a year ahead. Book something sooner."
+    return None
 
 
 @dataclass(frozen=True)
@@ -549,10 +573,8 @@ def book_next_step(
     errors: dict[str, str] = {}
     if at is None:
         errors[ids.NEXT_STEP_AT] = "When is it? Pick the date and time you agreed on."
-    elif at < now - timedelta(minutes=1):
-        errors[ids.NEXT_STEP_AT] = "That time has passed. Pick when the next step will happen."
-    elif at > now + HORIZON:
-        errors[ids.NEXT_STEP_AT] = "That's more than a year ahead. Book something sooner."
+    elif late := step_time_error(at, now):
+        errors[ids.NEXT_STEP_AT] = late
     if description and len(description) > MAX_NEXT_STEP:
         errors[ids.NEXT_STEP] = f"Keep the next step under {MAX_NEXT_STEP} characters."
     if errors:

@@ -10,10 +10,17 @@ from sqlalchemy import select
 
 from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
 from bot.domain.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
-from bot.services.deal_edits import DealDetails, close_deal, edit_deal, reassign_deal
+from bot.services.deal_edits import (
+    DealDetails,
+    MeetingEdit,
+    close_deal,
+    edit_deal,
+    edit_meeting,
+    reassign_deal,
+)
 from bot.services.meetings import MeetingForm, log_meeting
 from bot.slack import ids
-from models import Deal, NextStep, Rep, SalesTeam
+from models import Deal, Meeting, NextStep, Rep, SalesTeam
 
 
 def logged(session, now, user="U1", team="T1", account="new:Acme"):
@@ -336,3 +343,88 @@ def test_editing_the_notes_after_booked_it_keeps_the_date(session, now):
     _edit(session, agreed.meeting_id, now + timedelta(hours=1), Reaction.AGREED_UNSCHEDULED)
     step = session.get(NextStep, agreed.next_step_id)
     assert step.status == NextStepStatus.BOOKED and step.scheduled_at == thursday
+
+
+EDIT_FAULTS = [
+    # (what is wrong, the field that says so)
+    ({"held_at": None}, ids.HELD_AT),
+    ({"held_at": "future"}, ids.HELD_AT),
+    ({"held_at": "long ago"}, ids.HELD_AT),
+    ({"ask_type": None}, ids.ASK_TYPE),
+    ({"ask_text": None}, ids.ASK),
+    ({"ask_text": "x" * 3001}, ids.ASK),
+    ({"reaction": None}, ids.REACTION),
+    ({"notes": "n" * 3001}, ids.NOTES),
+]
+
+
+@pytest.mark.parametrize(("fault", "field"), EDIT_FAULTS)
+def test_an_edit_is_refused_in_the_words_logging_uses_and_changes_nothing(session, now, fault, field):
+    """The same mistake reads the same in the /meeting modal and the edit modal."""
+    meeting = _log(session, now, "V1", Reaction.AGREED_UNSCHEDULED)
+    at = now + timedelta(hours=1)
+    special = {"future": at + timedelta(hours=2), "long ago": at - timedelta(days=400)}
+    fault = {k: special.get(v, v) if isinstance(v, str) else v for k, v in fault.items()}
+    values = dict(
+        held_at=at - timedelta(hours=2),
+        kind=None,
+        ask_text="Shall we meet Tuesday at 10?",
+        ask_type=AskType.SCHEDULED_MEETING,
+        reaction=Reaction.HESITANT,
+        notes=None,
+    )
+    with pytest.raises(FieldErrors) as edited:
+        edit_meeting(
+            session,
+            team_id="T1",
+            user_id="U1",
+            meeting_id=meeting.meeting_id,
+            now=at,
+            edit=MeetingEdit(**{**values, **fault}),
+        )
+    with pytest.raises(FieldErrors) as logged_anew:
+        log_meeting(
+            session,
+            team_id="T1",
+            user_id="U1",
+            view_id="V2",
+            now=at,
+            form=MeetingForm(account="new:Acme", **{**values, **fault}),
+        )
+    assert list(edited.value.errors) == [field], "no account or date is asked of an edit"
+    assert edited.value.errors[field] == logged_anew.value.errors[field]
+    session.expire_all()
+    kept = session.get(Meeting, meeting.meeting_id)
+    assert (kept.version, kept.reaction, kept.ask_text) == (
+        1,
+        Reaction.AGREED_UNSCHEDULED,
+        values["ask_text"],
+    )
+
+
+def test_an_edit_says_what_was_missing_and_why(session, now):
+    meeting = _log(session, now, "V1", Reaction.AGREED_UNSCHEDULED)
+
+    def refused(**changed):
+        values = dict(
+            held_at=now - timedelta(hours=1),
+            kind=None,
+            ask_text="Shall we meet Tuesday at 10?",
+            ask_type=AskType.SCHEDULED_MEETING,
+            reaction=Reaction.AGREED_UNSCHEDULED,
+            notes=None,
+        )
+        with pytest.raises(FieldErrors) as caught:
+            edit_meeting(
+                session,
+                team_id="T1",
+                user_id="U1",
+                meeting_id=meeting.meeting_id,
+                now=now,
+                edit=MeetingEdit(**{**values, **changed}),
+            )
+        return caught.value.errors
+
+    assert "what did you ask them to agree to?" in refused(ask_text=None)[ids.ASK]
+    assert "Their reaction is the signal" in refused(reaction=None)[ids.REACTION]
+    assert "you did ask" in refused(ask_type=AskType.NO_ASK, reaction=Reaction.BOOKED)[ids.ASK_TYPE]
