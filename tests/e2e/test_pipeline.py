@@ -158,6 +158,25 @@ def test_withdrawing_from_the_coaching_dm_keeps_the_meeting_in_history_only(fake
     fake.wait_until(lambda: any("only your last meeting" in e.get("text", "") for e in maria.ephemerals()))
 
 
+def test_a_mistake_reads_the_same_when_logging_and_when_editing_the_meeting(fake, running, maria):
+    errors = submit_with(maria, fake, **{ids.ASK: None})
+    missing_ask = errors[ids.ASK]
+    assert "what did you ask them to agree to?" in missing_ask
+    maria.fill(ids.ASK, "Can we book Tuesday at 2pm for the demo?")
+    assert maria.submit().status == 200 and maria.errors == {}
+    dm = fake.wait_until(
+        lambda: maria.last_dm() if "Edit it" in render_message(maria.last_dm() or {}) else None
+    )
+    maria.click(ids.EDIT_MEETING, in_message=dm)
+    fake.wait_until(lambda: maria.view and maria.view["callback_id"] == ids.EDIT_MEETING_MODAL)
+    maria.fill(ids.ASK, "")
+    assert maria.submit().status == 200
+    assert maria.errors == {ids.ASK: missing_ask}, "next to the field, in the words /meeting uses"
+    with Session(running.engine) as session:
+        (meeting,) = session.query(Meeting).all()
+        assert (meeting.version, meeting.ask_text) == (1, "Can we book Tuesday at 2pm for the demo?")
+
+
 def test_a_rep_asking_for_another_reps_deal_learns_nothing(fake, running, maria, caplog):
     caplog.set_level(logging.DEBUG)
     deal_id = _seed_sams_deal(running.engine)
