@@ -163,7 +163,7 @@ def validate(
     if form.ask_type is None:
         err(ids.ASK_TYPE, "Pick the kind of ask you made.")
     elif form.ask_type is AskType.NO_ASK and form.reaction in (Reaction.BOOKED, Reaction.AGREED_UNSCHEDULED):
-        # Only the edit modal can send this: /meeting hides the reaction after "No next step asked".
+        # Only an edit gets here: /meeting hides the reaction then, and folds one sent anyway into the notes.
         err(ids.ASK_TYPE, "They agreed to something, so you did ask: pick the kind of ask you made.")
     if form.ask_type is not AskType.NO_ASK and not form.ask_text:
         err(ids.ASK, "Write the ask in your own words: what did you ask them to agree to?")
