@@ -12,20 +12,17 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.logs import current_request, current_team
 from bot.runtime.readiness import require_database, slack_identity
-from bot.services.reps import token_accepted
-from bot.slack.tokens import TokenSource, installation_store
+from bot.services.store import Sessions, open_sessions
+from bot.services.workspaces import installed, started_with_token
+from bot.slack.tokens import TokenSource, installation_store, oauth_state_store
 from handlers import actions, commands, events, options, shortcuts, views
 from handlers.after_ack import AFTER_ACK
 from handlers.deps import Deps
-from models import make_session_factory
-from models.slack_tables import OAUTH_STATES_TABLE
 
 log = logging.getLogger("nextstep")
 
@@ -54,7 +51,7 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
     quiet_slack_sdk_debug()
     AFTER_ACK.resize(config.after_ack_slots)
     require_database(engine)  # unreachable and unmigrated each get their own one line
-    session_factory = make_session_factory(engine)
+    session_factory = open_sessions(engine)
     store = installation_store(config, engine)
     kwargs: dict[str, Any] = {}
     if config.multi_workspace:
@@ -64,9 +61,7 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
             client_secret=config.client_secret,
             scopes=BOT_SCOPES,
             installation_store=store,
-            state_store=SQLAlchemyOAuthStateStore(
-                expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE
-            ),
+            state_store=oauth_state_store(engine),
             callback_options=CallbackOptions(
                 success=_on_installed(session_factory, clock, config.slack_api_url), failure=_install_failed
             ),
@@ -99,9 +94,7 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
     if identity is not None:
         # The static token works (Slack just said so): a workspace once marked dead is live again.
         team_id = str(identity["team_id"])
-        with deps.session() as session:
-            token_accepted(session, team_id, clock(), str(identity.get("team") or ""))
-            session.commit()
+        started_with_token(session_factory, team_id, str(identity.get("team") or ""), clock())
         if config.admins:  # the admins are named: they are welcomed as the app first starts
             _welcome(session_factory, clock, app.client, team_id, sorted(config.admins), installed=False)
     register_all(app, deps)
@@ -139,24 +132,22 @@ def register_all(app: App, deps: Deps) -> None:
 
 
 def _on_installed(
-    session_factory: sessionmaker[Session],
+    session_factory: Sessions,
     clock: Callable[[], datetime],
     api_url: str = "https://slack.com/api/",
 ):
     """After the OAuth install: the workspace row with its installer (an admin), and their welcome."""
-    from bot.services.reps import ensure_workspace
 
     def success(args: SuccessArgs) -> BoltResponse:
         installation = args.installation
         if installation.team_id:
-            with session_factory() as session:
-                workspace = ensure_workspace(
-                    session, installation.team_id, clock(), installation.team_name or ""
-                )
-                workspace.installer_user_id = installation.user_id
-                workspace.tokens_revoked_at = None
-                workspace.uninstalled_at = None  # reinstalled within 30 days: the purge is off
-                session.commit()
+            installed(
+                session_factory,
+                installation.team_id,
+                installation.user_id,
+                installation.team_name or "",
+                clock(),
+            )
             if installation.bot_token and installation.user_id:
                 client = WebClient(token=installation.bot_token, base_url=api_url, timeout=10)
                 _welcome(
@@ -173,7 +164,7 @@ def _on_installed(
 
 
 def _welcome(
-    session_factory: sessionmaker[Session],
+    session_factory: Sessions,
     clock: Callable[[], datetime],
     client: WebClient,
     team_id: str,

@@ -8,7 +8,8 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
@@ -20,7 +21,11 @@ from bot.slack.view_state import ViewState
 from handlers.after_ack import AFTER_ACK, Lane
 from handlers.refusals import handle_refusal
 
+if TYPE_CHECKING:
+    from handlers.deps import Deps
+
 log = logging.getLogger("nextstep")
+T = TypeVar("T")
 
 SAVE_FAILED = "Something went wrong on our side and nothing was saved. Please try Save again in a moment."
 
@@ -134,15 +139,63 @@ def modal_error(ack: Ack, view: dict[str, Any] | None, message: str, prefer: str
     ack(response_action="errors", errors={block_id: message})
 
 
-def submitted(ack: Ack, body: dict, version: str, key: str) -> tuple[dict[str, Any], ViewState, int] | None:
-    """The submitted view, its state and the row id (``key``) from its metadata; None once REOPEN is shown."""
+@dataclass(frozen=True)
+class Submission:
+    """A modal's Save, past the prelude every modal shares: its metadata is this version's, the
+    row it is about is named, and the values were read without a field error."""
+
+    ack: Ack
+    context: dict[str, Any]
+    view: dict[str, Any]
+    meta: dict[str, Any]
+    state: ViewState
+    prefer: str | None
+
+    @property
+    def deps(self) -> Deps:
+        deps: Deps = self.context["deps"]
+        return deps
+
+    @property
+    def team_id(self) -> str:
+        return str(self.context["team_id"])
+
+    def save(self, action: Callable[[], Any]) -> Any:
+        """``save()``: what the action returns, or FAILED once Slack has the error (the modal stays open)."""
+        return save(self.ack, self.context, self.view, self.state, action, self.prefer)
+
+    def saved(self, action: Callable[[], Any]) -> bool:
+        """``saved()``: the action, then the modal closes; False once Slack has the error."""
+        return saved(self.ack, self.context, self.view, self.state, action, self.prefer)
+
+
+def submission(
+    ack: Ack,
+    body: dict[str, Any],
+    context: dict[str, Any],
+    version: str,
+    read: Callable[[ViewState], T],
+    *,
+    key: str | None = None,
+    prefer: str | None = None,
+) -> tuple[Submission, T] | None:
+    """The prelude of every modal's Save, and what ``read`` made of its values; None once answered.
+
+    A view built by another version of the modal (or without the row ``key`` names) gets REOPEN;
+    a value ``read`` could not take (a time in the past, a number that is not one) gets its
+    error next to its field. ``prefer`` is where an error that belongs to no field goes.
+    """
     view = body["view"]
     meta = view_metadata(view, version)
-    if meta is None or not isinstance(meta.get(key), int):
-        modal_error(ack, view, REOPEN)
+    if meta is None or (key is not None and not isinstance(meta.get(key), int)):
+        modal_error(ack, view, REOPEN, prefer=prefer)
         return None
     state = ViewState.parse(view.get("state"))
-    return view, state, meta[key]
+    values = read(state)
+    if state.errors:
+        ack(response_action="errors", errors=errors_for_view(view, state.errors, state))
+        return None
+    return Submission(ack, context, view, meta, state, prefer), values
 
 
 # Slack's own deadline for an answer; a listener that has not acked by then is answered for.

@@ -9,21 +9,20 @@ from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
-from bot.domain.coaching import CoachingInput, Prep, coach
-from bot.domain.vocabulary import AskType, MeetingKind, Reaction
-from bot.services.accounts import AccountChoice, account_label, open_deals
-from bot.services.meetings import LoggedMeeting, replacement_accounts
-from bot.services.nudge_answers import nudge_message_for
-from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, apply_profile, profile_is_stale, zone
+from bot.domain.coaching import coach
+from bot.domain.vocabulary import AskType, Reaction
+from bot.services.accounts import AccountChoice, chosen_account, deals_to_choose
+from bot.services.coaching import coaching_input
+from bot.services.meetings import LoggedMeeting
+from bot.services.nudge_answers import nudge_dm_now
+from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, profile_fresh_until, store_profile
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import coaching_message
 from bot.slack.blocks.meeting_modal import MeetingModal, meeting_modal
 from handlers.deps import Deps
 from handlers.modals import open_modal
 from handlers.refusals import handle_refusal
-from models import Account, Deal, Meeting, NextStep, Rep
 
 log = logging.getLogger("nextstep")
 _E = TypeVar("_E", AskType, Reaction)
@@ -41,10 +40,7 @@ def meeting_view(
 ) -> dict[str, Any]:
     """The `/meeting` modal as first shown; ``deal_id`` preselects that deal when it is one of the
     account's open deals, ``notes`` pre-fills the notes (the message shortcut)."""
-    deals: list[tuple[int, str]] = []
-    if account is not None and not account.is_new:
-        with deps.session() as session:
-            deals = open_deals(session, team_id, account.value, user_id)
+    deals = deals_to_choose(deps.session_factory, team_id, account.value, user_id) if account else []
     return meeting_modal(
         MeetingModal(
             now=deps.clock(),
@@ -95,9 +91,7 @@ def refresh_meeting_modal(
         return value if isinstance(value, str) else None
 
     account_value = chosen(ids.ACCOUNT)
-    with deps.session() as session:
-        account = account_label(session, team_id, account_value) if account_value else None
-        deals = open_deals(session, team_id, account.value, user_id) if account else []
+    account, deals = chosen_account(deps.session_factory, team_id, account_value, user_id)
     try:
         channel_id = json.loads(view.get("private_metadata") or "{}").get("channel")
     except (ValueError, AttributeError):
@@ -136,16 +130,12 @@ def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str
     fresh_until = deps.fresh_profiles.get(key)
     if fresh_until is not None and now < fresh_until:
         return
-    with deps.session() as session:
-        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
-        if not profile_is_stale(rep, now):
-            assert rep is not None and rep.timezone_refreshed_at is not None
-            deps.fresh_profiles[key] = rep.timezone_refreshed_at + PROFILE_MAX_AGE
-            return
+    stored_until = profile_fresh_until(deps.session_factory, team_id, user_id, now)
+    if stored_until is not None:
+        deps.fresh_profiles[key] = stored_until
+        return
     user = client.users_info(user=user_id)["user"]
-    with deps.session() as session:
-        apply_profile(session, team_id, SlackProfile.from_users_info(user), now, deps.admins)
-        session.commit()
+    store_profile(deps.session_factory, team_id, SlackProfile.from_users_info(user), now, deps.admins)
     deps.fresh_profiles[key] = now + PROFILE_MAX_AGE
 
 
@@ -158,69 +148,12 @@ def send_coaching(
     except SlackApiError as error:  # coach anyway, in the zone we last knew
         if not handle_refusal(error, deps, team_id, "users.info before coaching"):
             log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
-    with deps.session() as session:
-        # One statement for what the DM says (it ran five session.get()s before).
-        row = session.execute(
-            select(
-                Meeting.reaction,
-                Meeting.ask_text,
-                Meeting.ask_type,
-                Meeting.kind,
-                Deal.id.label("deal_id"),
-                Deal.name.label("deal_name"),
-                Account.id.label("account_id"),
-                Account.name.label("account_name"),
-                Account.territory,
-                Rep.id.label("rep_id"),
-                Rep.timezone,
-                Rep.streak,
-                NextStep.id.label("step_id"),
-                NextStep.description,
-                NextStep.scheduled_at,
-                NextStep.prep_attendees,
-                NextStep.prep_agenda,
-                NextStep.prep_materials,
-                NextStep.prep_evaluation,
-                NextStep.prep_step_after,
-            )
-            .select_from(Meeting)
-            .join(Deal, Deal.id == Meeting.deal_id)
-            .join(Account, Account.id == Deal.account_id)
-            .join(Rep, Rep.id == Meeting.rep_id)
-            .outerjoin(NextStep, NextStep.id == logged.next_step_id)
-            .where(Meeting.id == logged.meeting_id)
-        ).one()
-        reaction = Reaction(row.reaction) if row.reaction else None
-        replacements = (
-            tuple(replacement_accounts(session, team_id, row.rep_id, row.account_id))
-            if reaction is Reaction.DECLINED
-            else ()
-        )
-    step = row.step_id is not None
-    inp = CoachingInput(
-        rep_tz=zone(row.timezone),
-        account_name=row.account_name,
-        deal_name=row.deal_name,
-        ask_text=row.ask_text,
-        chosen=AskType(row.ask_type),
-        reaction=reaction,
-        kind=MeetingKind(row.kind) if row.kind else None,
-        next_step_description=row.description if step else None,
-        next_step_at=row.scheduled_at if step else None,
-        prep=Prep(
-            attendees=row.prep_attendees if step else None,
-            agenda=row.prep_agenda if step else None,
-            materials=row.prep_materials if step else None,
-            evaluation=row.prep_evaluation if step else None,
-            step_after=row.prep_step_after if step else None,
-        ),
-        next_step_id=row.step_id,
-        deal_id=row.deal_id,
-        replacement_accounts=replacements,
-        territory=row.territory,
-        # today, the rep's: right after the meeting or days later, never a day gone by
-        counted_from=deps.clock().astimezone(zone(row.timezone)).date(),
-        streak=row.streak,
+    inp = coaching_input(
+        deps.session_factory,
+        team_id=team_id,
+        meeting_id=logged.meeting_id,
+        next_step_id=logged.next_step_id,
+        now=deps.clock(),
     )
     text, blocks = coaching_message(coach(inp), meeting_id=logged.meeting_id)
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
@@ -232,8 +165,7 @@ def refresh_nudge_messages(
     """chat.update each nudge DM in place so it says what was answered; one failure skips only that DM."""
     now = deps.clock()
     for channel, ts in dict.fromkeys(messages):
-        with deps.session() as session:
-            rendered = nudge_message_for(session, team_id, channel, ts, now)
+        rendered = nudge_dm_now(deps.session_factory, team_id, channel, ts, now)
         if rendered is None:
             continue  # not a nudge DM we know (an older copy of one, say)
         text, blocks = rendered

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot.services.reps import token_refused
+from bot.services.workspaces import mark_token_refused
 from bot.slack.refusals import Meaning, refusal_of
 from handlers.deps import Deps
 
@@ -23,11 +21,6 @@ def handle_refusal(error: BaseException, deps: Deps | None, team_id: str | None,
     if refused is None:
         return False
     if refused.meaning is Meaning.DEAD_TOKEN and deps is not None and team_id:
-        try:
-            with deps.session() as session:
-                token_refused(session, team_id, deps.clock())
-                session.commit()
-        except SQLAlchemyError as db_error:
-            log.warning("team=%s: token refusal not recorded: %s", team_id, type(db_error).__name__)
+        mark_token_refused(deps.session_factory, team_id, deps.clock())
     log.warning("%s team=%s: %s", where, team_id, refused.describe())  # once acted on
     return True

@@ -14,12 +14,11 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import func, select
 
 from bot.logs import request_context
+from bot.services.workspaces import last_sweep_finished
 from bot.slack import payloads
 from handlers.deps import Deps
-from models import ClockSweep
 
 log = logging.getLogger("nextstep")
 
@@ -129,8 +128,7 @@ def make_wsgi_app(app: App, deps: Deps):
     def healthz(start_response: StartResponse) -> Iterable[bytes]:
         """200 while the database answers, with the age of the clock's last finished sweep."""
         try:
-            with deps.session() as session:
-                last = session.scalar(select(func.max(ClockSweep.finished_at)))
+            last = last_sweep_finished(deps.session_factory)
         except Exception as error:
             log.warning("health check: database unreachable: %s", type(error).__name__)
             return respond(

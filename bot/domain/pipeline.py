@@ -441,6 +441,17 @@ class ReplacementRatio:
 
 
 @dataclass(frozen=True)
+class LastMeeting:
+    """The rep's last meeting while it can still be edited or withdrawn."""
+
+    meeting_id: int
+    account_name: str
+    deal_name: str
+    held_at: datetime
+    editable_until: datetime
+
+
+@dataclass(frozen=True)
 class Pipeline:
     """A rep's open deals, most urgent first, and the totals the App Home heads with."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import case, exists, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.vocabulary import DealStatus
@@ -116,3 +116,25 @@ def open_deals(
         .limit(MAX_OPTIONS - 1)
     ).all()
     return [(row.id, row.name) for row in rows]
+
+
+def deals_to_choose(
+    sessions: sessionmaker[Session], team_id: str, account_value: str | None, owner_user_id: str | None = None
+) -> list[tuple[int, str]]:
+    """``open_deals`` in a session of its own (the `/meeting` modal's deal menu)."""
+    if not account_value or not account_value.startswith(ids.ACCOUNT_ID_PREFIX):
+        return []
+    with sessions() as session:
+        return open_deals(session, team_id, account_value, owner_user_id)
+
+
+def chosen_account(
+    sessions: sessionmaker[Session], team_id: str, account_value: str | None, owner_user_id: str | None = None
+) -> tuple[AccountChoice | None, list[tuple[int, str]]]:
+    """The account picked in the `/meeting` modal (checked against this workspace) and its open deals."""
+    if not account_value:
+        return None, []
+    with sessions() as session:
+        account = account_label(session, team_id, account_value)
+        deals = open_deals(session, team_id, account.value, owner_user_id) if account else []
+    return account, deals

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import FieldErrors, NotAllowed
-from bot.services.meetings import MAX_NAME, NOT_OFFERED, default_deal_name, name_key
+from bot.services.meetings import MAX_NAME, NOT_OFFERED, default_deal_name, name_key, replacement_accounts
 from bot.services.reps import ensure_rep
+from bot.services.store import Sessions
 from bot.slack import ids
 from models import Account, Deal, Rep, Workspace
 
@@ -77,3 +79,65 @@ def add_replacement_deal(
     session.add(deal)
     session.commit()
     return deal
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The replacement deal as its confirmation names it."""
+
+    account_name: str
+    deal_name: str
+    replaces_account: str
+
+
+def replace_prospect(
+    sessions: Sessions,
+    *,
+    team_id: str,
+    user_id: str,
+    replaces_deal_id: int,
+    account_value: str | None,
+    deal_name: str | None,
+    now: datetime,
+) -> Replacement:
+    """The replacement modal's Save: ``add_replacement_deal``, and the names its confirmation says."""
+    with sessions() as session:
+        deal = add_replacement_deal(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            replaces_deal_id=replaces_deal_id,
+            account_value=account_value,
+            deal_name=deal_name,
+            now=now,
+        )
+        replaced = session.get(Deal, replaces_deal_id)
+        return Replacement(deal.account.name, deal.name, replaced.account.name if replaced else "")
+
+
+@dataclass(frozen=True)
+class LostDeal:
+    """A deal just lost, with the rep's accounts in its territory that could replace it."""
+
+    deal_id: int
+    account_name: str
+    deal_name: str
+    territory: str | None
+    accounts: list[tuple[int, str]]
+
+
+def lost_deal(sessions: Sessions, team_id: str, deal_id: int) -> LostDeal | None:
+    with sessions() as session:
+        deal = session.get(Deal, deal_id)
+        account = (
+            session.get(Account, deal.account_id) if deal is not None and deal.team_id == team_id else None
+        )
+        if deal is None or account is None:
+            return None
+        return LostDeal(
+            deal.id,
+            account.name,
+            deal.name,
+            account.territory,
+            replacement_accounts(session, team_id, deal.owner_rep_id, account.id),
+        )

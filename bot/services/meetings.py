@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.coaching import grade_ask
 from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
@@ -612,3 +613,41 @@ def book_next_step(
     messages = answer_reminders(reminders, answer, now)
     session.commit()
     return step, messages
+
+
+@dataclass(frozen=True)
+class BookedStep:
+    """A next step just booked, as its confirmation says it, and the reminders it answered."""
+
+    deal_name: str
+    description: str
+    at: datetime
+    tz: ZoneInfo
+    reminders: tuple[tuple[str, str], ...]
+
+
+def book_step(
+    sessions: sessionmaker[Session],
+    *,
+    team_id: str,
+    user_id: str,
+    next_step_id: int,
+    at: datetime | None,
+    description: str | None,
+    now: datetime,
+) -> BookedStep:
+    """The "Booked it" modal's Save (from the coaching DM): ``book_next_step``, then what to confirm."""
+    with sessions() as session:
+        step, reminders = book_next_step(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            next_step_id=next_step_id,
+            at=at,
+            description=description,
+            now=now,
+        )
+        deal = session.get(Deal, step.deal_id)
+        rep = session.get(Rep, step.rep_id)
+        assert deal is not None and rep is not None and step.scheduled_at is not None
+        return BookedStep(deal.name, step.description, step.scheduled_at, zone(rep.timezone), reminders)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import NotAllowed, UserFacingError
+from bot.domain.errors import FieldErrors, NotAllowed, UserFacingError
 from bot.domain.forecast import Scored
 from bot.domain.outlook import (
     ForecastChange,
@@ -31,6 +31,7 @@ from bot.domain.outlook import (
     movers,
     outlook,
     override_lines,
+    parse_percent,
     seen_calibration,
     what_moved,
 )
@@ -40,6 +41,7 @@ from bot.services.chances import chances
 from bot.services.forecast import monday
 from bot.services.permissions import managed_teams, manager_of, reps_managed_by
 from bot.services.pipeline import load_pipeline
+from bot.slack import ids
 from models import Account, Deal, DealForecast, ForecastOverride, Meeting, Rep, SalesTeam
 
 TREND_WEEKS = 12
@@ -140,6 +142,43 @@ def set_override(
             )
         )
         session.commit()
+
+
+def override_from_form(
+    session_factory: Callable[[], Session],
+    *,
+    team_id: str,
+    deal_id: int,
+    user_id: str,
+    admin: bool,
+    probability_text: str | None,
+    reason_text: str | None,
+    now: datetime,
+    name: str = "",
+) -> None:
+    """The override modal's Save: each field's fault next to it, then ``set_override``."""
+    errors: dict[str, str] = {}
+    probability: float | None = None
+    try:
+        probability = parse_percent(probability_text)
+    except ValueError as error:
+        errors[ids.OVERRIDE_PROBABILITY] = str(error)
+    reason = (reason_text or "").strip()
+    if not reason:
+        errors[ids.OVERRIDE_REASON] = REASON_NEEDED
+    if errors:
+        raise FieldErrors(errors)
+    set_override(
+        session_factory,
+        team_id=team_id,
+        deal_id=deal_id,
+        user_id=user_id,
+        admin=admin,
+        probability=probability,
+        reason=reason,
+        now=now,
+        name=name,
+    )
 
 
 def override_changes(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.permissions import Admins
 from models import Base, Rep, Workspace
@@ -102,6 +102,11 @@ def known_slack_admin(session: Session, team_id: str, user_id: str) -> bool:
     return bool(session.scalar(select(Rep.slack_admin).where(Rep.team_id == team_id, Rep.user_id == user_id)))
 
 
+def is_known_slack_admin(sessions: sessionmaker[Session], team_id: str, user_id: str) -> bool:
+    with sessions() as session:
+        return known_slack_admin(session, team_id, user_id)
+
+
 def profile_is_stale(rep: Rep | None, now: datetime) -> bool:
     return (
         rep is None or rep.timezone_refreshed_at is None or now - rep.timezone_refreshed_at > PROFILE_MAX_AGE
@@ -135,3 +140,35 @@ def token_refused(session: Session, team_id: str, now: datetime) -> None:
     workspace = session.get(Workspace, team_id)
     if workspace is not None and workspace.tokens_revoked_at is None:
         workspace.tokens_revoked_at = now
+
+
+# The entry points the Slack shell calls: each opens its session and owns its commit.
+
+
+def is_rep(sessions: sessionmaker[Session], team_id: str, user_id: str) -> bool:
+    """Whether the app has a row for this person in this workspace."""
+    with sessions() as session:
+        return (
+            session.scalar(select(Rep.id).where(Rep.team_id == team_id, Rep.user_id == user_id)) is not None
+        )
+
+
+def profile_fresh_until(
+    sessions: sessionmaker[Session], team_id: str, user_id: str, now: datetime
+) -> datetime | None:
+    """Until when the stored Slack profile is fresh, or None when it is stale (or there is none)."""
+    with sessions() as session:
+        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        if profile_is_stale(rep, now):
+            return None
+        assert rep is not None and rep.timezone_refreshed_at is not None
+        return rep.timezone_refreshed_at + PROFILE_MAX_AGE
+
+
+def store_profile(
+    sessions: sessionmaker[Session], team_id: str, profile: SlackProfile, now: datetime, admins: Admins
+) -> None:
+    """``apply_profile``, committed."""
+    with sessions() as session:
+        apply_profile(session, team_id, profile, now, admins)
+        session.commit()

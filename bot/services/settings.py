@@ -6,57 +6,29 @@ then applied in one transaction. Nothing here imports Slack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.errors import FieldErrors
-from bot.domain.forecast import DEFAULT_STALE_DAYS, STALE_DAYS_RANGE
+from bot.domain.errors import FieldErrors, NotAllowed
+from bot.domain.forecast import STALE_DAYS_RANGE
+from bot.domain.settings import NEW_TEAM, Settings, TeamSettings
 from bot.domain.worktime import parse_days
-from bot.services.reps import ensure_rep
+from bot.services.permissions import Admins
+from bot.services.reps import SlackProfile, apply_profile, ensure_rep
 from bot.slack import ids
-from bot.slack.blocks.settings_modal import TEAM_REPS_SHOWN, SettingsView, TeamView, holidays_text
+from bot.slack.blocks.settings_modal import TEAM_REPS_SHOWN, holidays_text
 from bot.slack.view_state import ViewState
 from models import Holiday, Rep, SalesTeam, Workspace
 
-NEW_TEAM = "new"
 MAX_HOLIDAYS = 100
 MAX_HOLIDAYS_TEXT = 3000  # Slack's limit on a text input's initial value
 
 WEEKDAY_VALUES = frozenset("0123456")  # option values of the weekday and working-day pickers
-
-
-@dataclass
-class TeamForm:
-    key: str  # the SalesTeam id, or NEW_TEAM
-    name: str | None
-    manager: str | None
-    reps: list[str]
-    channel: str | None
-
-
-@dataclass
-class SettingsForm:
-    timezone: str
-    channel: str | None
-    weekday: int
-    post_time: time
-    min_meetings: int
-    work_start: time
-    work_end: time
-    work_days: list[int]
-    holidays: list[tuple[date, str]]
-    first_nudge_hours: float
-    nudge_every_days: int
-    max_nudges: int
-    overdue_hours: float
-    stalled_days: int
-    forecast_stale_days: int = DEFAULT_STALE_DAYS
-    teams: list[TeamForm] = field(default_factory=list)
 
 
 def _entry(state: ViewState, action_id: str) -> dict[str, Any]:
@@ -117,7 +89,7 @@ def parse_holidays(text: str | None) -> tuple[list[tuple[date, str]], str | None
     return holidays, None
 
 
-def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
+def read_settings(state: ViewState, team_keys: list[str]) -> Settings:
     """The submitted modal as plain values; raises FieldErrors (by block_id) when something is off."""
     errors: dict[str, str] = {}
     tz_name = state.text(ids.SETTING_TIMEZONE) or ""
@@ -145,7 +117,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
     holidays, holiday_error = parse_holidays(state.text(ids.SETTING_HOLIDAYS))
     if holiday_error:
         errors[ids.SETTING_HOLIDAYS] = holiday_error
-    form = SettingsForm(
+    form = Settings(
         timezone=tz_name,
         channel=ids.parse_channel_id(_entry(state, ids.SETTING_CHANNEL).get("selected_conversation")),
         weekday=int(weekday),
@@ -165,7 +137,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
     seen: dict[str, str] = {}
     names: set[str] = set()
     for key in team_keys:
-        team = TeamForm(
+        team = TeamSettings(
             key=key,
             name=state.text(ids.TEAM_NAME + key),
             # Ids as Slack writes them, or none: a forged one must not become a rep row.
@@ -197,7 +169,7 @@ def read_settings(state: ViewState, team_keys: list[str]) -> SettingsForm:
 
 
 def apply_settings(
-    session: Session, team_id: str, form: SettingsForm, admin_user_id: str, now: datetime
+    session: Session, team_id: str, form: Settings, admin_user_id: str, now: datetime
 ) -> list[str]:
     """Store the settings and teams; the user ids of reps new to the app (their names come from Slack)."""
     workspace = session.get(Workspace, team_id)
@@ -269,7 +241,7 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _refuse_a_taken_name(session: Session, team_id: str, team_form: TeamForm, in_form: set[str]) -> None:
+def _refuse_a_taken_name(session: Session, team_id: str, team_form: TeamSettings, in_form: set[str]) -> None:
     """A name another team already has, that this form does not rename: a modal opened before it was added.
 
     Submitted twice, or from two open modals, the "new team" would otherwise reach the
@@ -292,7 +264,7 @@ def set_opt_out(session: Session, team_id: str, user_id: str, now: datetime, opt
     return rep.leaderboard_opt_out
 
 
-def settings_view(session: Session, workspace: Workspace, first: str = "") -> SettingsView:
+def settings_view(session: Session, workspace: Workspace, first: str = "") -> Settings:
     """What the modal shows: the stored settings and teams, by name, those matching ``first`` first."""
     wanted = " ".join(first.split()).casefold()
     teams = sorted(
@@ -307,7 +279,7 @@ def settings_view(session: Session, workspace: Workspace, first: str = "") -> Se
     ):
         if team is not None:
             members.setdefault(team, []).append(user_id)
-    return SettingsView(
+    return Settings(
         timezone=workspace.timezone,
         channel=workspace.leaderboard_channel_id,
         weekday=workspace.leaderboard_weekday,
@@ -324,9 +296,57 @@ def settings_view(session: Session, workspace: Workspace, first: str = "") -> Se
         stalled_days=workspace.stalled_after_days,
         forecast_stale_days=workspace.forecast_stale_days,
         teams=[
-            TeamView(
-                id=t.id, name=t.name, manager=t.manager_user_id, reps=members[t.id], channel=t.channel_id
+            TeamSettings(
+                key=str(t.id),
+                name=t.name,
+                manager=t.manager_user_id,
+                reps=members[t.id],
+                channel=t.channel_id,
             )
             for t in teams
         ],
     )
+
+
+# The entry points the Slack shell calls: each opens its session and owns its commit.
+
+
+def settings_for_admin(
+    sessions: sessionmaker[Session],
+    team_id: str,
+    profile: SlackProfile,
+    now: datetime,
+    admins: Admins,
+    first: str = "",
+) -> Settings | None:
+    """What the settings modal shows to ``profile`` (just fetched from Slack, and stored); None
+    when they are not an admin."""
+    with sessions() as session:
+        apply_profile(session, team_id, profile, now, admins)
+        session.commit()
+        workspace = session.get(Workspace, team_id)
+        if workspace is None or not admins.include(profile, workspace):
+            return None
+        return settings_view(session, workspace, first)
+
+
+def save_settings(
+    sessions: sessionmaker[Session],
+    team_id: str,
+    user_id: str,
+    form: Settings,
+    now: datetime,
+    admins: Admins,
+    slack_says_admin: Callable[[], bool],
+) -> list[str] | None:
+    """The settings modal's Save by ``user_id``: the reps new to the app (their names come from
+    Slack), or None for a workspace the app does not know. ``NotAllowed`` for anyone but an admin:
+    checked when the modal opened, and again here against a forged or late submission (Slack is
+    asked, ``slack_says_admin``, only when the records do not say so)."""
+    with sessions() as session:
+        workspace = session.get(Workspace, team_id)
+        if workspace is None:
+            return None
+        if not (admins.by_record(user_id, workspace) or slack_says_admin()):
+            raise NotAllowed("Only an admin can change the settings.")
+        return apply_settings(session, team_id, form, user_id, now)

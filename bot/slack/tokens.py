@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from bot.config import Config
-from models.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE
+from models.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 
 
 class TokenSource:
@@ -44,3 +45,8 @@ def installation_store(config: Config, engine: Engine) -> SQLAlchemyInstallation
 
 def token_source(config: Config, engine: Engine) -> TokenSource:
     return TokenSource(config.bot_token, installation_store(config, engine))
+
+
+def oauth_state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
+    """OAuth's state parameter, kept 10 minutes in our own table."""
+    return SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE)

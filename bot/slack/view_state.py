@@ -8,8 +8,11 @@ value came from. A value of the wrong shape is reported, never trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+E = TypeVar("E", bound=Enum)
 
 
 @dataclass
@@ -84,3 +87,31 @@ class ViewState:
         except (ValueError, OverflowError, OSError):
             self._bad(action_id)
             return None
+
+    def member(self, action_id: str, kind: type[E]) -> E | None:
+        """The chosen option as one of ``kind``'s members; None when none is chosen or it is not one
+        (an option an older modal offered): the service says what is missing."""
+        value = self.option(action_id)
+        try:
+            return kind(value) if value is not None else None
+        except ValueError:
+            return None
+
+    def day(self, action_id: str) -> date | None:
+        """A datepicker's value."""
+        if action_id not in self.values:
+            return None
+        value = self.values[action_id][1].get("selected_date")
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    def user(self, action_id: str) -> str | None:
+        """A users_select's chosen user id."""
+        if action_id not in self.values:
+            return None
+        value = self.values[action_id][1].get("selected_user")
+        return value if isinstance(value, str) and value else None

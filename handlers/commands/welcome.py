@@ -8,11 +8,11 @@ import threading
 from slack_sdk import WebClient
 
 from bot.clock.weekly import welcome_admins
-from bot.services.reps import ensure_workspace, known_slack_admin
+from bot.services.reps import is_known_slack_admin
+from bot.services.workspaces import ensure_workspace_row, welcome_owed
 from handlers.after_ack import AFTER_ACK, Lane
 from handlers.deps import Deps
 from handlers.meeting_flow import refresh_profile
-from models import Workspace
 
 log = logging.getLogger("nextstep")
 
@@ -29,11 +29,9 @@ def welcome_on_first_use(client: WebClient, deps: Deps, team_id: str, user_id: s
     def run() -> None:
         try:
             now = deps.clock()
-            with deps.session() as session:
-                workspace = session.get(Workspace, team_id)
-                if workspace is not None and workspace.welcomed_at is not None:
-                    return
-                installer = workspace.installer_user_id if workspace is not None else None
+            owed, installer = welcome_owed(deps.session_factory, team_id)
+            if not owed:
+                return
             admins = deps.admins
             if admins.oauth:
                 to = [installer] if installer else []
@@ -42,13 +40,11 @@ def welcome_on_first_use(client: WebClient, deps: Deps, team_id: str, user_id: s
             else:
                 with FIRST_USE:  # is this person a Slack admin or owner? (users.info, at most daily)
                     refresh_profile(client, deps, team_id=team_id, user_id=user_id)
-                with deps.session() as session:
-                    to = [user_id] if known_slack_admin(session, team_id, user_id) else []
+                to = [user_id] if is_known_slack_admin(deps.session_factory, team_id, user_id) else []
             if not to:
                 return
-            with FIRST_USE, deps.session() as session:
-                ensure_workspace(session, team_id, now)
-                session.commit()
+            with FIRST_USE:
+                ensure_workspace_row(deps.session_factory, team_id, now)
             welcome_admins(
                 deps.session_factory,
                 lambda user, text, blocks: client.chat_postMessage(channel=user, text=text, blocks=blocks),

@@ -15,26 +15,19 @@ from datetime import datetime, timedelta
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
-from bot.services.deal_edits import EDIT_WINDOW, last_meeting_id
-from bot.services.pipeline import load_pipeline
-from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, apply_profile, ensure_rep, ensure_workspace, zone
-from bot.slack.blocks.app_home import LastMeeting, home_view
+from bot.services.home import HOME_RECENT, home_content
+from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, is_rep, store_profile
+from bot.slack.blocks.app_home import home_view
 from handlers.after_ack import AFTER_ACK, Lane
 from handlers.deps import Deps
 from handlers.guard import guarded
-from models import Account, Deal, Meeting, Rep
 
 log = logging.getLogger("nextstep")
 
 # How long a user id Slack said it does not know is not asked about again.
 UNKNOWN_FOR = timedelta(minutes=10)
 MAX_UNKNOWN = 10_000
-
-# A write rebuilds the Home of a rep who opened it (or clicked in it) this recently; Slack
-# shows the last published view when they come back, and app_home_opened rebuilds it then.
-HOME_RECENT = timedelta(minutes=10)
 
 
 def build_home(
@@ -46,34 +39,10 @@ def build_home(
     they looked within ``HOME_RECENT``.
     """
     now = deps.clock()
-    with deps.session() as session:
-        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
-        if not looked and (
-            rep is None or rep.home_opened_at is None or now - rep.home_opened_at > HOME_RECENT
-        ):
-            return None
-        if rep is None:
-            ensure_workspace(session, team_id, now)
-            rep = ensure_rep(session, team_id, user_id, now)
-        if looked:
-            rep.home_opened_at = now
-        session.commit()
-        p = load_pipeline(session, team_id, rep, now)
-        last = None
-        meeting_id = last_meeting_id(session, team_id, rep.id)
-        meeting = session.get(Meeting, meeting_id) if meeting_id else None
-        if meeting is not None and now - meeting.logged_at <= EDIT_WINDOW:
-            deal = session.get(Deal, meeting.deal_id)
-            account = session.get(Account, deal.account_id) if deal else None
-            last = LastMeeting(
-                meeting.id,
-                account.name if account else "",
-                deal.name if deal else "",
-                meeting.held_at,
-                meeting.logged_at + EDIT_WINDOW,
-            )
-        tz = zone(rep.timezone)
-    return home_view(p, now, tz, page_start=page_start, last=last)
+    content = home_content(deps.session_factory, team_id, user_id, now, looked=looked)
+    if content is None:
+        return None
+    return home_view(content.pipeline, now, content.tz, page_start=page_start, last=content.last)
 
 
 def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -> None:
@@ -131,9 +100,8 @@ def known_person(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
     UNKNOWN_FOR, so a flood of such events costs neither rows nor a users.info each.
     """
     now = deps.clock()
-    with deps.session() as session:
-        if session.scalar(select(Rep.id).where(Rep.team_id == team_id, Rep.user_id == user_id)):
-            return True
+    if is_rep(deps.session_factory, team_id, user_id):
+        return True
     key = (team_id, user_id)
     until = deps.unknown_people.get(key)
     if until is not None and now < until:
@@ -150,9 +118,7 @@ def known_person(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
         deps.unknown_people[key] = now + UNKNOWN_FOR
         log.info("Home not shown team=%s: Slack does not know the user (%s)", team_id, reason)
         return False
-    with deps.session() as session:
-        apply_profile(session, team_id, profile, now, deps.admins)
-        session.commit()
+    store_profile(deps.session_factory, team_id, profile, now, deps.admins)
     deps.fresh_profiles[key] = now + PROFILE_MAX_AGE
     return True
 

@@ -6,12 +6,11 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltResponse
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.services.reps import ensure_workspace
+from bot.services.workspaces import EventSeen, record_event
+from bot.services.workspaces import tokens_gone as tokens_gone_for
 from handlers.deps import Deps
 from handlers.guard import guarded
-from models import ProcessedEvent
 
 log = logging.getLogger("nextstep")
 
@@ -24,25 +23,13 @@ def dedupe_events(body: dict, context: dict, next: Callable[[], BoltResponse]) -
     if not isinstance(event_id, str) or not event_id:
         return next()
     deps: Deps = context["deps"]
-    try:
-        with deps.session() as session:
-            session.add(
-                ProcessedEvent(
-                    event_id=event_id[:64],
-                    team_id=str(body.get("team_id") or "")[:32],
-                    received_at=deps.clock(),
-                )
-            )
-            session.commit()
-    except IntegrityError:
+    seen = record_event(deps.session_factory, event_id, str(body.get("team_id") or ""), deps.clock())
+    if seen is EventSeen.AGAIN:
         log.info(
             "duplicate event %s team=%s retry=%s", event_id, body.get("team_id"), context.get("retry_num")
         )
         return BoltResponse(status=200, body="")
-    except SQLAlchemyError as error:
-        # Better to risk handling a retry twice than to drop the event.
-        log.warning("event %s not recorded: %s", event_id, type(error).__name__)
-    return next()
+    return next()  # a first, or not recorded: better to risk handling a retry twice than to drop it
 
 
 @guarded
@@ -51,13 +38,8 @@ def tokens_gone(ack: Ack, body: dict, context: dict) -> None:
     ack()
     deps: Deps = context["deps"]
     team_id = context["team_id"]
-    now = deps.clock()
-    with deps.session() as session:
-        workspace = ensure_workspace(session, team_id, now)
-        workspace.tokens_revoked_at = now
-        if body.get("event", {}).get("type") == "app_uninstalled":
-            workspace.uninstalled_at = now
-        session.commit()
+    uninstalled = body.get("event", {}).get("type") == "app_uninstalled"
+    tokens_gone_for(deps.session_factory, team_id, deps.clock(), uninstalled=uninstalled)
     # After the flag: whoever finds the tokens gone also finds why.
     deps.tokens.revoke(team_id)
     log.info("tokens removed team=%s event=%s", team_id, body.get("event", {}).get("type"))

@@ -7,40 +7,44 @@ from slack_sdk import WebClient
 
 from bot.domain.vocabulary import LostReason
 from bot.services.deal_edits import close_deal
+from bot.services.store import run
 from bot.slack import ids
-from handlers.deps import Deps
 from handlers.events.app_home import refresh_home
-from handlers.guard import guarded, saved, submitted
+from handlers.guard import guarded, submission
 from handlers.meeting_flow import refresh_nudge_messages
 
 
 @guarded
 def deal_lost_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    deps: Deps = context["deps"]
-    found = submitted(ack, body, ids.DEAL_LOST_MODAL_VERSION, "deal_id")
+    found = submission(
+        ack,
+        body,
+        context,
+        ids.DEAL_LOST_MODAL_VERSION,
+        lambda s: s.member(ids.LOST_REASON, LostReason),
+        key="deal_id",
+    )
     if found is None:
         return
-    view, state, deal_id = found
-    raw = state.option(ids.LOST_REASON)
-    reason = LostReason(raw) if raw in set(LostReason) else None
-    team_id, user_id = context["team_id"], body["user"]["id"]
+    sub, reason = found
+    deps, team_id, user_id = sub.deps, sub.team_id, body["user"]["id"]
     messages: list[tuple[str, str]] = []
 
-    def save() -> None:
-        with deps.session() as session:
-            messages.extend(
-                close_deal(
-                    session,
-                    team_id=team_id,
-                    user_id=user_id,
-                    deal_id=deal_id,
-                    won=False,
-                    reason=reason,
-                    now=deps.clock(),
-                )
+    def close() -> None:
+        messages.extend(
+            run(
+                deps.session_factory,
+                close_deal,
+                team_id=team_id,
+                user_id=user_id,
+                deal_id=sub.meta["deal_id"],
+                won=False,
+                reason=reason,
+                now=deps.clock(),
             )
+        )
 
-    if saved(ack, context, view, state, save):
+    if sub.saved(close):
         refresh_nudge_messages(client, deps, team_id=team_id, messages=messages)
         refresh_home(client, deps, team_id=team_id, user_id=user_id)
 

@@ -2,42 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.services.deal_edits import DealDetails, edit_deal
+from bot.services.store import run
 from bot.slack import ids
-from handlers.deps import Deps
+from bot.slack.view_state import ViewState
 from handlers.events.app_home import refresh_home
-from handlers.guard import guarded, saved, submitted
+from handlers.guard import guarded, submission
+
+
+def _details(state: ViewState) -> DealDetails:
+    return DealDetails(
+        state.text(ids.DEAL_NAME),
+        state.text(ids.DEAL_AMOUNT),
+        state.text(ids.DEAL_STAGE),
+        state.day(ids.DEAL_CLOSE),
+    )
 
 
 @guarded
 def edit_deal_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    deps: Deps = context["deps"]
-    found = submitted(ack, body, ids.EDIT_DEAL_MODAL_VERSION, "deal_id")
+    found = submission(ack, body, context, ids.EDIT_DEAL_MODAL_VERSION, _details, key="deal_id")
     if found is None:
         return
-    view, state, deal_id = found
-    raw_close = ((state.values.get(ids.DEAL_CLOSE) or ("", {}))[1]).get("selected_date")
-    try:
-        close = date.fromisoformat(raw_close) if isinstance(raw_close, str) else None
-    except ValueError:
-        close = None
-    details = DealDetails(
-        state.text(ids.DEAL_NAME), state.text(ids.DEAL_AMOUNT), state.text(ids.DEAL_STAGE), close
-    )
-    team_id, user_id = context["team_id"], body["user"]["id"]
+    sub, details = found
+    deps, team_id, user_id = sub.deps, sub.team_id, body["user"]["id"]
 
-    def save() -> None:
-        with deps.session() as session:
-            edit_deal(
-                session, team_id=team_id, user_id=user_id, deal_id=deal_id, details=details, now=deps.clock()
-            )
+    def store() -> None:
+        run(
+            deps.session_factory,
+            edit_deal,
+            team_id=team_id,
+            user_id=user_id,
+            deal_id=sub.meta["deal_id"],
+            details=details,
+            now=deps.clock(),
+        )
 
-    if saved(ack, context, view, state, save):
+    if sub.saved(store):
         refresh_home(client, deps, team_id=team_id, user_id=user_id)
 
 

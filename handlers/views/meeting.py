@@ -9,12 +9,11 @@ from slack_sdk import WebClient
 
 from bot.domain.errors import DuplicateSubmission
 from bot.services.meetings import LoggedMeeting, log_meeting, read_meeting_form
+from bot.services.store import run
 from bot.slack import ids
-from bot.slack.view_state import ViewState
 from handlers.after_ack import Lane
-from handlers.deps import Deps
 from handlers.events.app_home import refresh_home
-from handlers.guard import FAILED, REOPEN, errors_for_view, guarded, modal_error, save, view_metadata
+from handlers.guard import FAILED, guarded, submission
 from handlers.meeting_flow import refresh_nudge_messages, send_coaching
 
 log = logging.getLogger("nextstep")
@@ -22,36 +21,31 @@ log = logging.getLogger("nextstep")
 
 @guarded(lane=Lane.REPLY)
 def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    deps: Deps = context["deps"]
-    view = body["view"]
-    team_id, user_id = context["team_id"], body["user"]["id"]
-    if view_metadata(view, ids.MEETING_MODAL_VERSION) is None:
-        modal_error(ack, view, REOPEN, prefer=ids.ACCOUNT)
+    found = submission(ack, body, context, ids.MEETING_MODAL_VERSION, read_meeting_form, prefer=ids.ACCOUNT)
+    if found is None:
         return
-    state = ViewState.parse(view.get("state"))
-    form = read_meeting_form(state)
-    if state.errors:
-        ack(response_action="errors", errors=errors_for_view(view, state.errors, state))
-        return
-    block_of = {action_id: block_id for action_id, (block_id, _) in state.values.items()}
+    sub, form = found
+    deps, team_id, user_id = sub.deps, sub.team_id, body["user"]["id"]
+    view_id = sub.view.get("id")
+    block_of = {action_id: block_id for action_id, (block_id, _) in sub.state.values.items()}
     now = deps.clock()
 
     def store() -> LoggedMeeting:
-        with deps.session() as session:
-            return log_meeting(
-                session,
-                team_id=team_id,
-                user_id=user_id,
-                form=form,
-                view_id=view.get("id"),
-                now=now,
-                block_of=block_of,
-            )
+        return run(
+            deps.session_factory,
+            log_meeting,
+            team_id=team_id,
+            user_id=user_id,
+            form=form,
+            view_id=view_id,
+            now=now,
+            block_of=block_of,
+        )
 
     try:
-        logged = save(ack, context, view, state, store, prefer=ids.ACCOUNT)
+        logged = sub.save(store)
     except DuplicateSubmission as dup:
-        log.info("duplicate submission team=%s view=%s meeting=%s", team_id, view.get("id"), dup.meeting_id)
+        log.info("duplicate submission team=%s view=%s meeting=%s", team_id, view_id, dup.meeting_id)
         ack()
         return
     if logged is FAILED:

@@ -6,46 +6,43 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.domain.errors import FieldErrors
-from bot.domain.outlook import parse_percent
-from bot.services.outlook import REASON_NEEDED, set_override
+from bot.services.outlook import override_from_form
 from bot.slack import ids
 from handlers.deal_access import history_view, is_admin
-from handlers.deps import Deps
-from handlers.guard import FAILED, guarded, save, submitted
+from handlers.guard import FAILED, guarded, submission
 
 
 @guarded
 def override_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    deps: Deps = context["deps"]
-    found = submitted(ack, body, ids.OVERRIDE_MODAL_VERSION, "deal_id")
+    found = submission(
+        ack,
+        body,
+        context,
+        ids.OVERRIDE_MODAL_VERSION,
+        lambda s: (s.text(ids.OVERRIDE_PROBABILITY), s.text(ids.OVERRIDE_REASON)),
+        key="deal_id",
+        prefer=ids.OVERRIDE_REASON,
+    )
     if found is None:
         return
-    view, state, deal_id = found
-    team_id, user = context["team_id"], body["user"]
+    sub, (probability, reason) = found
+    deps, team_id, user, deal_id = sub.deps, sub.team_id, body["user"], sub.meta["deal_id"]
     admin = is_admin(client, deps, team_id, user["id"])
 
     def store() -> None:
-        try:
-            probability = parse_percent(state.text(ids.OVERRIDE_PROBABILITY))
-        except ValueError as error:
-            raise FieldErrors({ids.OVERRIDE_PROBABILITY: str(error)}) from None
-        reason = (state.text(ids.OVERRIDE_REASON) or "").strip()
-        if not reason:
-            raise FieldErrors({ids.OVERRIDE_REASON: REASON_NEEDED})
-        set_override(
-            deps.session,
+        override_from_form(
+            deps.session_factory,
             team_id=team_id,
             deal_id=deal_id,
             user_id=user["id"],
             admin=admin,
-            probability=probability,
-            reason=reason,
+            probability_text=probability,
+            reason_text=reason,
             now=deps.clock(),
             name=str(user.get("name") or ""),
         )
 
-    if save(ack, context, view, state, store, prefer=ids.OVERRIDE_REASON) is FAILED:
+    if sub.save(store) is FAILED:
         return
     refreshed = history_view(deps, team_id, user["id"], deal_id)
     if refreshed is None:

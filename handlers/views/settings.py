@@ -10,15 +10,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import FieldErrors
-from bot.services.settings import apply_settings, read_settings
+from bot.domain.errors import FieldErrors, NotAllowed
+from bot.domain.settings import Settings
+from bot.services.settings import read_settings, save_settings
 from bot.slack import ids
 from bot.slack.blocks.help import not_admin_text
 from bot.slack.view_state import ViewState
-from handlers.deps import Deps
-from handlers.guard import guarded, modal_error
+from handlers.guard import guarded, modal_error, submission
 from handlers.meeting_flow import refresh_profile
-from models import Workspace
 
 log = logging.getLogger("nextstep")
 
@@ -26,47 +25,56 @@ SAVED = "Settings saved. The next leaderboard goes out {when} ({tz})."
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _team_keys(view: dict[str, Any]) -> list[str] | None:
+def _team_keys(view: dict[str, Any]) -> list[str]:
     try:
         meta = json.loads(view.get("private_metadata") or "")
     except (TypeError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("v") != ids.SETTINGS_MODAL_VERSION:
-        return None
-    return [str(k) for k in meta.get("teams") or []]
+        return []
+    return [str(k) for k in meta.get("teams") or []] if isinstance(meta, dict) else []
 
 
 @guarded
 def settings_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Validate next to each field; store; confirm by DM; fetch the names of reps new to the app."""
-    deps: Deps = context["deps"]
-    view = body.get("view") or {}
-    team_id, user_id = context["team_id"], body["user"]["id"]
-    keys = _team_keys(view)
-    if keys is None:
-        modal_error(ack, view, "This form changed since you opened it. Please close it and open it again.")
+    keys = _team_keys(body["view"])
+
+    def read(state: ViewState) -> Settings | FieldErrors:
+        try:
+            return read_settings(state, keys)
+        except FieldErrors as error:
+            return error
+
+    found = submission(ack, body, context, ids.SETTINGS_MODAL_VERSION, read, prefer=ids.SETTING_TIMEZONE)
+    if found is None:
         return
+    sub, form = found
+    if isinstance(form, FieldErrors):
+        ack(response_action="errors", errors=form.errors)
+        return
+    deps, team_id, user_id = sub.deps, sub.team_id, body["user"]["id"]
+
+    def store() -> list[str] | None:
+        return save_settings(
+            deps.session_factory,
+            team_id,
+            user_id,
+            form,
+            deps.clock(),
+            deps.admins,
+            slack_says_admin=lambda: _still_admin(client, user_id),
+        )
+
     try:
-        form = read_settings(ViewState.parse(view.get("state")), keys)
-    except FieldErrors as error:
+        new_reps = store()
+    except NotAllowed:
+        modal_error(ack, sub.view, not_admin_text(deps.config.multi_workspace), prefer=ids.SETTING_TIMEZONE)
+        return
+    except FieldErrors as error:  # a team name taken since the modal opened
         ack(response_action="errors", errors=error.errors)
         return
-    with deps.session() as session:
-        workspace = session.get(Workspace, team_id)
-        # The opener was checked when the modal opened; this guards a forged or late submission.
-        if workspace is None:
-            ack()
-            return
-        admin_checked = deps.admins.by_record(user_id, workspace) or _still_admin(client, user_id)
-        if not admin_checked:
-            modal_error(ack, view, not_admin_text(deps.config.multi_workspace), prefer=ids.SETTING_TIMEZONE)
-            return
-        try:
-            new_reps = apply_settings(session, team_id, form, user_id, deps.clock())
-        except FieldErrors as error:  # a team name taken since the modal opened
-            ack(response_action="errors", errors=error.errors)
-            return
     ack()
+    if new_reps is None:  # a workspace the app does not know: a forged submission
+        return
     when = f"{WEEKDAYS[form.weekday]} at {form.post_time:%H:%M}"
     client.chat_postMessage(channel=user_id, text=SAVED.format(when=when, tz=form.timezone))
     for rep_user in new_reps:

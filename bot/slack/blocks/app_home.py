@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.domain.pipeline import DealSignals, FlagKind, Pipeline, StepState, step_state
+from bot.domain.pipeline import DealSignals, FlagKind, LastMeeting, Pipeline, StepState, step_state
 from bot.domain.vocabulary import REACTION_LABELS, Reaction
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import edit_meeting_buttons
@@ -163,17 +162,6 @@ def deal_blocks(s: DealSignals, now: datetime, tz: ZoneInfo) -> list[Block]:
         section(deal_text(s, now, tz), block_id=f"deal_{f.deal_id}", accessory=_menu(f.deal_id)),
         actions(buttons, block_id=f"deal_{f.deal_id}_actions"),
     ]
-
-
-@dataclass(frozen=True)
-class LastMeeting:
-    """The rep's last meeting while it can still be edited or withdrawn."""
-
-    meeting_id: int
-    account_name: str
-    deal_name: str
-    held_at: datetime
-    editable_until: datetime
 
 
 def _summary(p: Pipeline) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, time
+from datetime import date
 from typing import Any
 
+from bot.domain.settings import NEW_TEAM, Settings, TeamSettings
 from bot.slack import ids
 from bot.slack.blocks.common import Block, context, header, plain, section, user_text
 
@@ -22,35 +22,6 @@ MAX_TEAMS_SHOWN = 14
 def holidays_text(holidays: list[tuple[date, str]]) -> str:
     """The holidays as the settings modal shows them, one "YYYY-MM-DD name" a line."""
     return "\n".join(f"{day.isoformat()} {name}".strip() for day, name in holidays)
-
-
-@dataclass(frozen=True)
-class TeamView:
-    id: int
-    name: str
-    manager: str | None
-    reps: list[str]
-    channel: str | None
-
-
-@dataclass(frozen=True)
-class SettingsView:
-    timezone: str
-    channel: str | None
-    weekday: int
-    post_time: time
-    min_meetings: int
-    work_start: time
-    work_end: time
-    work_days: list[int]
-    holidays: list[tuple[date, str]]
-    first_nudge_hours: float
-    nudge_every_days: int
-    max_nudges: int
-    overdue_hours: float
-    stalled_days: int
-    teams: list[TeamView]
-    forecast_stale_days: int = 90
 
 
 def _input(
@@ -88,21 +59,21 @@ def _conversation(initial: str | None) -> Block:
     return element
 
 
-def team_keys(view_teams: list[TeamView]) -> list[str]:
-    return [str(t.id) for t in view_teams[:MAX_TEAMS_SHOWN]] + ["new"]
+def team_keys(view_teams: list[TeamSettings]) -> list[str]:
+    return [t.key for t in view_teams[:MAX_TEAMS_SHOWN]] + [NEW_TEAM]
 
 
-def _team_blocks(key: str, team: TeamView | None) -> list[Block]:
+def _team_blocks(key: str, team: TeamSettings | None) -> list[Block]:
     name: Block = {"type": "plain_text_input", "max_length": 100}
     manager: Block = {"type": "users_select", "placeholder": plain("Choose the manager")}
     reps: Block = {"type": "multi_users_select", "placeholder": plain("Choose the reps")}
     if team is not None:
-        name["initial_value"] = team.name
+        name["initial_value"] = team.name or ""
         if team.manager:
             manager["initial_user"] = team.manager
         if team.reps:
             reps["initial_users"] = team.reps[:TEAM_REPS_SHOWN]
-    title = f"*Team: {user_text(team.name, 100)}*" if team else "*Add a team*"
+    title = f"*Team: {user_text(team.name or '', 100)}*" if team else "*Add a team*"
     return [
         section(title),
         _input(
@@ -124,7 +95,7 @@ def _team_blocks(key: str, team: TeamView | None) -> list[Block]:
     ]
 
 
-def settings_modal(view: SettingsView) -> dict[str, Any]:
+def settings_modal(view: Settings) -> dict[str, Any]:
     weekday_options = [_option(name, str(i)) for i, name in enumerate(DAY_NAMES)]
     blocks: list[Block] = [
         header("Leaderboard"),
@@ -236,8 +207,8 @@ def settings_modal(view: SettingsView) -> dict[str, Any]:
         )
     keys = team_keys(view.teams)
     for team in view.teams[:MAX_TEAMS_SHOWN]:
-        blocks += _team_blocks(str(team.id), team)
-    blocks += _team_blocks("new", None)
+        blocks += _team_blocks(team.key, team)
+    blocks += _team_blocks(NEW_TEAM, None)
     return {
         "type": "modal",
         "callback_id": ids.SETTINGS_MODAL,

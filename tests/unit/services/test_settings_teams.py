@@ -6,13 +6,14 @@ from datetime import time
 
 from sqlalchemy import select
 
+from bot.domain.settings import Settings, TeamSettings
 from bot.services.reps import ensure_workspace
-from bot.services.settings import SettingsForm, TeamForm, apply_settings
+from bot.services.settings import apply_settings
 from bot.slack.blocks.settings_modal import TEAM_REPS_SHOWN
 from models import Rep, SalesTeam, Workspace
 
 
-def _form(**changes) -> SettingsForm:
+def _form(**changes) -> Settings:
     """The settings modal's defaults, as saved, with ``changes``."""
     values = dict(
         timezone="Europe/Berlin",
@@ -31,7 +32,7 @@ def _form(**changes) -> SettingsForm:
         stalled_days=14,
         teams=[],
     )
-    return SettingsForm(**(values | changes))
+    return Settings(**(values | changes))
 
 
 def test_a_team_bigger_than_the_modal_keeps_the_reps_it_did_not_show(session, now):
@@ -52,7 +53,7 @@ def test_a_team_bigger_than_the_modal_keeps_the_reps_it_did_not_show(session, no
     session.commit()
     shown = [f"U{n:03d}" for n in range(TEAM_REPS_SHOWN)]
     kept = [u for u in shown if u != "U007"]  # the admin took one rep out of the 100 shown
-    form = _form(teams=[TeamForm(key=str(team.id), name="Field", manager=None, reps=kept, channel=None)])
+    form = _form(teams=[TeamSettings(key=str(team.id), name="Field", manager=None, reps=kept, channel=None)])
     apply_settings(session, "T1", form, "UADMIN", now)
     members = set(session.scalars(select(Rep.user_id).where(Rep.sales_team_id == team.id)))
     assert "U007" not in members
