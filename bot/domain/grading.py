@@ -99,6 +99,108 @@ def _grouped(alternation: str) -> str:
     return "|".join(grouped + others)
 
 
+def _group_end(pattern: str, start: int) -> int:
+    """The index of the ")" that closes the group opened at ``pattern[start]``."""
+    depth = 0
+    in_class = escaped = False
+    for index in range(start, len(pattern)):
+        char = pattern[index]
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise ValueError(f"unclosed group in {pattern!r}")
+
+
+_REPEAT = re.compile(r"\{(\d+)(?:,(\d+))?\}")
+_LITERAL_LEAD = re.compile(r"[a-z0-9']")
+
+
+def _led(alternative: str) -> list[str]:
+    """One alternative as alternatives that each start with one literal character, in the order the
+    regex engine tries them: "(?:a|b)c" is "ac", "bc"; "x?y" is "xy", "y"; "[12]z" is "1z", "2z";
+    a leading look-behind moves after the first character. Anything else is refused (ValueError)."""
+    if alternative.startswith(("(?<=", "(?<!")):
+        end = _group_end(alternative, 0)
+        behind = alternative[:end] + ".)"  # the same look-behind, one character later
+        return [led[0] + behind + led[1:] for led in _led(alternative[end + 1 :])]
+    if alternative.startswith("(?:"):
+        end = _group_end(alternative, 0)
+        options, rest = _top_alternatives(alternative[3:end]), alternative[end + 1 :]
+        optional = rest.startswith("?")
+        rest = rest[1:] if optional else rest
+        if rest[:1] in ("?", "*", "+", "{"):
+            raise ValueError(alternative)
+        return [led for option in options for led in _led(option + rest)] + (_led(rest) if optional else [])
+    if alternative.startswith(("[", "\\d")):
+        chars, rest = ("0-9", alternative[2:]) if alternative[0] == "\\" else alternative[1:].split("]", 1)
+        if "\\" in chars or chars.startswith("^"):
+            raise ValueError(alternative)
+        firsts: list[str] = []
+        index = 0
+        while index < len(chars):
+            if chars[index + 1 : index + 2] == "-" and index + 2 < len(chars):
+                firsts += [chr(code) for code in range(ord(chars[index]), ord(chars[index + 2]) + 1)]
+                index += 3
+            else:
+                firsts.append(chars[index])
+                index += 1
+        optional = rest.startswith("?")
+        repeat = _REPEAT.match(rest)
+        if optional:
+            rest = rest[1:]
+        elif repeat:  # "[0-9]{1,2}x" is "1[0-9]{0,1}x", ...
+            low, high = int(repeat.group(1)), int(repeat.group(2) or repeat.group(1))
+            if low < 1:
+                raise ValueError(alternative)
+            more = f"[{chars}]{{{low - 1},{high - 1}}}" if high > 1 else ""
+            rest = more + rest[repeat.end() :]
+        if rest[:1] in ("?", "*", "+", "{"):
+            raise ValueError(alternative)
+        return [led for first in firsts for led in _led(first + rest)] + (_led(rest) if optional else [])
+    if _LITERAL_LEAD.match(alternative):
+        if alternative[1:2] == "?" and alternative[2:3] not in ("?", "+"):
+            return [alternative[0] + alternative[2:], *_led(alternative[2:])]
+        if alternative[1:2] not in ("?", "*", "+", "{"):
+            return [alternative]
+    raise ValueError(alternative)
+
+
+def _at_word_starts(alternation: str, firsts: str | None = None) -> str:
+    r"""``\b(?:alternation)`` with the same matches, written so the regex engine skips, in C, every
+    position whose character starts no alternative (2x for a word list, on long notes).
+
+    Each alternative is led by one literal character (see _led), grouped by it in the order they
+    are tried, so at any position the first alternative that can match is the same one: unlike
+    _grouped, this is for finditer and sub too. The \b becomes a look-behind after that character,
+    as in _words_first. ``firsts``, when given, is the look-ahead the plain form used: a check that
+    it names every character an alternative can start with.
+    """
+    groups: dict[str, list[str]] = {}
+    for alternative in _top_alternatives(alternation):
+        for led in _led(alternative):
+            groups.setdefault(led[0], []).append(led[1:])
+    if firsts is not None:
+        assert set(groups) <= set(firsts), sorted(set(groups) - set(firsts))
+    return "|".join(
+        # \b before a word character: none before it; before "'": a word character before it.
+        first
+        + ("(?<!\\w.)" if first != "'" else "(?<=\\w.)")
+        + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")")
+        for first, rests in groups.items()
+    )
+
+
 # ---------------------------------------------------------------------------
 # 1. Cleaning
 # ---------------------------------------------------------------------------
@@ -259,6 +361,10 @@ def _fix_weekday(word: str) -> str:
 # Any run of whitespace but a newline, as one space. A lone " " already is one, so it is not
 # matched: replacing each of a note's hundreds of spaces by itself was most of this pass (3x).
 _SPACES = re.compile(r"[^\S\n](?:[^\S\n]+|(?<! ))")
+# In ASCII text without these, the only whitespace but a newline is " ": _SPACES then only folds runs
+# of spaces, which a search for two spaces finds much faster (it skips, in C, to each "  ").
+_ODD_ASCII_SPACES = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+_SPACE_RUN = re.compile("  +")
 
 
 def clean(text: str) -> str:
@@ -281,6 +387,8 @@ def clean(text: str) -> str:
     out = out.lower()
     out = _SHORTHAND.sub(lambda m: f" {_SHORTHAND_WORDS[m.group(0)]} ", out)
     out = _fix_weekdays(out)
+    if out.isascii() and not any(char in out for char in _ODD_ASCII_SPACES):
+        return _SPACE_RUN.sub(" ", out) if "  " in out else out
     return _SPACES.sub(" ", out)
 
 
@@ -413,6 +521,8 @@ _DEADLINE_ONLY = re.compile(
     r"\b(?=[bcet])(?:eod|cob|eow|eom|eob|e\.o\.d\.?|c\.o\.b\.?|(?<!at the )end\s+of\s+(?:the\s+)?(?:day|business|week|month|play)"
     rf"|close\s+of\s+business|end\s+of\s+{_MONTH_FULL}|this\s+week|by\s+the\s+weekend|before\s+the\s+weekend)\b",
 )
+# Every _DEADLINE_ONLY alternative has one of these in it: a plain substring test spares the search.
+_DEADLINE_ONLY_WORDS = ("eo", "e.o", "cob", "c.o", "end", "close", "this")
 # Words that make a date vague: "week of 3/8", "early next week", "in March".
 _VAGUE = re.compile(
     # "when Raj is back", "once legal signs off": a follow-up tied to a condition, not a day.
@@ -628,6 +738,8 @@ _DEADLINE_WORDS = (
     "close",
     "week",
 )
+# What _BY and _STARTS_BY need in the words ("late": "latest", "no later than").
+_BY_WORDS = ("by", "before", "until", "due", "late")
 _STARTS_BY = re.compile(r"(?:by|before|until|due)\b")
 _BY = re.compile(
     r"\b(?:by|before|until|no\s+later\s+than|due|latest)\s+(?:the\s+|this\s+|next\s+|end\s+of\s+)?$"
@@ -771,6 +883,24 @@ def _read_commitment(
         and not (hinted and (any(word in part for word in _DEADLINE_WORDS) or _ARRANGED.search(part)))
     ):
         return _DESCRIBES_ONLY
+    deadlines = (
+        _our_dates(part, _DEADLINE_ONLY)
+        if hinted and any(word in part for word in _DEADLINE_ONLY_WORDS)
+        else []
+    )
+    # A commitment that describes the meeting and asks nothing looks ahead now only through a
+    # deadline: one of _DEADLINE_ONLY, or a day or time after "by" (or "before", "until", "due",
+    # "no later than", "latest": _BY and _STARTS_BY need one of _BY_WORDS), or a day or time
+    # with an arrangement (_ARRANGED). Without those, its days and times cannot change the reading,
+    # so they are not looked for: the long descriptive sentences of a note cost a third as much.
+    if (
+        describes
+        and not ahead_words
+        and not deadlines
+        and not any(word in part for word in _BY_WORDS)
+        and _ARRANGED.search(part) is None
+    ):
+        return _DESCRIBES_ONLY
     if hinted and _HEADS.search(part):
         days = [
             m
@@ -788,7 +918,6 @@ def _read_commitment(
         )
     else:
         days, times = [], []
-    deadlines = _our_dates(part, _DEADLINE_ONLY) if hinted else []
     has_day, has_time = bool(days), bool(times)
     if has_time and not has_day and _UNSET.search(part):
         has_time = False  # "time tbd", "no date yet": a time with no day is not pinned down
@@ -836,7 +965,13 @@ def _read_commitment(
 
 
 def _names_meeting(part: str) -> bool:
-    return _MEETING.search(part) is not None and not _only_action_meeting(part)
+    if _MEETING.search(part) is None:
+        return False
+    # Only "invite", "invitation", "calendar" and "slot" can be the object of an action: with none
+    # of them in the words, the meeting word found is a meeting (and the four searches are spared).
+    if "invit" not in part and "calendar" not in part and "slot" not in part:
+        return True
+    return not _only_action_meeting(part)
 
 
 def _follows_up(part: str) -> bool:
