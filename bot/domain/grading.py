@@ -590,27 +590,25 @@ _FOLLOW_UP = re.compile(
 )
 # Looking forward: an ask, a plan, an agreement (including the rep's own past-tense asks:
 # "asked for", "booked", "proposed", which are about the next step).
-_FORWARD = re.compile(
-    r"\b(?:"
-    + _grouped(
-        r"will|shall|'ll|gonna|going\s+to|plans?\s+to|planning\s+to|wants?\s+(?:to|a|an|the|us|me)|would\s+(?:like|love)|next|again"
-        r"|(?:the|our|my)\s+plan|plan\s+is|(?:my|the|our)\s+ask|ask\s+was|blocked|put\s+(?:me|us)\s+on|we'?re\s+(?:doing|meeting|having|going)"
-        r"|set\s+for|is\s+set|are\s+set|on\s+the\s+calendar|on\s+(?:the|our|their)\s+agenda|please|meeting\s+at|see\s+(?:you|them)"
-        r"|(?<!they\s)(?<!he\s)(?<!she\s)(?<!who\s)asked\s+(?:[\w']+\s+){0,4}(?:for|if|whether|to|when)|(?<!n't\s)(?<!not\s)(?<!never\s)ask(?:ing)?\s+(?:for|if|whether|them|him|her|to)"
-        r"|got\s+(?:a|an|us|them|me)\s|got\s+(?:\d+|half\s+an|an|some)\s*(?:min\w*|hours?|hrs?|slot|time)|(?:i'm|i\s+am|we're|we\s+are)\s+\w+ing|i'd|we'd|eod|cob|eow|eom|commit(?:ted|s)?\s+to|interested\s+in|open\s+to|keen"
-        r"|propos(?:e|ed|ing)|suggest(?:ed|ing)?|request(?:ed|ing)?|agree(?:d|s)?\s+(?:to|on)|book(?:ed|ing)?|re-?schedul(?:e|ed|ing)"
-        r"|schedul(?:e|ed)|set\s+up|locked?\s+in|lock(?:ed)?\s+(?:in|down)|pencil(?:led|ed)?|invite[ds]?|sent\s+(?:an?\s+)?(?:invite|invitation|calendar)"
-        r"|let'?s|can\s+we|could\s+we|can\s+you|could\s+you|should|need(?:s)?\s+to|has\s+to|have\s+to|promised|committed|undertak\w+"
-        r"|to\s+(?:send|sign|meet|review|discuss|demo|walk|go|present|get|see|come|visit|confirm|decide|share|loop|introduce|provide|have)"
-        r"|pending|awaiting|waiting\s+(?:on|for)|expect(?:s|ing)?|due|no\s+later\s+than|tbd|tba|tbc|upcoming|tentative\w*"
-        r"|tomorrow|'d\s+(?:like|love)|(?:no|without\s+an?|without\s+any)\s+(?:exact\s+|firm\s+)?(?:date|timeline|timing|eta)"
-        r"|to\s+(?:forward|submit|approve|return|deliver|test|draft|finali[sz]e|book|schedule|set\s+up|check|ask|run"
-        r"|report|prepare|prep|intro|chase|pull\s+together|put\s+together|sort\s+out|follow\s+up)"
-        # A terse to-do starts with its verb: "send pricing for 200 seats", "pls get refs to Dana".
-        r"|^(?:pls\s+|please\s+)?(?:send|get|share|introduce|forward|book|schedule|set\s+up|sign|confirm|draft"
-        r"|prepare|prep|ping|submit|deliver|provide|loop\s+in|follow\s+up|circle\s+back|chase|nudge|line\s+up)"
-    )
-    + r")\b",
+_FORWARD_WORDS = (
+    r"will|shall|'ll|gonna|going\s+to|plans?\s+to|planning\s+to|wants?\s+(?:to|a|an|the|us|me)|would\s+(?:like|love)|next|again"
+    r"|(?:the|our|my)\s+plan|plan\s+is|(?:my|the|our)\s+ask|ask\s+was|blocked|put\s+(?:me|us)\s+on|we'?re\s+(?:doing|meeting|having|going)"
+    r"|set\s+for|is\s+set|are\s+set|on\s+the\s+calendar|on\s+(?:the|our|their)\s+agenda|please|meeting\s+at|see\s+(?:you|them)"
+    r"|(?<!they\s)(?<!he\s)(?<!she\s)(?<!who\s)asked\s+(?:[\w']+\s+){0,4}(?:for|if|whether|to|when)|(?<!n't\s)(?<!not\s)(?<!never\s)ask(?:ing)?\s+(?:for|if|whether|them|him|her|to)"
+    r"|got\s+(?:a|an|us|them|me)\s|got\s+(?:\d+|half\s+an|an|some)\s*(?:min\w*|hours?|hrs?|slot|time)|(?:i'm|i\s+am|we're|we\s+are)\s+\w+ing|i'd|we'd|eod|cob|eow|eom|commit(?:ted|s)?\s+to|interested\s+in|open\s+to|keen"
+    r"|propos(?:e|ed|ing)|suggest(?:ed|ing)?|request(?:ed|ing)?|agree(?:d|s)?\s+(?:to|on)|book(?:ed|ing)?|re-?schedul(?:e|ed|ing)"
+    r"|schedul(?:e|ed)|set\s+up|locked?\s+in|lock(?:ed)?\s+(?:in|down)|pencil(?:led|ed)?|invite[ds]?|sent\s+(?:an?\s+)?(?:invite|invitation|calendar)"
+    r"|let'?s|can\s+we|could\s+we|can\s+you|could\s+you|should|need(?:s)?\s+to|has\s+to|have\s+to|promised|committed|undertak\w+"
+    r"|to\s+(?:send|sign|meet|review|discuss|demo|walk|go|present|get|see|come|visit|confirm|decide|share|loop|introduce|provide|have)"
+    r"|pending|awaiting|waiting\s+(?:on|for)|expect(?:s|ing)?|due|no\s+later\s+than|tbd|tba|tbc|upcoming|tentative\w*"
+    r"|tomorrow|'d\s+(?:like|love)|(?:no|without\s+an?|without\s+any)\s+(?:exact\s+|firm\s+)?(?:date|timeline|timing|eta)"
+    r"|to\s+(?:forward|submit|approve|return|deliver|test|draft|finali[sz]e|book|schedule|set\s+up|check|ask|run"
+    r"|report|prepare|prep|intro|chase|pull\s+together|put\s+together|sort\s+out|follow\s+up)"
+)
+# A terse to-do starts with its verb: "send pricing for 200 seats", "pls get refs to Dana".
+_TERSE_TODO = re.compile(
+    r"(?:pls\s+|please\s+)?(?:send|get|share|introduce|forward|book|schedule|set\s+up|sign|confirm|draft"
+    r"|prepare|prep|ping|submit|deliver|provide|loop\s+in|follow\s+up|circle\s+back|chase|nudge|line\s+up)\b"
 )
 # Only the meeting that was held: "showed", "walked them through", "it was a great chat".
 _DESCRIBES = re.compile(
@@ -691,15 +689,16 @@ def _describes(part: str) -> bool:
 
 
 # Terse notes: a noun phrase with a follow-up verb in it ("circle back Q2") looks ahead by itself.
-_FOLLOW_VERB = re.compile(
-    r"\b(?:"
-    + _grouped(
-        r"touch\s+base|circle\s+back|loop\s+back|reach\s+out|get\s+back|ping|follow\s+up|check\s+in|reconnect|regroup"
-        r"|revisit|speak\s+again|talk\s+again|keep\s+in\s+touch|stay\s+in\s+touch|be\s+in\s+touch|reschedule|find\s+a\s+time"
-        r"|call\s+back|check\s+back|loop\s+in|get\s+on\s+(?:the\s+)?calendar|come\s+back|get\s+back"
-    )
-    + r")\b",
+_FOLLOW_VERB_WORDS = (
+    r"touch\s+base|circle\s+back|loop\s+back|reach\s+out|get\s+back|ping|follow\s+up|check\s+in|reconnect|regroup"
+    r"|revisit|speak\s+again|talk\s+again|keep\s+in\s+touch|stay\s+in\s+touch|be\s+in\s+touch|reschedule|find\s+a\s+time"
+    r"|call\s+back|check\s+back|loop\s+in|get\s+on\s+(?:the\s+)?calendar|come\s+back|get\s+back"
 )
+_FOLLOW_VERB = re.compile(r"\b(?:" + _grouped(_FOLLOW_VERB_WORDS) + r")\b")
+# Words that look ahead: _FORWARD_WORDS or _FOLLOW_VERB_WORDS, found in one search (and _TERSE_TODO
+# at the start): one pass over the commitment instead of two, each skipping in C to the letters
+# that start a word of them.
+_AHEAD = re.compile("(?:" + _at_word_starts(_FORWARD_WORDS + "|" + _FOLLOW_VERB_WORDS) + r")\b")
 _NOUN_FOLLOW = re.compile(
     r"\b(?:a|an|the|just\s+a|quick)\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b"
 )
@@ -872,7 +871,7 @@ def _read_commitment(
     if hinted is None:
         hinted = _DATED_HINT.search(part) is not None
     describes = _describes(part)
-    ahead_words = _FORWARD.search(part) is not None or _FOLLOW_VERB.search(part) is not None
+    ahead_words = _AHEAD.search(part) is not None or _TERSE_TODO.match(part) is not None
     # Most of a long note only tells the meeting that was held: settle that with a few searches.
     # Such a commitment looks ahead only through a deadline ("by Friday"), which needs one of
     # _DEADLINE_WORDS.
