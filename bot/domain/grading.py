@@ -268,9 +268,11 @@ _SHORTHAND_WORDS = {
     "sec": "security",
 }
 _SHORTHAND = re.compile(
-    rf"\b(?=[{''.join(sorted({word[0] for word in _SHORTHAND_WORDS}))}])(?:w/o\b|w/|f/u\b|b/c\b|(?:"
-    + "|".join(sorted((w for w in _SHORTHAND_WORDS if "/" not in w), key=len, reverse=True))
-    + r")\b)"
+    _at_word_starts(
+        r"w/o\b|w/|f/u\b|b/c\b|(?:"
+        + "|".join(sorted((w for w in _SHORTHAND_WORDS if "/" not in w), key=len, reverse=True))
+        + r")\b"
+    )
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NOT_WEEKDAY_TYPOS = frozenset(
@@ -518,8 +520,13 @@ _CLOCK = re.compile(
 )
 # A deadline for an action: a day, or the end of one (EOD, COB, EOW, EOM).
 _DEADLINE_ONLY = re.compile(
-    r"\b(?=[bcet])(?:eod|cob|eow|eom|eob|e\.o\.d\.?|c\.o\.b\.?|(?<!at the )end\s+of\s+(?:the\s+)?(?:day|business|week|month|play)"
-    rf"|close\s+of\s+business|end\s+of\s+{_MONTH_FULL}|this\s+week|by\s+the\s+weekend|before\s+the\s+weekend)\b",
+    "(?:"
+    + _at_word_starts(
+        r"eod|cob|eow|eom|eob|e\.o\.d\.?|c\.o\.b\.?|(?<!at the )end\s+of\s+(?:the\s+)?(?:day|business|week|month|play)"
+        rf"|close\s+of\s+business|end\s+of\s+{_MONTH_FULL}|this\s+week|by\s+the\s+weekend|before\s+the\s+weekend",
+        firsts="bcet",
+    )
+    + r")\b",
 )
 # Every _DEADLINE_ONLY alternative has one of these in it: a plain substring test spares the search.
 _DEADLINE_ONLY_WORDS = ("eo", "e.o", "cob", "c.o", "end", "close", "this")
@@ -544,49 +551,61 @@ _UNSET = re.compile(
 )
 # A date of something that is not our next step.
 _NOT_OUR_DATE = re.compile(
-    # (The look-ahead names the letters the words start with: most word starts fail there, 2x.)
-    r"\b(?=[abcdefghlmnoprstvw])(?:go[\s-]?lives?|going\s+live|launch(?:es|ing)?|renew(?:al|als|s)?|expir(?:es|y|ation|ing)|ends?|ended|ending"
-    r"|term\s+ends?|ends?\s+on|fiscal|fy\d*|budget\s+cycle|board\s+meets?|their\s+board|cut[\s-]?over"
-    r"|(?:we\s+)?met\s+(?:on|last)|held\s+on|today'?s\s+(?:call|meeting|demo)|this\s+meeting|last\s+(?:week|\w+day)"
-    r"|ago|since|started|starts?\s+on|migration|conference|vacation|holiday|out\s+of\s+office|ooo|pto|away\s+until"
-    r"|back\s+(?:on|from)|leave|off\s+until|notice|deadline\s+for\s+(?:their|the\s+rfp)|freez\w+"
-    r"|shifts?|opens?|closes?|closing|close\s+date)\b",
+    "(?:"
+    + _at_word_starts(
+        r"go[\s-]?lives?|going\s+live|launch(?:es|ing)?|renew(?:al|als|s)?|expir(?:es|y|ation|ing)|ends?|ended|ending"
+        r"|term\s+ends?|ends?\s+on|fiscal|fy\d*|budget\s+cycle|board\s+meets?|their\s+board|cut[\s-]?over"
+        r"|(?:we\s+)?met\s+(?:on|last)|held\s+on|today'?s\s+(?:call|meeting|demo)|this\s+meeting|last\s+(?:week|\w+day)"
+        r"|ago|since|started|starts?\s+on|migration|conference|vacation|holiday|out\s+of\s+office|ooo|pto|away\s+until"
+        r"|back\s+(?:on|from)|leave|off\s+until|notice|deadline\s+for\s+(?:their|the\s+rfp)|freez\w+"
+        r"|shifts?|opens?|closes?|closing|close\s+date",
+        firsts="abcdefghlmnoprstvw",
+    )
+    + r")\b",
 )
 _HABITUAL_AFTER = re.compile(r"s?\s+(?:mornings|afternoons|evenings|nights)\b")
 _HABITUAL_BEFORE = re.compile(r"\b(?:every|most|each|all|usually|typically)\s+$")
 
 _MEETING = re.compile(
-    r"\b(?:meet(?:s|ing|ings|up)?|calls?|demos?|sessions?|visits?|on[\s-]?sites?|workshops?|lunch|coffee|dinner|breakfast"
-    r"|drinks|sync|zoom|(?:ms\s+)?teams\s+call|webex|google\s+meet|walk[\s-]?thr(?:ough|u)s?|presentation|present(?:ing)?\s+to"
-    r"|kick[\s-]?off|debrief|huddle|interview|qbr|catch[\s-]?up|chat|conversation|appointment|sit[\s-]?down|tour"
-    r"|training|deep[\s-]?dive|whiteboard(?:ing)?|review\s+(?:call|meeting|session)|(?:security|design|technical|tech|legal"
-    r"|business|architecture|exec|executive|deal|pricing|proposal|contract|procurement|it|pilot|poc)\s+review|standup"
-    r"|screen[\s-]?share|hangout|get[\s-]?together|round\s*table|conference|come\s+(?:in|by|over)|stop\s+by|drop\s+by"
-    r"|ride[\s-]?alongs?|(?:gemba|site|plant|floor|store|warehouse)\s+walk|briefing|tasting|lunch\s+(?:and|n|&)\s+learn|in[\s-]person|trip|bake[\s-]?off"
-    r"|office\s+hours|webinar|roadshow|pop\s+(?:in|by)|swing\s+by|come\s+back|came\s+back|coming\s+back|dial[\s-]?in|invite|invitation|calendar|slot|(?:talk|speak|regroup|reconvene"
-    r"|reconnect|connect|touch\s+base|check\s+in|follow\s+up|circle\s+back|jump\s+on|hop\s+on|get\s+on)\b)",
+    _at_word_starts(
+        r"meet(?:s|ing|ings|up)?|calls?|demos?|sessions?|visits?|on[\s-]?sites?|workshops?|lunch|coffee|dinner|breakfast"
+        r"|drinks|sync|zoom|(?:ms\s+)?teams\s+call|webex|google\s+meet|walk[\s-]?thr(?:ough|u)s?|presentation|present(?:ing)?\s+to"
+        r"|kick[\s-]?off|debrief|huddle|interview|qbr|catch[\s-]?up|chat|conversation|appointment|sit[\s-]?down|tour"
+        r"|training|deep[\s-]?dive|whiteboard(?:ing)?|review\s+(?:call|meeting|session)|(?:security|design|technical|tech|legal"
+        r"|business|architecture|exec|executive|deal|pricing|proposal|contract|procurement|it|pilot|poc)\s+review|standup"
+        r"|screen[\s-]?share|hangout|get[\s-]?together|round\s*table|conference|come\s+(?:in|by|over)|stop\s+by|drop\s+by"
+        r"|ride[\s-]?alongs?|(?:gemba|site|plant|floor|store|warehouse)\s+walk|briefing|tasting|lunch\s+(?:and|n|&)\s+learn|in[\s-]person|trip|bake[\s-]?off"
+        r"|office\s+hours|webinar|roadshow|pop\s+(?:in|by)|swing\s+by|come\s+back|came\s+back|coming\s+back|dial[\s-]?in|invite|invitation|calendar|slot|(?:talk|speak|regroup|reconvene"
+        r"|reconnect|connect|touch\s+base|check\s+in|follow\s+up|circle\s+back|jump\s+on|hop\s+on|get\s+on)\b"
+    )
 )
 # "talk", "connect", "follow up" ... are a meeting only with a day or time; alone they are a follow-up.
 _ACTION = re.compile(
-    r"\b(?:send(?:s|ing)?|sign(?:s|ed|ing|off)?|counter[\s-]?sign\w*|signature|e-?sign|docusign|introduc\w+|intro(?:s)?"
-    r"|connect\s+(?:me|us)|loop\s+in|confirm\w*|approv\w+|decid\w+|decision|return(?:s|ing)?|share|sharing|provid\w+"
-    r"|deliver\w*|forward\w*|submit\w*|complet\w+|fill\w*\s+(?:out|in)|finali[sz]\w+|execut\w+|redlin\w+|mark[\s-]?up"
-    r"|markups?|issue\s+(?:a|the)\s+po|raise\s+(?:a|the)\s+po|(?:a|the)\s+po\b|purchase\s+order|get\s+(?:me|us|you|them)\b"
-    r"|review\s+(?:the|our|their|it|this|that|your|my|his|her)|answer\w*|respond|reply|feedback|quote|proposal|pricing"
-    r"|contract|msa|nda|sow|dpa|order\s+form|paperwork|questionnaire|rfp|rfi|soc\s?2|report|deck|one[\s-]?pager|case\s+stud"
-    r"|references?|budget|sign[\s-]?off|go[\s/-]+no[\s-]?go|verdict|answer|numbers|estimate|draft|specs?|requirements"
-    r"|list|data|access|credentials|trial|pilot|invoice|payment|pay|wire|book|schedule|set\s+up|loop|email|e-mail|emails"
-    r"|drop\s+(?:me|us|you)|shoot\s+(?:me|us|you|over)|get\s+back|come\s+back\s+to\s+(?:me|us)\s+with|let\s+(?:me|us)\s+know"
-    r"|check\s+with|run\s+(?:it|this)\s+by|talk\s+to\s+(?:their|his|her|the)|ask\s+(?:their|his|her|the))",
+    _at_word_starts(
+        r"send(?:s|ing)?|sign(?:s|ed|ing|off)?|counter[\s-]?sign\w*|signature|e-?sign|docusign|introduc\w+|intro(?:s)?"
+        r"|connect\s+(?:me|us)|loop\s+in|confirm\w*|approv\w+|decid\w+|decision|return(?:s|ing)?|share|sharing|provid\w+"
+        r"|deliver\w*|forward\w*|submit\w*|complet\w+|fill\w*\s+(?:out|in)|finali[sz]\w+|execut\w+|redlin\w+|mark[\s-]?up"
+        r"|markups?|issue\s+(?:a|the)\s+po|raise\s+(?:a|the)\s+po|(?:a|the)\s+po\b|purchase\s+order|get\s+(?:me|us|you|them)\b"
+        r"|review\s+(?:the|our|their|it|this|that|your|my|his|her)|answer\w*|respond|reply|feedback|quote|proposal|pricing"
+        r"|contract|msa|nda|sow|dpa|order\s+form|paperwork|questionnaire|rfp|rfi|soc\s?2|report|deck|one[\s-]?pager|case\s+stud"
+        r"|references?|budget|sign[\s-]?off|go[\s/-]+no[\s-]?go|verdict|answer|numbers|estimate|draft|specs?|requirements"
+        r"|list|data|access|credentials|trial|pilot|invoice|payment|pay|wire|book|schedule|set\s+up|loop|email|e-mail|emails"
+        r"|drop\s+(?:me|us|you)|shoot\s+(?:me|us|you|over)|get\s+back|come\s+back\s+to\s+(?:me|us)\s+with|let\s+(?:me|us)\s+know"
+        r"|check\s+with|run\s+(?:it|this)\s+by|talk\s+to\s+(?:their|his|her|the)|ask\s+(?:their|his|her|the)"
+    )
 )
 _BOOKING = frozenset({"book", "schedule", "set up"})
 # A follow-up named without a day: "circle back", "touch base", "reach out".
 _FOLLOW_UP = re.compile(
-    r"\b(?:touch(?:ing)?[\s-]+base|circl(?:e|ing)\s+back|loop(?:ing)?\s+back|reach(?:ing)?\s+out|get(?:ting)?\s+back"
-    r"|ping(?:ing)?|follow(?:ing)?[\s-]?ups?|check(?:ing)?[\s-]+ins?|(?:keep|stay)(?:ing)?\s+in\s+touch|reconnect"
-    r"|regroup|revisit|speak\s+again|talk\s+again|chat\s+again|catch\s+up|sync\s+(?:up|again)|come\s+back|call\s+(?:you|them|him|her)"
-    r"|be\s+in\s+touch|let\s+(?:me|us)\s+know|when\s+(?:you|they)(?:'re|\s+are|re)\s+ready|next\s+steps?|keep\s+(?:me|us)\s+posted"
-    r"|pencil(?:led|ed)?\s+in|find\s+a\s+time|set\s+(?:something|a\s+time)\s+up|get\s+something\s+on|schedule|book|set\s+up)\b",
+    "(?:"
+    + _at_word_starts(
+        r"touch(?:ing)?[\s-]+base|circl(?:e|ing)\s+back|loop(?:ing)?\s+back|reach(?:ing)?\s+out|get(?:ting)?\s+back"
+        r"|ping(?:ing)?|follow(?:ing)?[\s-]?ups?|check(?:ing)?[\s-]+ins?|(?:keep|stay)(?:ing)?\s+in\s+touch|reconnect"
+        r"|regroup|revisit|speak\s+again|talk\s+again|chat\s+again|catch\s+up|sync\s+(?:up|again)|come\s+back|call\s+(?:you|them|him|her)"
+        r"|be\s+in\s+touch|let\s+(?:me|us)\s+know|when\s+(?:you|they)(?:'re|\s+are|re)\s+ready|next\s+steps?|keep\s+(?:me|us)\s+posted"
+        r"|pencil(?:led|ed)?\s+in|find\s+a\s+time|set\s+(?:something|a\s+time)\s+up|get\s+something\s+on|schedule|book|set\s+up"
+    )
+    + r")\b"
 )
 # Looking forward: an ask, a plan, an agreement (including the rep's own past-tense asks:
 # "asked for", "booked", "proposed", which are about the next step).
@@ -700,7 +719,9 @@ _FOLLOW_VERB = re.compile(r"\b(?:" + _grouped(_FOLLOW_VERB_WORDS) + r")\b")
 # that start a word of them.
 _AHEAD = re.compile("(?:" + _at_word_starts(_FORWARD_WORDS + "|" + _FOLLOW_VERB_WORDS) + r")\b")
 _NOUN_FOLLOW = re.compile(
-    r"\b(?:a|an|the|just\s+a|quick)\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b"
+    "(?:"
+    + _at_word_starts(r"a|an|the|just\s+a|quick")
+    + r")\s+(?:follow[\s-]?up|check[\s-]?in|catch[\s-]?up|touch\s*base)\b"
 )
 # Anything that could be a day, a time or a deadline (a superset, cheap to test).
 _DATED_HINT = re.compile(
