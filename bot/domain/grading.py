@@ -126,14 +126,15 @@ _REPEAT = re.compile(r"\{(\d+)(?:,(\d+))?\}")
 _LITERAL_LEAD = re.compile(r"[a-z0-9']")
 
 
-def _led(alternative: str) -> list[str]:
+def _led(alternative: str, ascii_digits: bool = False) -> list[str]:
     """One alternative as alternatives that each start with one literal character, in the order the
     regex engine tries them: "(?:a|b)c" is "ac", "bc"; "x?y" is "xy", "y"; "[12]z" is "1z", "2z";
-    a leading look-behind moves after the first character. Anything else is refused (ValueError)."""
+    a leading look-behind moves after the first character; a leading \\d is 0-9 only when
+    ``ascii_digits`` (it also matches other scripts' digits). Anything else is refused (ValueError)."""
     if alternative.startswith(("(?<=", "(?<!")):
         end = _group_end(alternative, 0)
         behind = alternative[:end] + ".)"  # the same look-behind, one character later
-        return [led[0] + behind + led[1:] for led in _led(alternative[end + 1 :])]
+        return [led[0] + behind + led[1:] for led in _led(alternative[end + 1 :], ascii_digits)]
     if alternative.startswith("(?:"):
         end = _group_end(alternative, 0)
         options, rest = _top_alternatives(alternative[3:end]), alternative[end + 1 :]
@@ -141,8 +142,10 @@ def _led(alternative: str) -> list[str]:
         rest = rest[1:] if optional else rest
         if rest[:1] in ("?", "*", "+", "{"):
             raise ValueError(alternative)
-        return [led for option in options for led in _led(option + rest)] + (_led(rest) if optional else [])
-    if alternative.startswith(("[", "\\d")):
+        return [led for option in options for led in _led(option + rest, ascii_digits)] + (
+            _led(rest, ascii_digits) if optional else []
+        )
+    if alternative.startswith("[") or (ascii_digits and alternative.startswith("\\d")):
         chars, rest = ("0-9", alternative[2:]) if alternative[0] == "\\" else alternative[1:].split("]", 1)
         if "\\" in chars or chars.startswith("^"):
             raise ValueError(alternative)
@@ -167,10 +170,12 @@ def _led(alternative: str) -> list[str]:
             rest = more + rest[repeat.end() :]
         if rest[:1] in ("?", "*", "+", "{"):
             raise ValueError(alternative)
-        return [led for first in firsts for led in _led(first + rest)] + (_led(rest) if optional else [])
+        return [led for first in firsts for led in _led(first + rest, ascii_digits)] + (
+            _led(rest, ascii_digits) if optional else []
+        )
     if _LITERAL_LEAD.match(alternative):
         if alternative[1:2] == "?" and alternative[2:3] not in ("?", "+"):
-            return [alternative[0] + alternative[2:], *_led(alternative[2:])]
+            return [alternative[0] + alternative[2:], *_led(alternative[2:], ascii_digits)]
         if alternative[1:2] not in ("?", "*", "+", "{"):
             return [alternative]
     raise ValueError(alternative)
@@ -184,11 +189,12 @@ def _at_word_starts(alternation: str, firsts: str | None = None) -> str:
     are tried, so at any position the first alternative that can match is the same one: unlike
     _grouped, this is for finditer and sub too. The \b becomes a look-behind after that character,
     as in _words_first. ``firsts``, when given, is the look-ahead the plain form used: a check that
-    it names every character an alternative can start with.
+    it names every character an alternative can start with (and, as it names only 0-9 for digits,
+    a leading \\d is read as 0-9).
     """
     groups: dict[str, list[str]] = {}
     for alternative in _top_alternatives(alternation):
-        for led in _led(alternative):
+        for led in _led(alternative, ascii_digits=firsts is not None and "0" in firsts):
             groups.setdefault(led[0], []).append(led[1:])
     if firsts is not None:
         assert set(groups) <= set(firsts), sorted(set(groups) - set(firsts))
@@ -492,31 +498,36 @@ _NOT_TIME = (
 # digit-led alternative starting with its digit (its look-behinds moved after it). Same matches as
 # the plain form ("\b(?:...)|(?<![\d/.$])...(?:DAY)/(?:DAY)..."), about 3x faster.
 _DAY_WORDS = re.compile(
-    r"\b(?=[0-9mtwfsolbudjan])(?:"
-    + _WEEKDAY
-    + r"|tomorrow|tonight|this\s+(?:afternoon|evening|morning)|later\s+today|today"
-    + rf"|{_MONTH}\s+{_DAY}(?:st|nd|rd|th)?(?!\d)(?:,?\s+\d{{4}})?"
-    + rf"|{_DAY}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_FULL}\b"
-    + rf"|(?:on|by|before|until|the|due)\s+(?:the\s+)?{_ORD}\b(?!\s+(?:demo|call|meeting|round|time|session|visit|floor|version|quarter|anniversary))"
-    + rf"|{_ORD}(?=\s+(?:at|@)\s*\d)"
-    + r"|\d{4}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
-    + rf"|{_DAY}\.{_DAY}\.(?:\d{{4}}|\d{{2}})|(?:(?<=by\s)|(?<=on\s)|(?<=due\s)){_DAY}\.{_DAY}(?![\d.])"
+    "(?:"
+    + _at_word_starts(
+        _WEEKDAY
+        + r"|tomorrow|tonight|this\s+(?:afternoon|evening|morning)|later\s+today|today"
+        + rf"|{_MONTH}\s+{_DAY}(?:st|nd|rd|th)?(?!\d)(?:,?\s+\d{{4}})?"
+        + rf"|{_DAY}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_FULL}\b"
+        + rf"|(?:on|by|before|until|the|due)\s+(?:the\s+)?{_ORD}\b(?!\s+(?:demo|call|meeting|round|time|session|visit|floor|version|quarter|anniversary))"
+        + rf"|{_ORD}(?=\s+(?:at|@)\s*\d)"
+        + r"|\d{4}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
+        + rf"|{_DAY}\.{_DAY}\.(?:\d{{4}}|\d{{2}})|(?:(?<=by\s)|(?<=on\s)|(?<=due\s)){_DAY}\.{_DAY}(?![\d.])",
+        firsts="0123456789mtwfsolbudjan",
+    )
     + r")(?![\w/])"
     # 3/16, 16/03/2027: not after a digit, "/", "." or "$", nor "<digit> " (a fraction), nor "24/7".
     + r"|[0-9](?<![\d/.$].)(?<!\d\s.)(?<!2(?=4/7))(?:(?<=[12])\d|(?<=3)[01]|(?<=0)[1-9]|(?<=[1-9]))"
     + rf"/(?:{_DAY})(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/]|\s+(?:of|off|split|the|day)\b|\s*%)",
 )
 _CLOCK = re.compile(
-    r"\b(?=[0-9anmhqotfse])(?:"
-    + rf"{_HOUR}(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.|a|p)(?![\w.])"
-    + rf"|{_HOUR}:[0-5]\d\b"
-    + rf"|{_HOUR}h(?:[0-5]\d)?\b"
-    + rf"|at\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_TIME}(?!\s*/)"
-    + r"|(?:at\s+)?noon\b|midday\b"
-    + rf"|half\s+(?:past\s+)?{_HOUR}\b{_NOT_TIME}|(?:quarter|\d{{1,2}})\s+(?:past|to)\s+{_HOUR}\b{_NOT_TIME}"
-    + rf"|{_HOUR}\s*-?ish\b"
-    + rf"|(?:{_HOUR}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+o'?clock\b"
-    + rf")|@\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_TIME}(?!\s*/)",
+    _at_word_starts(
+        rf"{_HOUR}(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.|a|p)(?![\w.])"
+        + rf"|{_HOUR}:[0-5]\d\b"
+        + rf"|{_HOUR}h(?:[0-5]\d)?\b"
+        + rf"|at\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_TIME}(?!\s*/)"
+        + r"|(?:at\s+)?noon\b|midday\b"
+        + rf"|half\s+(?:past\s+)?{_HOUR}\b{_NOT_TIME}|(?:quarter|\d{{1,2}})\s+(?:past|to)\s+{_HOUR}\b{_NOT_TIME}"
+        + rf"|{_HOUR}\s*-?ish\b"
+        + rf"|(?:{_HOUR}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+o'?clock\b",
+        firsts="0123456789anmhqotfse",
+    )
+    + rf"|@\s*{_HOUR}(?:[:.][0-5]\d)?{_NOT_TIME}(?!\s*/)",
 )
 # A deadline for an action: a day, or the end of one (EOD, COB, EOW, EOM).
 _DEADLINE_ONLY = re.compile(
