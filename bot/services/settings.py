@@ -6,6 +6,7 @@ then applied in one transaction. Nothing here imports Slack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import FieldErrors
 from bot.domain.forecast import DEFAULT_STALE_DAYS, STALE_DAYS_RANGE
 from bot.domain.worktime import parse_days
-from bot.services.reps import ensure_rep
+from bot.services.reps import ensure_rep, ensure_workspace
 from bot.slack import ids
 from bot.slack.blocks.settings_modal import TEAM_REPS_SHOWN, SettingsView, TeamView, holidays_text
 from bot.slack.view_state import ViewState
@@ -330,3 +331,15 @@ def settings_view(session: Session, workspace: Workspace, first: str = "") -> Se
             for t in teams
         ],
     )
+
+
+# ---------------------------------------------------------------- `/nextsteps privacy`: one request
+
+
+def choose_privacy(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, now: datetime, opt_out: bool | None
+) -> bool:
+    """Off the leaderboard by name, or back on it (``None`` toggles); True when now off it."""
+    with session_factory() as session:
+        ensure_workspace(session, team_id, now)
+        return set_opt_out(session, team_id, user_id, now, opt_out)
