@@ -25,8 +25,15 @@ def override_clicked(ack: Ack, body: dict, client: WebClient, context: dict) -> 
     deal_id = ids.parse_row_id(button_value(body))
     form = None
     if deal_id is not None:
-        form = override_form(deps.session, team_id, deal_id, user_id, False, deps.clock()) or override_form(
-            deps.session, team_id, deal_id, user_id, is_admin(client, deps, team_id, user_id), deps.clock()
+        form = override_form(
+            deps.session_factory, team_id, deal_id, user_id, False, deps.clock()
+        ) or override_form(
+            deps.session_factory,
+            team_id,
+            deal_id,
+            user_id,
+            is_admin(client, deps, team_id, user_id),
+            deps.clock(),
         )
     if form is None:
         tell(client, body, context, OVERRIDE_REFUSED)
