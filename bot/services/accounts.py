@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import case, exists, func, select, true
@@ -138,3 +139,28 @@ def chosen_account(
         account = account_label(session, team_id, account_value)
         deals = open_deals(session, team_id, account.value, owner_user_id) if account else []
     return account, deals
+
+
+# ---------------------------------------------------------------- per request: one session, plain values
+
+
+def account_options(
+    session_factory: Callable[[], Session], team_id: str, user_id: str, typed: str
+) -> list[AccountChoice]:
+    """The account typeahead's options (``search_accounts``)."""
+    with session_factory() as session:
+        return search_accounts(session, team_id, user_id, typed)
+
+
+def account_named(session_factory: Callable[[], Session], team_id: str, text: str) -> AccountChoice | None:
+    """The account `/meeting <text>` names (``find_account``); None, without a query, for no name."""
+    if not name_key(text):
+        return None
+    with session_factory() as session:
+        return find_account(session, team_id, text)
+
+
+def account_choice(session_factory: Callable[[], Session], team_id: str, value: str) -> AccountChoice | None:
+    """The choice behind an option value, checked against this workspace (``account_label``)."""
+    with session_factory() as session:
+        return account_label(session, team_id, value)

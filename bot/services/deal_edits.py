@@ -5,6 +5,7 @@ and editing or withdrawing the rep's last meeting (within ``EDIT_WINDOW``; edits
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -24,14 +25,19 @@ from bot.domain.vocabulary import (
     Reaction,
 )
 from bot.services.deal_history import snapshot
-from bot.services.meetings import MAX_NAME, MeetingForm, answer_reminders, validate
-from bot.services.permissions import manager_of
+from bot.services.meetings import (
+    MAX_NAME,
+    MeetingForm,
+    answer_reminders,
+    validate,
+)
+from bot.services.permissions import DEAL_NOT_YOURS, manager_of, manages_owner, own_deal
 from bot.services.reps import ensure_rep
 from bot.slack import ids
-from models import Deal, Meeting, MeetingVersion, NextStep, Nudge, Rep
+from models import Account, Deal, Meeting, MeetingVersion, NextStep, Nudge, Rep
 
 EDIT_WINDOW = timedelta(days=7)
-NOT_YOURS = "That deal isn't one of yours, so I left it as it was."
+NOT_YOURS = DEAL_NOT_YOURS
 MEETING_NOT_EDITABLE = (
     "You can edit or withdraw only your last meeting, within 7 days of logging it. "
     "For anything older, log a new meeting."
@@ -46,11 +52,7 @@ def _rep(session: Session, team_id: str, user_id: str) -> Rep | None:
 
 def owned_deal(session: Session, team_id: str, user_id: str, deal_id: int) -> Deal:
     """The deal when this person owns it in this workspace; else NotAllowed, saying nothing of it."""
-    rep = _rep(session, team_id, user_id)
-    deal = session.get(Deal, deal_id)
-    if rep is None or deal is None or deal.team_id != team_id or deal.owner_rep_id != rep.id:
-        raise NotAllowed(NOT_YOURS)
-    return deal
+    return own_deal(session, team_id, user_id, deal_id)
 
 
 def close_steps_and_nudges(
@@ -335,3 +337,133 @@ def withdraw_meeting(
     _recount_streak(session, meeting.rep_id)
     session.commit()
     return meeting
+
+
+# ---------------------------------------------------------------- per click: one session, plain values
+# The entry points of the Home tab's and the coaching DM's buttons: each opens its own session
+# (the session factory is passed in), commits when it writes, and returns values, never rows.
+
+REASSIGN_REFUSED = "Only the rep's manager or an admin can reassign a deal."
+
+
+@dataclass(frozen=True)
+class OwnedDeal:
+    """A rep's own deal, as the Home tab's menu and buttons show it."""
+
+    deal_id: int
+    name: str
+    account_id: int
+    account_name: str
+    amount: Decimal | None
+    stage: str | None
+    expected_close: date | None
+    open: bool
+
+
+def deal_of_rep(
+    session_factory: Callable[[], Session], team_id: str, user_id: str, deal_id: int
+) -> OwnedDeal:
+    """The rep's own deal; NotAllowed (``DEAL_NOT_YOURS``) for any other."""
+    with session_factory() as session:
+        deal = own_deal(session, team_id, user_id, deal_id)
+        account = session.get(Account, deal.account_id)
+        return OwnedDeal(
+            deal_id=deal.id,
+            name=deal.name,
+            account_id=deal.account_id,
+            account_name=account.name if account else "",
+            amount=deal.amount,
+            stage=deal.stage,
+            expected_close=deal.expected_close,
+            open=deal.status == DealStatus.OPEN,
+        )
+
+
+def win_deal(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, deal_id: int, now: datetime
+) -> list[Message]:
+    """The Home tab's "Mark won": the rep's open deal won; the nudge DMs to update."""
+    with session_factory() as session:
+        return close_deal(
+            session, team_id=team_id, user_id=user_id, deal_id=deal_id, won=True, reason=None, now=now
+        )
+
+
+@dataclass(frozen=True)
+class MeetingToEdit:
+    """What the edit modal is prefilled with: the rep's last meeting, and its deal and account names."""
+
+    id: int
+    held_at: datetime
+    ask_text: str
+    ask_type: str
+    reaction: str | None
+    kind: str | None
+    notes: str | None
+    account_name: str
+    deal_name: str
+
+
+def meeting_to_edit(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, meeting_id: int, now: datetime
+) -> MeetingToEdit:
+    """The rep's last meeting, when still editable (``editable_meeting``'s refusals otherwise)."""
+    with session_factory() as session:
+        meeting = editable_meeting(session, team_id=team_id, user_id=user_id, meeting_id=meeting_id, now=now)
+        deal = session.get(Deal, meeting.deal_id)
+        account = session.get(Account, deal.account_id) if deal else None
+        return MeetingToEdit(
+            id=meeting.id,
+            held_at=meeting.held_at,
+            ask_text=meeting.ask_text,
+            ask_type=meeting.ask_type,
+            reaction=meeting.reaction,
+            kind=meeting.kind,
+            notes=meeting.notes,
+            account_name=account.name if account else "",
+            deal_name=deal.name if deal else "",
+        )
+
+
+def withdraw_last_meeting(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, meeting_id: int, now: datetime
+) -> None:
+    """ "Withdraw it": the rep's last meeting out of the metrics (``withdraw_meeting``), committed."""
+    with session_factory() as session:
+        withdraw_meeting(session, team_id=team_id, user_id=user_id, meeting_id=meeting_id, now=now)
+
+
+@dataclass(frozen=True)
+class ReassignForm:
+    """What the reassign modal shows."""
+
+    deal_id: int
+    account_name: str
+    deal_name: str
+    owner_name: str
+
+
+def reassign_form(
+    session_factory: Callable[[], Session],
+    *,
+    team_id: str,
+    user_id: str,
+    deal_id: int | None,
+    admin: Callable[[], bool],
+) -> ReassignForm:
+    """The reassign modal's values for the owner's manager or an admin; NotAllowed for anyone else.
+
+    ``admin`` (it may ask Slack) is asked only when the person does not manage the owner, after
+    the session is closed.
+    """
+    with session_factory() as session:
+        deal = session.get(Deal, deal_id) if deal_id else None
+        owner = session.get(Rep, deal.owner_rep_id) if deal is not None else None
+        if deal is None or owner is None or deal.team_id != team_id:
+            raise NotAllowed(REASSIGN_REFUSED)
+        manager = manages_owner(session, deal, user_id)
+        account = session.get(Account, deal.account_id)
+        form = ReassignForm(deal.id, account.name if account else "", deal.name, owner.display_name)
+    if not manager and not admin():
+        raise NotAllowed(REASSIGN_REFUSED)
+    return form

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
@@ -14,7 +15,9 @@ from bot.domain.vocabulary import AskType, DealStatus, NextStepStatus, Reaction
 from bot.services.chances import OverrideRecord, chances, override_history
 from bot.services.forecast import WeekForecast, weekly_history
 from bot.services.meetings import name_key
+from bot.services.permissions import reps_managed_by
 from bot.services.pipeline import load_deal_facts
+from bot.services.reps import zone
 from models import Account, Deal, Meeting, MeetingVersion, NextStep, Rep, Reschedule
 
 # A modal holds 100 blocks: the newest meetings are shown, the export has them all.
@@ -186,3 +189,58 @@ def find_deals(
             .limit(limit)
         )
     )
+
+
+# ---------------------------------------------------------------- per request: one session, plain values
+
+
+@dataclass(frozen=True)
+class HistoryShown:
+    """A deal's history as one viewer sees it: in their timezone; reassignable unless it is their own."""
+
+    history: DealHistory
+    tz: ZoneInfo
+    can_reassign: bool
+
+
+def history_for(
+    session_factory: Callable[[], Session], team_id: str, user_id: str, deal_id: int, now: datetime
+) -> HistoryShown | None:
+    """The deal's history for a viewer ``permissions.may_see`` let through; None when there is none."""
+    with session_factory() as session:
+        viewer = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        history = load_history(session, team_id, deal_id, now)
+        deal = session.get(Deal, deal_id)
+        owner_is_viewer = deal is not None and viewer is not None and deal.owner_rep_id == viewer.id
+        tz = zone(viewer.timezone if viewer else None)
+    return HistoryShown(history, tz, not owner_is_viewer) if history else None
+
+
+@dataclass(frozen=True)
+class DealMatch:
+    deal_id: int
+    name: str
+    account_name: str
+
+
+def deals_visible_to(
+    session_factory: Callable[[], Session],
+    team_id: str,
+    user_id: str,
+    text: str,
+    admin: bool,
+    limit: int = 10,
+) -> list[DealMatch]:
+    """`/nextsteps deal <text>`: the matching deals this person may see (an admin: all of them)."""
+    with session_factory() as session:
+        owners: list[int] | None = None
+        if not admin:  # their own deals and their reps': filtered in the query, so none is crowded out
+            own = session.scalar(select(Rep.id).where(Rep.team_id == team_id, Rep.user_id == user_id))
+            owners = ([own] if own is not None else []) + [
+                r.id for r in reps_managed_by(session, team_id, user_id)
+            ]
+        found = find_deals(session, team_id, text, limit=limit, owner_rep_ids=owners)
+        return [
+            DealMatch(d.id, d.name, a.name if (a := session.get(Account, d.account_id)) else "")
+            for d in found
+        ]

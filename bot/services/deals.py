@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import FieldErrors, NotAllowed
+from bot.domain.errors import FieldErrors
 from bot.services.meetings import MAX_NAME, NOT_OFFERED, default_deal_name, name_key, replacement_accounts
+from bot.services.permissions import own_deal
 from bot.services.reps import ensure_rep
 from bot.services.store import Sessions
 from bot.slack import ids
-from models import Account, Deal, Rep, Workspace
+from models import Account, Deal, Workspace
 
 
 def add_replacement_deal(
@@ -31,10 +33,8 @@ def add_replacement_deal(
         raise FieldErrors({ids.ACCOUNT: "Pick the account, or type a new one."})
     if deal_name and len(deal_name) > MAX_NAME:
         raise FieldErrors({ids.NEW_DEAL_NAME: f"Deal names can be at most {MAX_NAME} characters."})
-    replaced = session.get(Deal, replaces_deal_id)
-    rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
-    if replaced is None or rep is None or replaced.team_id != team_id or replaced.owner_rep_id != rep.id:
-        raise NotAllowed("That deal isn't one of yours.")
+    replaced = own_deal(session, team_id, user_id, replaces_deal_id)
+    rep_id = replaced.owner_rep_id  # the person's own rep: own_deal said so
     replaced_account = session.get(Account, replaced.account_id)
     option = ids.parse_account_option(account_value)
     if option is None:
@@ -59,7 +59,7 @@ def add_replacement_deal(
                 name_key=name_key(name),
                 # Same territory: the replacement is planned where the rep already works.
                 territory=replaced_account.territory if replaced_account else None,
-                created_by_rep_id=rep.id,
+                created_by_rep_id=rep_id,
                 created_at=now,
             )
             session.add(account)
@@ -68,7 +68,7 @@ def add_replacement_deal(
     deal = Deal(
         team_id=team_id,
         account_id=account.id,
-        owner_rep_id=rep.id,
+        owner_rep_id=rep_id,
         name=" ".join((deal_name or "").split()) or default_deal_name(account.name),
         replaces_deal_id=replaced.id,
         created_at=now,
@@ -140,4 +140,29 @@ def lost_deal(sessions: Sessions, team_id: str, deal_id: int) -> LostDeal | None
             deal.name,
             account.territory,
             replacement_accounts(session, team_id, deal.owner_rep_id, account.id),
+        )
+
+
+# ---------------------------------------------------------------- per click: one session, plain values
+
+
+@dataclass(frozen=True)
+class ReplacementFor:
+    """What the replacement modal is prefilled with: the deal being replaced and its account."""
+
+    deal_id: int
+    account_name: str
+    deal_name: str
+    territory: str | None
+
+
+def replacement_for(
+    session_factory: Callable[[], Session], team_id: str, user_id: str, deal_id: int | None
+) -> ReplacementFor:
+    """The rep's own deal to replace; NotAllowed (``DEAL_NOT_YOURS``) for any other."""
+    with session_factory() as session:
+        deal = own_deal(session, team_id, user_id, deal_id)
+        account = session.get(Account, deal.account_id)
+        return ReplacementFor(
+            deal.id, account.name if account else "", deal.name, account.territory if account else None
         )

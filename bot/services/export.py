@@ -8,7 +8,10 @@ which the finished file gives.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import IO
@@ -17,8 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import UserFacingError
+from bot.domain.errors import NotAllowed, UserFacingError
 from bot.services.pauses import BadDate, parse_day
+from bot.services.permissions import reps_managed_by
+from bot.services.reps import zone
 from models import Account, Deal, Meeting, NextStep, Rep, Reschedule
 
 CHUNK = 500  # rows per fetch from the server-side cursor: the memory bound
@@ -167,3 +172,77 @@ def write_csv(
         count += len(chunk)
     result.close()
     return count
+
+
+# ---------------------------------------------------------------- `/nextsteps export`: one request
+
+TEAM_EXPORT_REFUSED = (
+    "`/nextsteps export team` is for managers and admins. `/nextsteps export` (or `export mine`) "
+    "gives you your own meetings."
+)
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """What an export holds: the request as read, whose meetings (None: the whole workspace), in which zone."""
+
+    request: ExportRequest
+    rep_ids: tuple[int, ...] | None
+    tz: ZoneInfo
+
+
+def plan_export(
+    session_factory: Callable[[], Session],
+    *,
+    team_id: str,
+    user_id: str,
+    words: Sequence[str],
+    now: datetime,
+    admin: Callable[[], bool],
+) -> ExportPlan:
+    """Read `/nextsteps export [mine|team] [from] [to]` in the asker's timezone and check who may have what.
+
+    UserFacingError for words it can't read; NotAllowed (``TEAM_EXPORT_REFUSED``) for `team` from
+    someone who manages no team and is no admin (``admin`` is asked only then: it may ask Slack).
+    """
+    with session_factory() as session:
+        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        tz = zone(rep.timezone if rep else None)
+        request = parse_export(words, now.astimezone(tz).date())
+        rep_ids: list[int] | None
+        if request.scope == "mine":
+            rep_ids = [rep.id] if rep else []
+        else:
+            rep_ids = [r.id for r in reps_managed_by(session, team_id, user_id)]
+    if request.scope == "team" and not rep_ids:
+        if not admin():
+            raise NotAllowed(TEAM_EXPORT_REFUSED)
+        rep_ids = None  # an admin who manages no team: the whole workspace
+    return ExportPlan(request, tuple(rep_ids) if rep_ids is not None else None, tz)
+
+
+@contextmanager
+def exported_csv(
+    session_factory: Callable[[], Session], team_id: str, plan: ExportPlan
+) -> Iterator[tuple[str, int]]:
+    """The export written to a temporary file: (its path, the meetings in it); the file is gone after."""
+    path = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".csv", delete=False, newline="", encoding="utf-8"
+        ) as out:
+            path = out.name
+            with session_factory() as session:
+                count = write_csv(
+                    session,
+                    out,
+                    team_id=team_id,
+                    rep_ids=plan.rep_ids,
+                    start=plan.request.start,
+                    end=plan.request.end,
+                    tz=plan.tz,
+                )
+        yield path, count
+    finally:
+        if path:
+            os.unlink(path)

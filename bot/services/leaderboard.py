@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain.vocabulary import AskType, NextStepStatus, Reaction, RepStatus
 from bot.domain.worktime import parse_days
-from bot.services.reps import zone
+from bot.services.reps import ensure_workspace, zone
 from models import Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace
 
 # Follow-through: a booked step's 2-day grace, and how early a meeting on that deal may come
@@ -616,3 +616,23 @@ def coaching_line(totals: Totals) -> str:
         "To change your results, change the next steps you ask for. Keep asking for the scheduled one, "
         "and replace a prospect who declines before you lose them."
     )
+
+
+# ---------------------------------------------------------------- `/nextsteps leaderboard`: one request
+
+
+def board_for(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, this_week: bool, now: datetime
+) -> Board:
+    """The asker's team's board: this week so far, or the last reported week as it was posted."""
+    with session_factory() as session:
+        workspace = ensure_workspace(session, team_id, now)
+        session.commit()
+        tz = workspace_zone(workspace)
+        scope = scope_of_user(session, workspace, user_id)
+        if this_week:
+            return compute_board(
+                session, workspace, scope, week_containing(now, tz), as_of=now, in_progress=True
+            )
+        week = reported_week(now, tz)
+        return compute_board(session, workspace, scope, week, as_of=min(now, post_moment(workspace, week)))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.coaching import grade_ask
-from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
+from bot.domain.errors import DuplicateSubmission, FieldErrors
 from bot.domain.grading import GRADER_VERSION
 from bot.domain.meeting_fields import MeetingField, shown_fields
 from bot.domain.vocabulary import (
@@ -27,6 +27,7 @@ from bot.domain.vocabulary import (
     NudgeKind,
     Reaction,
 )
+from bot.services.permissions import own_step
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.slack import ids
 from bot.slack.view_state import ViewState
@@ -581,10 +582,7 @@ def book_next_step(
     if errors:
         raise FieldErrors(errors)
     assert at is not None
-    step = session.get(NextStep, next_step_id)
-    rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
-    if step is None or rep is None or step.team_id != team_id or step.rep_id != rep.id:
-        raise NotAllowed("That next step isn't one of yours.")
+    step = own_step(session, team_id, user_id, next_step_id)
     if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
         raise FieldErrors(
             {ids.NEXT_STEP_AT: f"This next step is already {step.status}; log a meeting instead."}

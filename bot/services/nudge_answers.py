@@ -10,7 +10,7 @@ items with their answers, by ``nudge_message_for``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -420,3 +420,43 @@ def nudge_dm_now(
     """``nudge_message_for`` in a session of its own (a click redraws the DM it answered)."""
     with sessions() as session:
         return nudge_message_for(session, team_id, channel, ts, now)
+
+
+# ---------------------------------------------------------------- per click: one session, plain values
+# The nudge buttons' entry points: the session factory in, one session, what was done out.
+
+
+def nudge_subject(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, nudge_id: int | None
+) -> NudgeSubject:
+    """The clicked nudge and what it is about, when it is this rep's; else NotAllowed (``NOT_YOURS``)."""
+    if nudge_id is None:
+        raise NotAllowed(NOT_YOURS)
+    with session_factory() as session:
+        return subject_of(session, team_id=team_id, user_id=user_id, nudge_id=nudge_id)
+
+
+def answer_snooze(
+    session_factory: Callable[[], Session],
+    *,
+    team_id: str,
+    user_id: str,
+    nudge_id: int | None,
+    choice: str,
+    now: datetime,
+) -> Answered:
+    """A nudge's "Snooze" (``snooze``), committed."""
+    if nudge_id is None:
+        raise NotAllowed(NOT_YOURS)
+    with session_factory() as session:
+        return snooze(session, team_id=team_id, user_id=user_id, nudge_id=nudge_id, choice=choice, now=now)
+
+
+def answer_didnt_happen(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, nudge_id: int | None, now: datetime
+) -> Answered:
+    """An overdue nudge's "Didn't happen" (``didnt_happen``), committed."""
+    if nudge_id is None:
+        raise NotAllowed(NOT_YOURS)
+    with session_factory() as session:
+        return didnt_happen(session, team_id=team_id, user_id=user_id, nudge_id=nudge_id, now=now)

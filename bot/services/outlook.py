@@ -487,3 +487,23 @@ def forecast_change(
         len(before_rows),
         tuple(movers(moves)),
     )
+
+
+# ---------------------------------------------------------------- the override modal: one request
+
+
+def override_form_for(
+    session_factory: Callable[[], Session],
+    team_id: str,
+    deal_id: int | None,
+    user_id: str,
+    now: datetime,
+    admin: Callable[[], bool],
+) -> OverrideForm | None:
+    """The override modal's values for the owner's manager, else for an admin (``admin`` asked only
+    then: it may ask Slack); None for anyone else or a deal that is not open here."""
+    if deal_id is None:
+        return None
+    return override_form(session_factory, team_id, deal_id, user_id, False, now) or override_form(
+        session_factory, team_id, deal_id, user_id, admin(), now
+    )

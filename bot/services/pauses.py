@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -126,3 +127,26 @@ def resume(session: Session, *, team_id: str, user_id: str, now: datetime) -> Re
     )
     session.commit()
     return rep
+
+
+# ---------------------------------------------------------------- `/nextsteps pause` and `resume`: one request each
+
+
+def pause_nudges(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, text: str, now: datetime
+) -> date:
+    """Pause the rep's nudges through the day ``text`` names (read in their timezone); that day."""
+    with session_factory() as session:
+        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        today = now.astimezone(zone(rep.timezone if rep else None)).date()
+        until = parse_day(text, today)
+        pause(session, team_id=team_id, user_id=user_id, until=until, today=today, now=now)
+    return until
+
+
+def resume_nudges(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, now: datetime
+) -> bool:
+    """End the rep's pause; False when they had none."""
+    with session_factory() as session:
+        return resume(session, team_id=team_id, user_id=user_id, now=now) is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.domain.errors import NotAllowed
 from bot.domain.vocabulary import RepStatus
-from models import Deal, Rep, SalesTeam, Workspace
+from models import Deal, NextStep, Rep, SalesTeam, Workspace
 
 if TYPE_CHECKING:
     from bot.services.reps import SlackProfile
@@ -104,3 +105,77 @@ def may_see_deal(session: Session, deal: Deal | None, team_id: str, user_id: str
     if owner is None:
         return False
     return owner.user_id == user_id or manager_of(session, owner) == user_id
+
+
+# ---------------------------------------------------------------- a rep's own rows
+
+# One wording per thing, whichever button or form asked: nothing is said about whose it is.
+STEP_NOT_YOURS = "That next step isn't one of yours, so I left it as it was."
+DEAL_NOT_YOURS = "That deal isn't one of yours, so I left it as it was."
+
+
+def _rep_of(session: Session, team_id: str, user_id: str) -> Rep | None:
+    return session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+
+
+def own_step(session: Session, team_id: str, user_id: str, step_id: int | None) -> NextStep:
+    """The next step when this person's rep owns it in this workspace; else NotAllowed."""
+    step = session.get(NextStep, step_id) if step_id else None
+    rep = _rep_of(session, team_id, user_id)
+    if step is None or rep is None or step.team_id != team_id or step.rep_id != rep.id:
+        raise NotAllowed(STEP_NOT_YOURS)
+    return step
+
+
+def own_deal(session: Session, team_id: str, user_id: str, deal_id: int | None) -> Deal:
+    """The deal when this person's rep owns it in this workspace; else NotAllowed."""
+    deal = session.get(Deal, deal_id) if deal_id else None
+    rep = _rep_of(session, team_id, user_id)
+    if deal is None or rep is None or deal.team_id != team_id or deal.owner_rep_id != rep.id:
+        raise NotAllowed(DEAL_NOT_YOURS)
+    return deal
+
+
+def manages_owner(session: Session, deal: Deal, user_id: str) -> bool:
+    """This person manages the team of the deal's owner."""
+    owner = session.get(Rep, deal.owner_rep_id)
+    return owner is not None and manager_of(session, owner) == user_id
+
+
+# ---------------------------------------------------------------- admins and who sees a deal, per request
+
+# How a service asks Slack about a person (users.info) without knowing Slack: None when Slack
+# would not say (a refusal, already logged by the caller).
+ProfileLookup = Callable[[], "SlackProfile | None"]
+
+
+def is_admin(
+    session_factory: Callable[[], Session], admins: Admins, team_id: str, user_id: str, profile: ProfileLookup
+) -> bool:
+    """In NEXTSTEP_ADMINS, the OAuth installer, or a Slack admin or owner (``profile`` is asked only then)."""
+    with session_factory() as session:
+        workspace = session.get(Workspace, team_id)
+        if admins.by_record(user_id, workspace):
+            return True
+    found = profile()
+    return found is not None and admins.include(found, workspace)
+
+
+def may_see(
+    session_factory: Callable[[], Session],
+    admins: Admins,
+    team_id: str,
+    user_id: str,
+    deal_id: int | None,
+    profile: ProfileLookup,
+) -> bool:
+    """The deal's owner, their manager, or an admin; Slack is asked about admin only for a deal of this workspace."""
+    if deal_id is None:
+        return False
+    with session_factory() as session:
+        deal = session.get(Deal, deal_id)
+        if deal is None or deal.team_id != team_id:
+            return False
+        if may_see_deal(session, deal, team_id, user_id, admin=False):
+            return True
+    return is_admin(session_factory, admins, team_id, user_id, profile)

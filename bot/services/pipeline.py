@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,10 @@ from bot.domain.pipeline import (
     DealFacts,
     MeetingFact,
     Pipeline,
+    RepHygiene,
     ReplacementRatio,
     TimeSpent,
+    hygiene,
     pipeline,
 )
 from bot.domain.vocabulary import (
@@ -26,9 +29,11 @@ from bot.domain.vocabulary import (
     NextStepStatus,
     NudgeKind,
     Reaction,
+    RepStatus,
 )
 from bot.services.chances import chances
 from bot.services.forecast import latest_time_spent
+from bot.services.permissions import reps_managed_by
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, Workspace
 
 # ---------------------------------------------------------------- loading from the store
@@ -226,3 +231,17 @@ def load_pipeline(session: Session, team_id: str, rep: Rep, now: datetime) -> Pi
         now,
         chances(session, team_id, now, owner_rep_ids=[rep.id]) if facts else {},
     )
+
+
+# ---------------------------------------------------------------- `/nextsteps team`: one request
+
+
+def team_hygiene(
+    session_factory: Callable[[], Session], team_id: str, user_id: str, now: datetime
+) -> list[RepHygiene]:
+    """The pipeline hygiene of each rep this person manages; empty when they manage no team."""
+    with session_factory() as session:
+        return [
+            hygiene(r.display_name, r.status == RepStatus.LEFT, load_pipeline(session, team_id, r, now), now)
+            for r in reps_managed_by(session, team_id, user_id)
+        ]

@@ -19,7 +19,7 @@ from bot.domain.forecast import STALE_DAYS_RANGE
 from bot.domain.settings import NEW_TEAM, Settings, TeamSettings
 from bot.domain.worktime import parse_days
 from bot.services.permissions import Admins
-from bot.services.reps import SlackProfile, apply_profile, ensure_rep
+from bot.services.reps import SlackProfile, apply_profile, ensure_rep, ensure_workspace
 from bot.slack import ids
 from bot.slack.blocks.settings_modal import TEAM_REPS_SHOWN, holidays_text
 from bot.slack.view_state import ViewState
@@ -350,3 +350,15 @@ def save_settings(
         if not (admins.by_record(user_id, workspace) or slack_says_admin()):
             raise NotAllowed("Only an admin can change the settings.")
         return apply_settings(session, team_id, form, user_id, now)
+
+
+# ---------------------------------------------------------------- `/nextsteps privacy`: one request
+
+
+def choose_privacy(
+    session_factory: Callable[[], Session], *, team_id: str, user_id: str, now: datetime, opt_out: bool | None
+) -> bool:
+    """Off the leaderboard by name, or back on it (``None`` toggles); True when now off it."""
+    with session_factory() as session:
+        ensure_workspace(session, team_id, now)
+        return set_opt_out(session, team_id, user_id, now, opt_out)

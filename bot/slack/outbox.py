@@ -27,6 +27,7 @@ from bot.services.reps import SlackProfile
 # What a refusal means (stop the workspace, mark the rep left) is read from the one table.
 from bot.slack.refusals import DEAD_TOKEN, USER_GONE
 from bot.slack.tokens import TokenSource
+from bot.slack.uploads import upload
 
 
 class DeliveryError(Exception):
@@ -240,16 +241,17 @@ class SlackOutbox:
         title: str,
         alt_text: str | None = None,
     ) -> None:
-        """Slack's v2 upload flow (getUploadURLExternal, the bytes, completeUploadExternal), in a thread."""
+        """Share a file in a thread, through the one upload path (bot.slack.uploads)."""
         self._call(
             team_id,
-            lambda c: c.files_upload_v2(
+            lambda c: upload(
+                c,
                 channel=channel,
                 thread_ts=thread_ts,
                 content=content,
                 filename=filename,
                 title=title,
-                alt_txt=alt_text,
+                alt_text=alt_text,
             ),
             channel=channel,
         )

@@ -11,8 +11,9 @@
 - edit_meeting.py, withdraw_meeting.py: the last meeting's "Edit it" and "Withdraw it".
 
 Each module but nudge_clicks.py has register(app); this package's register(app) wires them in order.
-Handlers may import bot.services, bot.domain, bot.slack, bot.config and models; never bot.clock or
-bot.runtime.
+Each reads the click into plain values, calls one service (it opens the session and commits) and
+renders the result; handlers import bot.services, bot.domain, bot.slack and bot.config, never models,
+sqlalchemy, bot.clock or bot.runtime.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ import json
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlalchemy import select
 
-from bot.domain.vocabulary import NextStepStatus
+from bot.domain.errors import NotAllowed
+from bot.services.next_steps import StepClosed, step_to_book
 from bot.slack import ids
 from bot.slack.blocks.booked_it_modal import booked_it_modal
 from handlers.actions.nudge_clicks import already_answered, message_ref, nudge_subject
@@ -16,7 +16,14 @@ from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.modals import open_modal
-from models import Deal, NextStep, Rep
+
+
+def _open_from_message(client: WebClient, body: dict, context: dict, view: dict) -> None:
+    """The modal, carrying the message it was opened from (updated in place once saved)."""
+    meta = json.loads(view["private_metadata"])
+    meta["message"] = message_ref(body)
+    view["private_metadata"] = json.dumps(meta)
+    open_modal(client, body, context, view)
 
 
 @guarded
@@ -24,30 +31,23 @@ def booked_it(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """The coaching DM's "Booked it": a small date-time modal for the unscheduled next step."""
     ack()
     deps: Deps = context["deps"]
-    raw = button_value(body)
-    with deps.session() as session:
-        step_id = ids.parse_row_id(raw)
-        step = session.get(NextStep, step_id) if step_id else None
-        rep = session.scalar(
-            select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
+    try:
+        step = step_to_book(
+            deps.session_factory, context["team_id"], body["user"]["id"], ids.parse_row_id(button_value(body))
         )
-        if step is None or rep is None or step.team_id != context["team_id"] or step.rep_id != rep.id:
-            tell(client, body, context, "That next step isn't one of yours, so I can't book it.")
-            return
-        if step.status not in (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED):
-            tell(
-                client,
-                body,
-                context,
-                f"That next step is already {step.status}. Log a meeting with /meeting instead.",
-            )
-            return
-        deal = session.get(Deal, step.deal_id)
-        view = booked_it_modal(step.id, step.description, deal.name if deal else "", step.scheduled_at)
-    meta = json.loads(view["private_metadata"])
-    meta["message"] = message_ref(body)
-    view["private_metadata"] = json.dumps(meta)
-    open_modal(client, body, context, view)
+    except StepClosed as error:
+        tell(
+            client,
+            body,
+            context,
+            f"That next step is already {error.status}. Log a meeting with /meeting instead.",
+        )
+        return
+    except NotAllowed as error:
+        tell(client, body, context, str(error))
+        return
+    view = booked_it_modal(step.step_id, step.description, step.deal_name, step.scheduled_at)
+    _open_from_message(client, body, context, view)
 
 
 def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: bool) -> None:
@@ -65,10 +65,7 @@ def _open_booking(body: dict, client: WebClient, context: dict, *, rescheduled: 
         nudge_id=subject.nudge_id,
         rescheduled=rescheduled,
     )
-    meta = json.loads(view["private_metadata"])
-    meta["message"] = message_ref(body)
-    view["private_metadata"] = json.dumps(meta)
-    open_modal(client, body, context, view)
+    _open_from_message(client, body, context, view)
 
 
 @guarded

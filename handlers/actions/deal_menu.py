@@ -6,7 +6,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.errors import NotAllowed, UserFacingError
-from bot.services.deal_edits import close_deal, owned_deal
+from bot.services.deal_edits import deal_of_rep, win_deal
 from bot.slack import ids
 from bot.slack.blocks.deal_modals import deal_lost_modal, edit_deal_modal
 from handlers.clicks import tell
@@ -15,7 +15,6 @@ from handlers.events.app_home import publish_home
 from handlers.guard import guarded
 from handlers.meeting_flow import refresh_nudge_messages
 from handlers.modals import open_modal
-from models import Account
 
 
 @guarded
@@ -27,28 +26,20 @@ def home_deal_menu(ack: Ack, body: dict, client: WebClient, context: dict) -> No
     option = (body.get("actions") or [{}])[0].get("selected_option") or {}
     choice, _, raw = str(option.get("value") or "").partition(":")
     deal_id = ids.parse_row_id(raw) or 0
+    view = None
     try:
-        with deps.session() as session:
-            deal = owned_deal(session, team_id, user_id, deal_id)
-            account = session.get(Account, deal.account_id)
-            account_name = account.name if account else ""
+        if choice == "won":
+            messages = win_deal(
+                deps.session_factory, team_id=team_id, user_id=user_id, deal_id=deal_id, now=deps.clock()
+            )
+        else:
+            deal = deal_of_rep(deps.session_factory, team_id, user_id, deal_id)
             if choice == "edit":
                 view = edit_deal_modal(
-                    deal.id, account_name, deal.name, deal.amount, deal.stage, deal.expected_close
+                    deal.deal_id, deal.account_name, deal.name, deal.amount, deal.stage, deal.expected_close
                 )
             elif choice == "lost":
-                view = deal_lost_modal(deal.id, account_name, deal.name)
-            elif choice == "won":
-                messages = close_deal(
-                    session,
-                    team_id=team_id,
-                    user_id=user_id,
-                    deal_id=deal.id,
-                    won=True,
-                    reason=None,
-                    now=deps.clock(),
-                )
-                view = None
+                view = deal_lost_modal(deal.deal_id, deal.account_name, deal.name)
             else:
                 raise NotAllowed("That choice isn't offered.")
     except UserFacingError as error:

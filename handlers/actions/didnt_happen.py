@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services.nudge_answers import didnt_happen
+from bot.services.nudge_answers import answer_didnt_happen
 from bot.slack import ids
 from handlers.actions.nudge_clicks import answer_in_place
 from handlers.clicks import button_value
@@ -22,12 +22,11 @@ def nudge_didnt_happen(ack: Ack, body: dict, client: WebClient, context: dict) -
         client,
         body,
         context,
-        button_value(body),
-        lambda session, nudge_id: didnt_happen(
-            session,
+        lambda: answer_didnt_happen(
+            deps.session_factory,
             team_id=context["team_id"],
             user_id=body["user"]["id"],
-            nudge_id=nudge_id,
+            nudge_id=ids.parse_row_id(button_value(body)),
             now=deps.clock(),
         ),
     )

@@ -6,14 +6,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.errors import UserFacingError
-from bot.services.deal_edits import editable_meeting
+from bot.services.deal_edits import meeting_to_edit
 from bot.slack import ids
 from bot.slack.blocks.deal_modals import edit_meeting_modal
 from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.modals import open_modal
-from models import Account, Deal
 
 
 @guarded
@@ -22,21 +21,17 @@ def edit_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: dict)
     ack()
     deps: Deps = context["deps"]
     try:
-        with deps.session() as session:
-            meeting = editable_meeting(
-                session,
-                team_id=context["team_id"],
-                user_id=body["user"]["id"],
-                meeting_id=ids.parse_row_id(button_value(body)) or 0,
-                now=deps.clock(),
-            )
-            deal = session.get(Deal, meeting.deal_id)
-            account = session.get(Account, deal.account_id) if deal else None
-            view = edit_meeting_modal(meeting, account.name if account else "", deal.name if deal else "")
+        meeting = meeting_to_edit(
+            deps.session_factory,
+            team_id=context["team_id"],
+            user_id=body["user"]["id"],
+            meeting_id=ids.parse_row_id(button_value(body)) or 0,
+            now=deps.clock(),
+        )
     except UserFacingError as error:
         tell(client, body, context, str(error))
         return
-    open_modal(client, body, context, view)
+    open_modal(client, body, context, edit_meeting_modal(meeting, meeting.account_name, meeting.deal_name))
 
 
 def register(app: App) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services.accounts import AccountChoice, account_label
+from bot.services.accounts import AccountChoice, account_choice
 from bot.slack import ids
 from handlers.actions.nudge_clicks import nudge_subject
 from handlers.clicks import button_value
@@ -19,8 +19,9 @@ def log_meeting_for_account(ack: Ack, body: dict, client: WebClient, context: di
     """A replacement account's "Log a meeting": the `/meeting` modal with that account chosen."""
     ack()
     deps: Deps = context["deps"]
-    with deps.session() as session:
-        account = account_label(session, context["team_id"], f"{ids.ACCOUNT_ID_PREFIX}{button_value(body)}")
+    account = account_choice(
+        deps.session_factory, context["team_id"], f"{ids.ACCOUNT_ID_PREFIX}{button_value(body)}"
+    )
     open_meeting_modal(client, body, context, account=account, channel_id=None)
 
 

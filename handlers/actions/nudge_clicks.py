@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
 from bot.domain.errors import NotAllowed, UserFacingError
-from bot.services.nudge_answers import NOT_YOURS, Answered, NudgeSubject, subject_of
+from bot.services import nudge_answers
+from bot.services.nudge_answers import Answered, NudgeSubject
 from bot.slack import ids
 from handlers.clicks import tell
 from handlers.deps import Deps
@@ -34,14 +34,13 @@ def clicked_message(body: dict) -> list[tuple[str, str]]:
 def nudge_subject(client: WebClient, body: dict, context: dict, raw: str) -> NudgeSubject | None:
     """The clicked nudge when it is this person's; otherwise a polite refusal and None."""
     deps: Deps = context["deps"]
-    nudge_id = ids.parse_row_id(raw)
     try:
-        if nudge_id is None:
-            raise NotAllowed(NOT_YOURS)
-        with deps.session() as session:
-            return subject_of(
-                session, team_id=context["team_id"], user_id=body["user"]["id"], nudge_id=nudge_id
-            )
+        return nudge_answers.nudge_subject(
+            deps.session_factory,
+            team_id=context["team_id"],
+            user_id=body["user"]["id"],
+            nudge_id=ids.parse_row_id(raw),
+        )
     except NotAllowed as error:
         tell(client, body, context, str(error))
         return None
@@ -56,20 +55,13 @@ def already_answered(client: WebClient, body: dict, context: dict, subject: Nudg
     return True
 
 
-def answer_in_place(
-    client: WebClient, body: dict, context: dict, raw_id: str, answer: Callable[[Session, int], Answered]
-) -> None:
-    """Run one nudge answer for the clicking rep; refuse politely, or update the DM(s) in place."""
-    deps: Deps = context["deps"]
-    nudge_id = ids.parse_row_id(raw_id)
+def answer_in_place(client: WebClient, body: dict, context: dict, answer: Callable[[], Answered]) -> None:
+    """Run one nudge answer (a service call) for the clicking rep; refuse politely, or update the DM(s) in place."""
     try:
-        if nudge_id is None:
-            raise NotAllowed(NOT_YOURS)
-        with deps.session() as session:
-            done = answer(session, nudge_id)
+        done = answer()
     except UserFacingError as error:
         tell(client, body, context, str(error))
         return
     refresh_nudge_messages(
-        client, deps, team_id=context["team_id"], messages=[*done.messages, *clicked_message(body)]
+        client, context["deps"], team_id=context["team_id"], messages=[*done.messages, *clicked_message(body)]
     )

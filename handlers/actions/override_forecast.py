@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services.outlook import OVERRIDE_REFUSED, override_form
+from bot.services.outlook import OVERRIDE_REFUSED, override_form_for
 from bot.slack import ids
 from bot.slack.blocks.app_home import percent
 from bot.slack.blocks.deal_modals import override_modal
@@ -22,12 +22,14 @@ def override_clicked(ack: Ack, body: dict, client: WebClient, context: dict) -> 
     ack()
     deps: Deps = context["deps"]
     team_id, user_id = context["team_id"], body["user"]["id"]
-    deal_id = ids.parse_row_id(button_value(body))
-    form = None
-    if deal_id is not None:
-        form = override_form(deps.session, team_id, deal_id, user_id, False, deps.clock()) or override_form(
-            deps.session, team_id, deal_id, user_id, is_admin(client, deps, team_id, user_id), deps.clock()
-        )
+    form = override_form_for(
+        deps.session_factory,
+        team_id,
+        ids.parse_row_id(button_value(body)),
+        user_id,
+        deps.clock(),
+        lambda: is_admin(client, deps, team_id, user_id),
+    )
     if form is None:
         tell(client, body, context, OVERRIDE_REFUSED)
         return

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlalchemy import select
 
+from bot.domain.errors import NotAllowed
+from bot.services.deals import replacement_for
 from bot.services.nudge_answers import NOT_YOURS
 from bot.slack import ids
 from bot.slack.blocks.replacement_modal import replacement_modal
@@ -14,7 +15,6 @@ from handlers.clicks import button_value, tell
 from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.modals import open_modal
-from models import Account, Deal, Rep
 
 
 @guarded
@@ -22,21 +22,19 @@ def add_replacement_deal(ack: Ack, body: dict, client: WebClient, context: dict)
     """The declined deal's "Add a replacement deal": account and deal name, linked to the lost one."""
     ack()
     deps: Deps = context["deps"]
-    raw = button_value(body)
-    with deps.session() as session:
-        deal_id = ids.parse_row_id(raw)
-        deal = session.get(Deal, deal_id) if deal_id else None
-        rep = session.scalar(
-            select(Rep).where(Rep.team_id == context["team_id"], Rep.user_id == body["user"]["id"])
+    try:
+        deal = replacement_for(
+            deps.session_factory, context["team_id"], body["user"]["id"], ids.parse_row_id(button_value(body))
         )
-        if deal is None or rep is None or deal.team_id != context["team_id"] or deal.owner_rep_id != rep.id:
-            tell(client, body, context, "That deal isn't one of yours.")
-            return
-        account = session.get(Account, deal.account_id)
-        view = replacement_modal(
-            deal.id, account.name if account else "", deal.name, account.territory if account else None
-        )
-    open_modal(client, body, context, view)
+    except NotAllowed as error:
+        tell(client, body, context, str(error))
+        return
+    open_modal(
+        client,
+        body,
+        context,
+        replacement_modal(deal.deal_id, deal.account_name, deal.deal_name, deal.territory),
+    )
 
 
 @guarded

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services.nudge_answers import snooze
+from bot.services.nudge_answers import answer_snooze
 from bot.slack import ids
 from handlers.actions.nudge_clicks import answer_in_place
 from handlers.deps import Deps
@@ -24,12 +24,11 @@ def nudge_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None
         client,
         body,
         context,
-        raw,
-        lambda session, nudge_id: snooze(
-            session,
+        lambda: answer_snooze(
+            deps.session_factory,
             team_id=context["team_id"],
             user_id=body["user"]["id"],
-            nudge_id=nudge_id,
+            nudge_id=ids.parse_row_id(raw),
             choice=choice,
             now=deps.clock(),
         ),

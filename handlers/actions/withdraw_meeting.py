@@ -6,7 +6,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.errors import UserFacingError
-from bot.services.deal_edits import withdraw_meeting
+from bot.services.deal_edits import withdraw_last_meeting
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import WITHDRAWN_NOTE, withdrawn_in_place
 from handlers.clicks import button_value, tell
@@ -22,14 +22,13 @@ def withdraw_meeting_clicked(ack: Ack, body: dict, client: WebClient, context: d
     deps: Deps = context["deps"]
     team_id, user_id = context["team_id"], body["user"]["id"]
     try:
-        with deps.session() as session:
-            withdraw_meeting(
-                session,
-                team_id=team_id,
-                user_id=user_id,
-                meeting_id=ids.parse_row_id(button_value(body)) or 0,
-                now=deps.clock(),
-            )
+        withdraw_last_meeting(
+            deps.session_factory,
+            team_id=team_id,
+            user_id=user_id,
+            meeting_id=ids.parse_row_id(button_value(body)) or 0,
+            now=deps.clock(),
+        )
     except UserFacingError as error:
         tell(client, body, context, str(error))
         return

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.outlook import NO_DEALS_YET, TEAM_REFUSED, forecast_charts, forecast_for
 from bot.slack.blocks.forecast import forecast_message
 from bot.slack.outlook_chart import calibration_alt_text, calibration_png, trend_alt_text, trend_png
+from bot.slack.uploads import upload
 from handlers.deal_access import is_admin
 from handlers.deps import Deps
 
@@ -25,7 +26,12 @@ def forecast_command(ack: Ack, body: dict, client: WebClient, context: dict, wor
     team_name = " ".join(words[:-1] if charts else words)
     now = deps.clock()
     answer = forecast_for(
-        deps.session, team_id, user_id, team_name, now, lambda: is_admin(client, deps, team_id, user_id)
+        deps.session_factory,
+        team_id,
+        user_id,
+        team_name,
+        now,
+        lambda: is_admin(client, deps, team_id, user_id),
     )
     if answer is None:
         log.info("forecast refused or empty team=%s request=%s", team_id, context.get("request_id"))
@@ -35,7 +41,7 @@ def forecast_command(ack: Ack, body: dict, client: WebClient, context: dict, wor
     ack(text=text, blocks=blocks)
     if not charts:
         return
-    figures = forecast_charts(deps.session, team_id, answer.scope, now)
+    figures = forecast_charts(deps.session_factory, team_id, answer.scope, now)
     title = "Your deals" if not answer.scope.by_rep else answer.scope.title
     try:
         posted = client.chat_postMessage(channel=user_id, text=f"Forecast charts: {title}")
@@ -51,8 +57,6 @@ def forecast_command(ack: Ack, body: dict, client: WebClient, context: dict, wor
                 "forecast-expected-value.png",
             ),
         ):
-            client.files_upload_v2(
-                channel=posted["channel"], content=png, filename=name, title=name, alt_txt=alt
-            )
+            upload(client, channel=posted["channel"], content=png, filename=name, title=name, alt_text=alt)
     except SlackApiError as error:
         log.warning("forecast charts not sent team=%s: %s", team_id, error.response.get("error"))

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack
 
-from bot.services.leaderboard import (
-    compute_board,
-    post_moment,
-    reported_week,
-    scope_of_user,
-    week_containing,
-    workspace_zone,
-)
-from bot.services.reps import ensure_workspace
+from bot.services.leaderboard import board_for
 from bot.slack.blocks.leaderboard import leaderboard_message
 from handlers.commands.welcome import FIRST_USE
 from handlers.deps import Deps
@@ -27,20 +19,13 @@ def leaderboard_command(ack: Ack, body: dict, context: dict, words: list[str]) -
             text="Try `/nextsteps leaderboard last` (last week) or `/nextsteps leaderboard this` (this week so far)."
         )
         return
-    now = deps.clock()
-    with FIRST_USE, deps.session() as session:
-        workspace = ensure_workspace(session, context["team_id"], now)
-        session.commit()
-        tz = workspace_zone(workspace)
-        scope = scope_of_user(session, workspace, body["user_id"])
-        if which == "this":
-            board = compute_board(
-                session, workspace, scope, week_containing(now, tz), as_of=now, in_progress=True
-            )
-        else:
-            week = reported_week(now, tz)
-            board = compute_board(
-                session, workspace, scope, week, as_of=min(now, post_moment(workspace, week))
-            )
+    with FIRST_USE:  # the workspace's row may be made here: not while the welcome makes it
+        board = board_for(
+            deps.session_factory,
+            team_id=context["team_id"],
+            user_id=body["user_id"],
+            this_week=which == "this",
+            now=deps.clock(),
+        )
     text, blocks = leaderboard_message(board)
     ack(text=text, blocks=blocks)

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services.accounts import find_account
+from bot.services.accounts import account_named
 from handlers.deps import Deps
 from handlers.guard import guarded
 from handlers.meeting_flow import meeting_view, refresh_profile
@@ -31,11 +31,8 @@ def meeting(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     deps: Deps = context["deps"]
     team_id, user_id = context["team_id"], body["user_id"]
     text = (body.get("text") or "").strip()
-    account = None
     try:
-        if text:
-            with deps.session() as session:
-                account = find_account(session, team_id, text)
+        account = account_named(deps.session_factory, team_id, text)
         view = meeting_view(
             deps, team_id=team_id, account=account, channel_id=body.get("channel_id"), user_id=user_id
         )

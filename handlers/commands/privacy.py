@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack
 
-from bot.services.reps import ensure_workspace
-from bot.services.settings import set_opt_out
+from bot.services.settings import choose_privacy
 from handlers.commands.welcome import FIRST_USE
 from handlers.deps import Deps
 
@@ -19,7 +18,12 @@ OPTED_IN = "You're on the leaderboard again, named with your numbers. `/nextstep
 def privacy_command(ack: Ack, body: dict, context: dict, words: list[str]) -> None:
     deps: Deps = context["deps"]
     choice = {"on": True, "off": False, "out": True, "in": False}.get(words[0].lower()) if words else None
-    with FIRST_USE, deps.session() as session:
-        ensure_workspace(session, context["team_id"], deps.clock())
-        opted_out = set_opt_out(session, context["team_id"], body["user_id"], deps.clock(), choice)
+    with FIRST_USE:  # the workspace's row may be made here: not while the welcome makes it
+        opted_out = choose_privacy(
+            deps.session_factory,
+            team_id=context["team_id"],
+            user_id=body["user_id"],
+            now=deps.clock(),
+            opt_out=choice,
+        )
     ack(text=OPTED_OUT if opted_out else OPTED_IN)

@@ -1,7 +1,7 @@
 """Options for external selects: the account typeahead (accounts.py).
 
-Each module has register(app); this package's register(app) wires them in order. Handlers may import
-bot.services, bot.domain, bot.slack, bot.config and models; never bot.clock or bot.runtime.
+Each module has register(app); this package's register(app) wires them in order. Handlers import
+bot.services, bot.domain, bot.slack and bot.config; never models, sqlalchemy, bot.clock or bot.runtime.
 """
 
 from __future__ import annotations

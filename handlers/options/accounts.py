@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from bot.services.accounts import search_accounts
+from bot.services import accounts
 from bot.slack import ids
 from bot.slack.blocks.common import clip
 from handlers.deps import Deps
@@ -15,8 +15,9 @@ from handlers.guard import guarded
 def account_options(ack: Ack, body: dict, context: dict) -> None:
     deps: Deps = context["deps"]
     typed = body.get("value") if isinstance(body.get("value"), str) else ""
-    with deps.session() as session:
-        choices = search_accounts(session, context["team_id"], body["user"]["id"], typed or "")
+    choices = accounts.account_options(
+        deps.session_factory, context["team_id"], body["user"]["id"], typed or ""
+    )
     ack(
         options=[
             {"text": {"type": "plain_text", "text": clip(c.label, 75)}, "value": c.value} for c in choices

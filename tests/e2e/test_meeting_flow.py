@@ -232,7 +232,7 @@ def test_someone_elses_booked_it_button_is_refused(fake, running, maria, person)
     sam = person("U2")
     sam.click(ids.BOOKED_IT, in_message=dm)
     fake.wait_until(sam.ephemerals)
-    assert "isn't one of yours" in sam.ephemerals()[-1]["text"]
+    assert sam.ephemerals()[-1]["text"] == "That next step isn't one of yours, so I left it as it was."
     assert sam.view is None
 
 

@@ -155,3 +155,24 @@ def history_modal(h: DealHistory, now: datetime, tz: ZoneInfo, *, can_reassign: 
         "close": plain("Close"),
         "blocks": blocks,
     }
+
+
+def no_deal_matches(typed: str) -> str:
+    """`/nextsteps deal <typed>` found nothing the asker may see."""
+    return f"I found no deal matching \u201c{user_text(typed, 80)}\u201d among the deals you can see."
+
+
+def deal_matches(typed: str, matches: list[tuple[int, str, str]]) -> tuple[str, list[Block]]:
+    """The deals (id, name, account) `/nextsteps deal <typed>` found, each with its History button."""
+    blocks = [section(f"Deals matching \u201c{user_text(typed, 80)}\u201d:", block_id="deal_matches")]
+    for deal_id, name, account in matches:
+        blocks.append(
+            section(
+                f"*{user_text(account, 100)}* \u00b7 {user_text(name, 100)}",
+                block_id=f"deal_match_{deal_id}",
+                accessory=button(
+                    "History", ids.OPEN_DEAL, value=str(deal_id), label=f"History of {account}, {name}"
+                ),
+            )
+        )
+    return f"{len(matches)} deals match.", blocks

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain.vocabulary import AskType, LostReason, MeetingKind, Reaction
 from bot.services.meetings import MAX_ASK, MAX_NAME, MAX_NOTES
 from bot.slack import ids
 from bot.slack.blocks.common import Block, clip, context, plain, user_text
-from models import Meeting
 
 _NAME = 200
 
@@ -132,7 +131,26 @@ def reassign_modal(deal_id: int, account_name: str, deal_name: str, owner_name: 
     )
 
 
-def edit_meeting_modal(meeting: Meeting, account_name: str, deal_name: str) -> Block:
+class MeetingShown(Protocol):
+    """The meeting the edit modal is prefilled with (bot.services.deal_edits.MeetingToEdit)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def held_at(self) -> datetime: ...
+    @property
+    def ask_text(self) -> str: ...
+    @property
+    def ask_type(self) -> str: ...
+    @property
+    def reaction(self) -> str | None: ...
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def notes(self) -> str | None: ...
+
+
+def edit_meeting_modal(meeting: MeetingShown, account_name: str, deal_name: str) -> Block:
     kind: Block = {
         "type": "static_select",
         "action_id": ids.KIND,
