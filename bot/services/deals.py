@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import FieldErrors, NotAllowed
 from bot.services.meetings import MAX_NAME, NOT_OFFERED, default_deal_name, name_key
 from bot.services.reps import ensure_rep
+from bot.services.watching import watch
 from bot.slack import ids
 from models import Account, Deal, Rep, Workspace
 
@@ -73,7 +74,7 @@ def add_replacement_deal(
     )
     workspace = session.get(Workspace, team_id)
     if workspace is not None:  # a deal with no meeting yet stalls like any other
-        deal.stall_check_at = now + timedelta(days=workspace.stalled_after_days)
+        watch(deal, now + timedelta(days=workspace.stalled_after_days))
     session.add(deal)
     session.commit()
     return deal
