@@ -15,21 +15,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock.departures import rep_left, workspace_dead
 from bot.clock.report import Outbox, SweepReport, stopping
-from bot.domain.nudge_kinds import Subject, kind_row
+from bot.domain.nudge_kinds import kind_row
 from bot.domain.vocabulary import RepStatus
 from bot.services.nudge_context import (
     calendar_of,
-    deal_state,
     holidays_of,
     is_paused,
     nudge_item,
-    step_state,
+    nudge_subject,
+    subject_state,
     window_of,
 )
 from bot.services.reps import apply_profile, profile_is_stale
 from bot.slack.blocks.nudge_dm import nudge_message
 from bot.slack.outbox import DeliveryError
-from models import Deal, NextStep, Nudge, Rep, Workspace
+from models import Nudge, Rep, Workspace
 
 log = logging.getLogger("nextstep.sweep")
 
@@ -247,12 +247,8 @@ def _deliver_rep(
 
 def _still_wanted(session: Session, nudge: Nudge) -> bool:
     """Does the nudge still say something true about its step or deal?"""
-    row = kind_row(nudge.kind)
-    if row.subject is Subject.DEAL:
-        deal = session.get(Deal, nudge.deal_id) if nudge.deal_id else None
-        return deal is not None and row.still_true(deal_state(deal), window_of(nudge))
-    step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
-    return step is not None and row.still_true(step_state(step), window_of(nudge))
+    subject = nudge_subject(session, nudge)
+    return subject is not None and kind_row(nudge.kind).still_true(subject_state(subject), window_of(nudge))
 
 
 def _failed(nudges: list[Nudge], reason: str, now: datetime, report: SweepReport) -> None:

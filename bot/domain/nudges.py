@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeAnswer, NudgeKind
+from bot.domain.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus, NextStepStatus, NudgeAnswer, NudgeKind
 from bot.domain.worktime import WorkCalendar
 
 # A claimed nudge not yet delivered is retried by the delivery loop; the planner looks
@@ -427,6 +427,13 @@ def stalled_planner(
         now=now,
         resumed_at=rules.resumed_at,
     )
+
+
+def is_open(state: SubjectState) -> bool:
+    """An open next step (booked or unscheduled), or an open deal: what nudges can be about."""
+    if isinstance(state, StepState):
+        return state.status in OPEN_NEXT_STEP_STATUSES
+    return state.status == DealStatus.OPEN
 
 
 def is_unscheduled(state: SubjectState, window: WindowKey | None) -> bool:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.coaching import format_when
 from bot.domain.errors import NotAllowed, UserFacingError
-from bot.domain.nudge_kinds import Offer, Subject, as_sent, kind_row
-from bot.domain.nudges import SNOOZE_CHOICES, NudgeItem, snooze_until
+from bot.domain.nudge_kinds import Offer, as_sent, kind_row
+from bot.domain.nudges import SNOOZE_CHOICES, NudgeItem, is_open, snooze_until
 from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
     DealStatus,
@@ -32,7 +32,7 @@ from bot.domain.vocabulary import (
 )
 from bot.services.deal_edits import close_steps_and_nudges
 from bot.services.meetings import book_next_step
-from bot.services.nudge_context import calendar_of, nudge_item, window_of
+from bot.services.nudge_context import calendar_of, nudge_item, nudge_subject, subject_state, window_of
 from bot.services.reps import zone
 from bot.services.watching import watch, watching
 from bot.slack.blocks.nudge_dm import nudge_message
@@ -201,14 +201,9 @@ def snooze(
     nudge.snoozed_until = until
     # The sweep looks at this subject again when the snooze ends (earlier if it already meant to:
     # the check time is a lower bound, and the rules themselves hold the next nudge until then).
-    if kind_row(nudge.kind).subject is Subject.DEAL and nudge.deal_id is not None:
-        deal = session.get(Deal, nudge.deal_id)
-        if deal is not None and deal.status == DealStatus.OPEN:
-            watch(deal, until, keep_sooner=True)
-    elif nudge.next_step_id is not None:
-        step = session.get(NextStep, nudge.next_step_id)
-        if step is not None and step.status in OPEN_NEXT_STEP_STATUSES:
-            watch(step, until, keep_sooner=True)
+    subject = nudge_subject(session, nudge)
+    if subject is not None and is_open(subject_state(subject)):
+        watch(subject, until, keep_sooner=True)
     result = Answered(nudge.id, NudgeAnswer.SNOOZED, False, _messages([nudge]), nudge.deal_id)
     _commit(session)
     return result

@@ -10,11 +10,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.nudge_kinds import Subject, kind_row
 from bot.domain.nudges import (
     DealState,
     NudgeItem,
     NudgeSettings,
     StepState,
+    SubjectState,
     WindowKey,
 )
 from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind
@@ -102,6 +104,17 @@ def window_of(nudge: Nudge) -> WindowKey | None:
         return WindowKey.parse(nudge.window_key)
     except ValueError:
         return None
+
+
+def nudge_subject(session: Session, nudge: Nudge) -> NextStep | Deal | None:
+    """The next step or deal the nudge is about (its kind's subject); None when it is gone."""
+    if kind_row(nudge.kind).subject is Subject.DEAL:
+        return session.get(Deal, nudge.deal_id) if nudge.deal_id else None
+    return session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
+
+
+def subject_state(subject: NextStep | Deal) -> SubjectState:
+    return step_state(subject) if isinstance(subject, NextStep) else deal_state(subject)
 
 
 def step_state(step: NextStep) -> StepState:
