@@ -285,7 +285,7 @@ def _claim_for_rep(
         try:
             booked_ahead = _booked_ahead(session, deals, now)
             # Each step and deal, as the rules read it, with its nudges so far.
-            watched: list[tuple[NextStep | Deal, Subject, SubjectState, list[PastNudge]]] = [
+            candidates: list[tuple[NextStep | Deal, Subject, SubjectState, list[PastNudge]]] = [
                 (step, Subject.STEP, step_state(step), history.get(f"step:{step.id}", [])) for step in steps
             ] + [
                 (
@@ -300,7 +300,7 @@ def _claim_for_rep(
             def plans(at: datetime) -> list[tuple[NextStep | Deal, Plan | None]]:
                 return [
                     (row, plan_subject(subject, state, past, rules, at))
-                    for row, subject, state, past in watched
+                    for row, subject, state, past in candidates
                 ]
 
             planned = plans(now)
