@@ -15,15 +15,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock.departures import rep_left, workspace_dead
 from bot.clock.report import Outbox, SweepReport, stopping
-from bot.domain.nudges import (
-    PRIORITY,
+from bot.domain.nudge_kinds import kind_row
+from bot.domain.vocabulary import RepStatus
+from bot.services.nudge_context import (
+    calendar_of,
+    holidays_of,
+    is_paused,
+    nudge_item,
+    nudge_subject,
+    subject_state,
+    window_of,
 )
-from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
-from bot.services.nudge_context import calendar_of, holidays_of, is_paused, nudge_item
 from bot.services.reps import apply_profile, profile_is_stale
 from bot.slack.blocks.nudge_dm import nudge_message
 from bot.slack.outbox import DeliveryError
-from models import Deal, NextStep, Nudge, Rep, Workspace
+from models import Nudge, Rep, Workspace
 
 log = logging.getLogger("nextstep.sweep")
 
@@ -185,7 +191,9 @@ def _deliver_rep(
             return
         try:
             items = [nudge_item(session, nudge, workspace, now) for nudge in nudges]
-            order = sorted(range(len(items)), key=lambda i: (PRIORITY[items[i].kind], nudges[i].due_at))
+            order = sorted(
+                range(len(items)), key=lambda i: (kind_row(items[i].kind).priority, nudges[i].due_at)
+            )
             text, blocks = nudge_message([items[i] for i in order], cal.tz)
         except Exception as error:
             # A message we cannot build must not be retried every minute forever.
@@ -239,21 +247,8 @@ def _deliver_rep(
 
 def _still_wanted(session: Session, nudge: Nudge) -> bool:
     """Does the nudge still say something true about its step or deal?"""
-    kind = NudgeKind(nudge.kind)
-    if kind is NudgeKind.STALLED:
-        deal = session.get(Deal, nudge.deal_id) if nudge.deal_id else None
-        return deal is not None and deal.status == DealStatus.OPEN
-    step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
-    if step is None:
-        return False
-    if kind is NudgeKind.UNSCHEDULED:
-        return step.status == NextStepStatus.UNSCHEDULED
-    booked_for = nudge.window_key.split(":", 1)[0]
-    return (
-        step.status == NextStepStatus.BOOKED
-        and step.scheduled_at is not None
-        and str(int(step.scheduled_at.timestamp())) == booked_for
-    )
+    subject = nudge_subject(session, nudge)
+    return subject is not None and kind_row(nudge.kind).still_true(subject_state(subject), window_of(nudge))
 
 
 def _failed(nudges: list[Nudge], reason: str, now: datetime, report: SweepReport) -> None:

@@ -33,21 +33,23 @@ from bot.clock.deliver import deliver
 from bot.clock.departures import rep_left, workspace_dead
 from bot.clock.report import Outbox, SweepReport, stopping
 from bot.clock.weekly import post_due_leaderboards
-from bot.domain.nudges import (
-    NudgeSettings,
-    PastNudge,
-    Plan,
-    plan_booked,
-    plan_stalled,
-    plan_unscheduled,
-)
-from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind, RepStatus
-from bot.domain.worktime import NoWorkingTime, WorkCalendar
+from bot.domain.nudge_kinds import Subject, plan_subject
+from bot.domain.nudges import PastNudge, Plan, Rules, SubjectState, WindowKey
+from bot.domain.vocabulary import NextStepStatus, NudgeKind, RepStatus
+from bot.domain.worktime import NoWorkingTime
 from bot.services.forecast import fit_due
-from bot.services.nudge_context import calendar_of, is_paused, resume_floor, settings_of
+from bot.services.nudge_context import (
+    calendar_of,
+    deal_state,
+    is_paused,
+    resume_floor,
+    settings_of,
+    step_state,
+)
 from bot.services.permissions import Admins
 from bot.services.purge import purge_uninstalled
 from bot.services.reps import apply_profile, profile_is_stale
+from bot.services.watching import check_time, watch
 from bot.slack.outbox import DeliveryError
 from models import ClockSweep, Deal, NextStep, Nudge, Rep, Workspace
 
@@ -204,25 +206,26 @@ def _refresh_profile(
         session.commit()
 
 
-def _history(session: Session, team_id: str, subjects: list[str]) -> dict[str, list[tuple[str, PastNudge]]]:
+def _history(session: Session, team_id: str, subjects: list[str]) -> dict[str, list[PastNudge]]:
     rows = session.scalars(
         select(Nudge).where(Nudge.team_id == team_id, Nudge.subject_key.in_(subjects))
     ).all()
-    found: dict[str, list[tuple[str, PastNudge]]] = defaultdict(list)
+    found: dict[str, list[PastNudge]] = defaultdict(list)
     for n in rows:
+        try:
+            kind = NudgeKind(n.kind)
+            WindowKey.parse(n.window_key)
+        except ValueError:
+            continue  # not a kind or window the rules wrote: it counts for none of theirs
         found[n.subject_key].append(
-            (
-                n.kind,
-                PastNudge(
-                    window_key=n.window_key
-                    if n.kind == NudgeKind.UNSCHEDULED
-                    else f"{n.kind}:{n.window_key}",
-                    claimed_at=n.claimed_at or n.due_at,
-                    sent_at=n.sent_at,
-                    snoozed_until=n.snoozed_until,
-                    escalated_at=n.escalated_at,
-                    gave_up=n.gave_up_at is not None,
-                ),
+            PastNudge(
+                window_key=n.window_key,
+                kind=kind,
+                claimed_at=n.claimed_at or n.due_at,
+                sent_at=n.sent_at,
+                snoozed_until=n.snoozed_until,
+                escalated_at=n.escalated_at,
+                gave_up=n.gave_up_at is not None,
             )
         )
     return found
@@ -258,9 +261,9 @@ def _claim_for_rep(
 
         def push(at: datetime | None) -> None:
             for step in steps:
-                step.nudge_check_at = at
+                watch(step, at)
             for deal in deals:
-                deal.stall_check_at = at
+                watch(deal, at)
 
         if workspace.tokens_revoked_at is not None or workspace.uninstalled_at is not None:
             push(now + timedelta(days=1))  # no token: look again tomorrow (a reinstall resets this)
@@ -276,31 +279,28 @@ def _claim_for_rep(
             push(cal.at_local(rep.paused_until + timedelta(days=1), time(0)))
             session.commit()
             return
-        settings = settings_of(workspace)
-        floor = resume_floor(rep, cal)
+        rules = Rules(cal, settings_of(workspace), resume_floor(rep, cal))
         subjects = [f"step:{s.id}" for s in steps] + [f"deal:{d.id}" for d in deals]
         history = _history(session, rep.team_id, subjects)
         try:
             booked_ahead = _booked_ahead(session, deals, now)
+            # Each step and deal, as the rules read it, with its nudges so far.
+            candidates: list[tuple[NextStep | Deal, Subject, SubjectState, list[PastNudge]]] = [
+                (step, Subject.STEP, step_state(step), history.get(f"step:{step.id}", [])) for step in steps
+            ] + [
+                (
+                    deal,
+                    Subject.DEAL,
+                    deal_state(deal, booked_ahead.get(deal.id)),
+                    history.get(f"deal:{deal.id}", []),
+                )
+                for deal in deals
+            ]
 
             def plans(at: datetime) -> list[tuple[NextStep | Deal, Plan | None]]:
                 return [
-                    (step, _step_plan(step, history.get(f"step:{step.id}", []), cal, settings, floor, at))
-                    for step in steps
-                ] + [
-                    (
-                        deal,
-                        _deal_plan(
-                            deal,
-                            booked_ahead.get(deal.id),
-                            history.get(f"deal:{deal.id}", []),
-                            cal,
-                            settings,
-                            floor,
-                            at,
-                        ),
-                    )
-                    for deal in deals
+                    (row, plan_subject(subject, state, past, rules, at))
+                    for row, subject, state, past in candidates
                 ]
 
             planned = plans(now)
@@ -310,9 +310,7 @@ def _claim_for_rep(
                     _apply(session, subject, plan, rep, now, worker, claimed)
             else:
                 for subject, plan in planned:
-                    check = (
-                        subject.nudge_check_at if isinstance(subject, NextStep) else subject.stall_check_at
-                    )
+                    check = check_time(subject)
                     if check is not None and check <= now:
                         _apply(session, subject, plan, rep, now, worker, claimed)
         except NoWorkingTime:
@@ -320,39 +318,6 @@ def _claim_for_rep(
             push(now + timedelta(days=1))
         session.commit()
         report.add(claimed)
-
-
-def _step_plan(
-    step: NextStep,
-    history: list[tuple[str, PastNudge]],
-    cal: WorkCalendar,
-    settings: NudgeSettings,
-    floor: datetime | None,
-    at: datetime,
-) -> Plan | None:
-    """The rules for one next step as of ``at``; None when it can no longer be nudged."""
-    if step.status == NextStepStatus.UNSCHEDULED:
-        past = [p for kind, p in history if kind == NudgeKind.UNSCHEDULED]
-        return plan_unscheduled(
-            episode_start=step.status_changed_at,
-            history=past,
-            cal=cal,
-            settings=settings,
-            now=at,
-            resumed_at=floor,
-        )
-    if step.status == NextStepStatus.BOOKED and step.scheduled_at is not None:
-        past = [p for kind, p in history if kind in (NudgeKind.PREP, NudgeKind.OVERDUE)]
-        return plan_booked(
-            scheduled_at=step.scheduled_at,
-            booked_at=step.booked_at or step.created_at,
-            history=past,
-            cal=cal,
-            settings=settings,
-            now=at,
-            resumed_at=floor,
-        )
-    return None
 
 
 def _booked_ahead(session: Session, deals: Sequence[Deal], now: datetime) -> dict[int, datetime]:
@@ -369,29 +334,6 @@ def _booked_ahead(session: Session, deals: Sequence[Deal], now: datetime) -> dic
         .group_by(NextStep.deal_id)
     ).all()
     return {deal_id: at for deal_id, at in rows if at is not None}
-
-
-def _deal_plan(
-    deal: Deal,
-    booked_ahead: datetime | None,
-    history: list[tuple[str, PastNudge]],
-    cal: WorkCalendar,
-    settings: NudgeSettings,
-    floor: datetime | None,
-    at: datetime,
-) -> Plan | None:
-    if deal.status != DealStatus.OPEN:
-        return None
-    past = [p for kind, p in history if kind == NudgeKind.STALLED]
-    return plan_stalled(
-        last_activity=deal.last_meeting_at or deal.created_at,
-        booked_ahead=booked_ahead,
-        history=past,
-        cal=cal,
-        settings=settings,
-        now=at,
-        resumed_at=floor,
-    )
 
 
 def _apply(
@@ -412,16 +354,14 @@ def _apply(
                 update(Nudge)
                 .where(
                     Nudge.team_id == rep.team_id,
-                    Nudge.kind == NudgeKind.UNSCHEDULED,
+                    Nudge.kind == due.kind,
                     Nudge.subject_key == key,
-                    Nudge.window_key == due.window_key,
+                    Nudge.window_key == due.window.format(),
                 )
                 .values(escalated_at=now)
             )
             report.escalated += 1
             continue
-        # Stored windows carry no kind prefix; the rules' keys for one-shot kinds do.
-        window = due.window_key if due.kind is NudgeKind.UNSCHEDULED else due.window_key.split(":", 1)[1]
         session.add(
             Nudge(
                 team_id=rep.team_id,
@@ -430,15 +370,11 @@ def _apply(
                 next_step_id=subject.id if is_step else None,
                 deal_id=subject.deal_id if isinstance(subject, NextStep) else subject.id,
                 subject_key=key,
-                window_key=window,
+                window_key=due.window.format(),
                 due_at=due.due_at,
                 claimed_at=now,
                 claimed_by=worker[:64],
             )
         )
         report.claimed += 1
-    next_check = plan.next_check if plan else None
-    if isinstance(subject, NextStep):
-        subject.nudge_check_at = next_check
-    else:
-        subject.stall_check_at = next_check
+    watch(subject, plan.next_check if plan else None)

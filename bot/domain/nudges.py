@@ -11,15 +11,19 @@ PRODUCT.md's "Nudges" section, with the workspace's settings:
 
 Snoozing postpones the next nudge of that subject to the snooze's end; it never resolves
 it. A pause ends in a resume: nothing falls due before the first working moment after it.
-Every time is an aware UTC instant; the calendar is the rep's own.
+Every time is an aware UTC instant; the calendar is the rep's own. Which planner plans
+which kind (and all else a kind decides) is in ``bot.domain.nudge_kinds``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
-from bot.domain.vocabulary import NudgeAnswer, NudgeKind
+from bot.domain.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus, NextStepStatus, NudgeAnswer, NudgeKind
 from bot.domain.worktime import WorkCalendar
 
 # A claimed nudge not yet delivered is retried by the delivery loop; the planner looks
@@ -36,9 +40,68 @@ class NudgeSettings:
     stalled_after: timedelta = timedelta(days=14)
 
 
+_WINDOW = re.compile(r"(0|[1-9][0-9]*)(?::(?:([1-9][0-9]*)|s([1-9][0-9]*)))?", re.ASCII)
+
+
+@dataclass(frozen=True)
+class WindowKey:
+    """Which window of its subject a nudge is for: one claim per (kind, subject, window).
+
+    Stored as ``nudges.window_key``, in this format (rows already stored keep it):
+    ``<at>`` a one-shot nudge (prep, overdue, stalled) for the window counted from ``at``
+    (epoch seconds: the booked time, the deal's last activity); ``<at>:s<n>`` the same nudge
+    again after its n-th snooze; ``<at>:<n>`` the n-th unscheduled reminder of the episode
+    that began at ``at``.
+    """
+
+    at: int
+    reminder: int | None = None
+    resend: int = 0
+
+    def __post_init__(self) -> None:
+        if self.at < 0 or self.resend < 0 or (self.reminder is not None and self.reminder < 1):
+            raise ValueError(f"not a window: {self!r}")
+        if self.reminder is not None and self.resend:
+            raise ValueError(f"a window is a reminder or a resend, not both: {self!r}")
+
+    @classmethod
+    def starting(cls, instant: datetime, *, reminder: int | None = None) -> WindowKey:
+        """The window counted from ``instant`` (whole seconds, as stored)."""
+        return cls(int(instant.timestamp()), reminder)
+
+    @classmethod
+    def parse(cls, text: str) -> WindowKey:
+        """The key as stored; ValueError when ``text`` is not one."""
+        match = _WINDOW.fullmatch(text)
+        if match is None:
+            raise ValueError(f"not a window key: {text!r}")
+        at, reminder, resend = match.groups()
+        return cls(int(at), int(reminder) if reminder else None, int(resend) if resend else 0)
+
+    def format(self) -> str:
+        if self.reminder is not None:
+            return f"{self.at}:{self.reminder}"
+        return f"{self.at}:s{self.resend}" if self.resend else str(self.at)
+
+    def __str__(self) -> str:
+        return self.format()
+
+    @property
+    def instant(self) -> datetime:
+        """The moment the window is counted from."""
+        return datetime.fromtimestamp(self.at, UTC)
+
+    def again(self, resend: int) -> WindowKey:
+        """The same one-shot window, sent again after its ``resend``-th snooze."""
+        return replace(self, resend=resend)
+
+
 @dataclass(frozen=True)
 class PastNudge:
-    """A nudge already claimed for this subject, as the rules need it."""
+    """A nudge already claimed for this subject, as the rules need it.
+
+    ``window_key`` as stored (see WindowKey); ``kind`` None: of the kind being planned.
+    """
 
     window_key: str
     claimed_at: datetime
@@ -46,6 +109,11 @@ class PastNudge:
     snoozed_until: datetime | None
     escalated_at: datetime | None = None
     gave_up: bool = False
+    kind: NudgeKind | None = None
+
+    @cached_property
+    def window(self) -> WindowKey:
+        return WindowKey.parse(self.window_key)
 
 
 @dataclass(frozen=True)
@@ -53,9 +121,14 @@ class Due:
     """A nudge to claim now (``escalate`` marks the manager hand-off instead of a DM)."""
 
     kind: NudgeKind
-    window_key: str
+    window: WindowKey
     due_at: datetime
     escalate: bool = False
+
+    @property
+    def window_key(self) -> str:
+        """The window as stored."""
+        return self.window.format()
 
 
 @dataclass(frozen=True)
@@ -66,8 +139,9 @@ class Plan:
     next_check: datetime | None
 
 
-def _epoch(at: datetime) -> str:
-    return str(int(at.timestamp()))
+def _of(kind: NudgeKind, history: Sequence[PastNudge]) -> list[PastNudge]:
+    """The past nudges of this kind (a subject's history holds all its kinds)."""
+    return [n for n in history if n.kind is None or n.kind == kind]
 
 
 def _floor(at: datetime, cal: WorkCalendar, resumed_at: datetime | None) -> datetime:
@@ -96,7 +170,7 @@ def _plan(candidates: list[Due], now: datetime, later: list[datetime]) -> Plan:
 def plan_unscheduled(
     *,
     episode_start: datetime,
-    history: list[PastNudge],
+    history: Sequence[PastNudge],
     cal: WorkCalendar,
     settings: NudgeSettings,
     now: datetime,
@@ -107,74 +181,122 @@ def plan_unscheduled(
     ``episode_start`` is when the step became unscheduled (logged, or "didn't happen"):
     the windows are counted within that episode.
     """
-    prefix = f"{_epoch(episode_start)}:"
-    mine = sorted((n for n in history if n.window_key.startswith(prefix)), key=lambda n: n.claimed_at)
+    episode = WindowKey.starting(episode_start)
+    mine = sorted(
+        (n for n in _of(NudgeKind.UNSCHEDULED, history) if n.window.at == episode.at and n.window.reminder),
+        key=lambda n: n.claimed_at,
+    )
     count = len(mine)
     last = mine[-1] if mine else None
     if last is not None and last.sent_at is None and not last.gave_up:
         return Plan((), now + RECHECK)  # still being delivered
     if count == 0:
         moment = _floor(episode_start + settings.first_after, cal, resumed_at)
-        return _plan([Due(NudgeKind.UNSCHEDULED, f"{prefix}1", moment)], now, [])
+        return _plan([Due(NudgeKind.UNSCHEDULED, replace(episode, reminder=1), moment)], now, [])
     assert last is not None
     base = last.sent_at or last.claimed_at
     moment = _snoozed(
         _floor(cal.add_working_days(base, settings.every_working_days), cal, resumed_at), last, cal
     )
     if count < settings.max_nudges:
-        return _plan([Due(NudgeKind.UNSCHEDULED, f"{prefix}{count + 1}", moment)], now, [])
+        return _plan([Due(NudgeKind.UNSCHEDULED, replace(episode, reminder=count + 1), moment)], now, [])
     if last.escalated_at is not None:
         return Plan((), None)
-    return _plan([Due(NudgeKind.UNSCHEDULED, last.window_key, moment, escalate=True)], now, [])
+    return _plan([Due(NudgeKind.UNSCHEDULED, last.window, moment, escalate=True)], now, [])
 
 
 def _one_shot(
     kind: NudgeKind,
-    base_key: str,
+    window: WindowKey,
     moment: datetime,
-    history: list[PastNudge],
+    history: Sequence[PastNudge],
     cal: WorkCalendar,
     now: datetime,
 ) -> Plan:
     """A nudge sent once per window, again after each snooze."""
     mine = sorted(
-        (n for n in history if n.window_key == base_key or n.window_key.startswith(f"{base_key}:s")),
+        (n for n in _of(kind, history) if n.window.at == window.at and n.window.reminder is None),
         key=lambda n: n.claimed_at,
     )
     if not mine:
-        return _plan([Due(kind, base_key, moment)], now, [])
+        return _plan([Due(kind, window, moment)], now, [])
     last = mine[-1]
     if last.sent_at is None and not last.gave_up:
         return Plan((), now + RECHECK)
     if last.snoozed_until is None:
         return Plan((), None)
     again = cal.next_working_moment(last.snoozed_until)
-    return _plan([Due(kind, f"{base_key}:s{len(mine)}", again)], now, [])
+    return _plan([Due(kind, window.again(len(mine)), again)], now, [])
+
+
+def combine(plans: Sequence[Plan]) -> Plan:
+    """Several kinds' plans for one subject: all that is due, and the earliest next look."""
+    due = tuple(d for p in plans for d in p.due)
+    checks = [p.next_check for p in plans if p.next_check is not None]
+    return Plan(due, min(checks) if checks else None)
+
+
+def plan_prep(
+    *,
+    scheduled_at: datetime,
+    booked_at: datetime,
+    history: Sequence[PastNudge],
+    cal: WorkCalendar,
+    now: datetime,
+    resumed_at: datetime | None = None,
+) -> Plan:
+    """A booked step's prep nudge, at ``prep_moment``; none when booked after it, or once it started."""
+    prep_at = prep_moment(scheduled_at, cal)
+    if booked_at <= prep_at and now < scheduled_at and (resumed_at is None or prep_at >= resumed_at):
+        return _one_shot(NudgeKind.PREP, WindowKey.starting(scheduled_at), prep_at, history, cal, now)
+    return Plan((), None)
+
+
+def plan_overdue(
+    *,
+    scheduled_at: datetime,
+    history: Sequence[PastNudge],
+    cal: WorkCalendar,
+    settings: NudgeSettings,
+    now: datetime,
+    resumed_at: datetime | None = None,
+) -> Plan:
+    """A booked step's "how did it go?", ``overdue_after`` its time when no meeting was logged since."""
+    overdue_at = _floor(scheduled_at + settings.overdue_after, cal, resumed_at)
+    return _one_shot(NudgeKind.OVERDUE, WindowKey.starting(scheduled_at), overdue_at, history, cal, now)
 
 
 def plan_booked(
     *,
     scheduled_at: datetime,
     booked_at: datetime,
-    history: list[PastNudge],
+    history: Sequence[PastNudge],
     cal: WorkCalendar,
     settings: NudgeSettings,
     now: datetime,
     resumed_at: datetime | None = None,
 ) -> Plan:
     """A booked step's prep nudge (before it) and overdue nudge (after it)."""
-    key = _epoch(scheduled_at)
-    plans: list[Plan] = []
-    prep_at = prep_moment(scheduled_at, cal)
-    prep_history = [n for n in history if n.window_key.startswith(f"prep:{key}")]
-    if booked_at <= prep_at and now < scheduled_at and (resumed_at is None or prep_at >= resumed_at):
-        plans.append(_one_shot(NudgeKind.PREP, f"prep:{key}", prep_at, prep_history, cal, now))
-    overdue_at = _floor(scheduled_at + settings.overdue_after, cal, resumed_at)
-    overdue_history = [n for n in history if n.window_key.startswith(f"overdue:{key}")]
-    plans.append(_one_shot(NudgeKind.OVERDUE, f"overdue:{key}", overdue_at, overdue_history, cal, now))
-    due = tuple(d for p in plans for d in p.due)
-    checks = [p.next_check for p in plans if p.next_check is not None]
-    return Plan(due, min(checks) if checks else None)
+    return combine(
+        [
+            plan_prep(
+                scheduled_at=scheduled_at,
+                booked_at=booked_at,
+                history=history,
+                cal=cal,
+                now=now,
+                resumed_at=resumed_at,
+            ),
+            plan_overdue(
+                scheduled_at=scheduled_at,
+                history=history,
+                cal=cal,
+                settings=settings,
+                now=now,
+                resumed_at=resumed_at,
+            ),
+        ]
+    )
 
 
 def prep_moment(scheduled_at: datetime, cal: WorkCalendar) -> datetime:
@@ -189,7 +311,7 @@ def plan_stalled(
     *,
     last_activity: datetime,
     booked_ahead: datetime | None,
-    history: list[PastNudge],
+    history: Sequence[PastNudge],
     cal: WorkCalendar,
     settings: NudgeSettings,
     now: datetime,
@@ -199,8 +321,138 @@ def plan_stalled(
     if booked_ahead is not None and booked_ahead > now:
         return Plan((), booked_ahead)  # look again once that step has passed
     moment = _floor(last_activity + settings.stalled_after, cal, resumed_at)
-    key = f"stalled:{_epoch(last_activity)}"
-    return _one_shot(NudgeKind.STALLED, key, moment, history, cal, now)
+    return _one_shot(NudgeKind.STALLED, WindowKey.starting(last_activity), moment, history, cal, now)
+
+
+# ---------------------------------------------------------------- the subjects, as the rules read them
+
+
+@dataclass(frozen=True)
+class StepState:
+    """What the rules read of a next step."""
+
+    status: NextStepStatus
+    status_changed_at: datetime
+    scheduled_at: datetime | None
+    booked_at: datetime
+
+
+@dataclass(frozen=True)
+class DealState:
+    """What the rules read of a deal (``booked_ahead``: its earliest booked step still ahead)."""
+
+    status: DealStatus
+    last_activity: datetime
+    booked_ahead: datetime | None = None
+
+
+SubjectState = StepState | DealState
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the planners need besides the subject: the rep's calendar, the settings, the last resume."""
+
+    cal: WorkCalendar
+    settings: NudgeSettings
+    resumed_at: datetime | None = None
+
+
+def _booked(state: SubjectState) -> StepState | None:
+    """The step, when it is booked for a time (what prep and overdue nudges are about)."""
+    if isinstance(state, StepState) and state.status == NextStepStatus.BOOKED and state.scheduled_at:
+        return state
+    return None
+
+
+def unscheduled_planner(
+    state: SubjectState, history: Sequence[PastNudge], rules: Rules, now: datetime
+) -> Plan | None:
+    """Plans an unscheduled step's reminders; None for any other subject."""
+    if not isinstance(state, StepState) or state.status != NextStepStatus.UNSCHEDULED:
+        return None
+    return plan_unscheduled(
+        episode_start=state.status_changed_at,
+        history=history,
+        cal=rules.cal,
+        settings=rules.settings,
+        now=now,
+        resumed_at=rules.resumed_at,
+    )
+
+
+def prep_planner(
+    state: SubjectState, history: Sequence[PastNudge], rules: Rules, now: datetime
+) -> Plan | None:
+    if (step := _booked(state)) is None:
+        return None
+    assert step.scheduled_at is not None
+    return plan_prep(
+        scheduled_at=step.scheduled_at,
+        booked_at=step.booked_at,
+        history=history,
+        cal=rules.cal,
+        now=now,
+        resumed_at=rules.resumed_at,
+    )
+
+
+def overdue_planner(
+    state: SubjectState, history: Sequence[PastNudge], rules: Rules, now: datetime
+) -> Plan | None:
+    if (step := _booked(state)) is None:
+        return None
+    assert step.scheduled_at is not None
+    return plan_overdue(
+        scheduled_at=step.scheduled_at,
+        history=history,
+        cal=rules.cal,
+        settings=rules.settings,
+        now=now,
+        resumed_at=rules.resumed_at,
+    )
+
+
+def stalled_planner(
+    state: SubjectState, history: Sequence[PastNudge], rules: Rules, now: datetime
+) -> Plan | None:
+    if not isinstance(state, DealState) or state.status != DealStatus.OPEN:
+        return None
+    return plan_stalled(
+        last_activity=state.last_activity,
+        booked_ahead=state.booked_ahead,
+        history=history,
+        cal=rules.cal,
+        settings=rules.settings,
+        now=now,
+        resumed_at=rules.resumed_at,
+    )
+
+
+def is_open(state: SubjectState) -> bool:
+    """An open next step (booked or unscheduled), or an open deal: what nudges can be about."""
+    if isinstance(state, StepState):
+        return state.status in OPEN_NEXT_STEP_STATUSES
+    return state.status == DealStatus.OPEN
+
+
+def is_unscheduled(state: SubjectState, window: WindowKey | None) -> bool:
+    return isinstance(state, StepState) and state.status == NextStepStatus.UNSCHEDULED
+
+
+def is_booked_for(state: SubjectState, window: WindowKey | None) -> bool:
+    """The step is still booked for the time the nudge's window is keyed by."""
+    step = _booked(state)
+    return (
+        step is not None
+        and window is not None
+        and step.scheduled_at is not None
+        and int(step.scheduled_at.timestamp()) == window.at
+    )
+
+
+def is_open_deal(state: SubjectState, window: WindowKey | None) -> bool:
+    return isinstance(state, DealState) and state.status == DealStatus.OPEN
 
 
 def snooze_until(choice: str, now: datetime, cal: WorkCalendar) -> datetime:
@@ -215,10 +467,6 @@ def snooze_until(choice: str, now: datetime, cal: WorkCalendar) -> datetime:
 
 
 SNOOZE_CHOICES = (("1d", "1 working day"), ("3d", "3 working days"), ("next_week", "Next week"))
-
-
-# The order a DM lists its nudges in: what is most urgent first.
-PRIORITY = {NudgeKind.OVERDUE: 0, NudgeKind.UNSCHEDULED: 1, NudgeKind.STALLED: 2, NudgeKind.PREP: 3}
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from bot.services.meetings import (
 )
 from bot.services.permissions import DEAL_NOT_YOURS, manager_of, manages_owner, own_deal
 from bot.services.reps import ensure_rep
+from bot.services.watching import watch, watching
 from bot.slack import ids
 from models import Account, Deal, Meeting, MeetingVersion, NextStep, Nudge, Rep
 
@@ -62,8 +63,9 @@ def close_steps_and_nudges(
     for step in session.scalars(
         select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
     ):
-        step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
-    deal.stall_check_at = None
+        step.status, step.status_changed_at = NextStepStatus.CANCELLED, now
+        watch(step, None)
+    watch(deal, None)
     reminders = session.scalars(
         select(Nudge).where(Nudge.team_id == deal.team_id, Nudge.deal_id == deal.id, Nudge.answer.is_(None))
     ).all()
@@ -151,8 +153,9 @@ def reassign_deal(
     for step in session.scalars(
         select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
     ):
-        step.rep_id, step.nudge_check_at = target.id, now
-    deal.stall_check_at = now  # the new owner's deal is watched again (a rep who left had it switched off)
+        step.rep_id = target.id
+        watch(step, now)
+    watch(deal, now)  # the new owner's deal is watched again (a rep who left had it switched off)
     session.commit()
     return deal
 
@@ -230,9 +233,7 @@ def _recount_last_meeting(session: Session, deal: Deal, now: datetime) -> None:
         .limit(1)
     ).first()
     deal.last_meeting_at = last.held_at if last else None
-    deal.stall_check_at = (
-        (deal.last_meeting_at or deal.created_at) if deal.status == DealStatus.OPEN else None
-    )
+    watch(deal, (deal.last_meeting_at or deal.created_at) if deal.status == DealStatus.OPEN else None)
     declined = last is not None and last.reaction == Reaction.DECLINED
     deal.at_risk_since = (deal.at_risk_since or now) if declined else None
 
@@ -283,8 +284,8 @@ def edit_meeting(
                     description=(edit.ask_text or "")[:1000],
                     status=NextStepStatus.UNSCHEDULED,
                     status_changed_at=now,
-                    nudge_check_at=now,
                     created_at=now,
+                    **watching(NextStep, now),
                 )
             )
         elif deal.status == DealStatus.OPEN and (
@@ -296,13 +297,15 @@ def edit_meeting(
             # A date added since with "Booked it" (the reaction stays "agreed") is kept, and a
             # step done or missed since stays as it went.
             step.status, step.scheduled_at, step.booked_at = NextStepStatus.UNSCHEDULED, None, None
-            step.status_changed_at, step.nudge_check_at = now, now
+            step.status_changed_at = now
+            watch(step, now)
     elif (
         edit.reaction in (Reaction.DECLINED, None)
         and step is not None
         and step.status in OPEN_NEXT_STEP_STATUSES
     ):
-        step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
+        step.status, step.status_changed_at = NextStepStatus.CANCELLED, now
+        watch(step, None)
     session.flush()
     _recount_last_meeting(session, deal, now)
     _recount_streak(session, meeting.rep_id)
@@ -318,7 +321,8 @@ def withdraw_meeting(
     meeting.withdrawn_at = now
     step = session.scalar(select(NextStep).where(NextStep.meeting_id == meeting.id))
     if step is not None and step.status in OPEN_NEXT_STEP_STATUSES:
-        step.status, step.status_changed_at, step.nudge_check_at = NextStepStatus.CANCELLED, now, None
+        step.status, step.status_changed_at = NextStepStatus.CANCELLED, now
+        watch(step, None)
     deal = session.get(Deal, meeting.deal_id)
     assert deal is not None
     if deal.status == DealStatus.OPEN:
@@ -331,7 +335,8 @@ def withdraw_meeting(
             earlier.status = (
                 NextStepStatus.BOOKED if earlier.scheduled_at is not None else NextStepStatus.UNSCHEDULED
             )
-            earlier.status_changed_at, earlier.nudge_check_at, earlier.done_by_meeting_id = now, now, None
+            earlier.status_changed_at, earlier.done_by_meeting_id = now, None
+            watch(earlier, now)
     session.flush()
     _recount_last_meeting(session, deal, now)
     _recount_streak(session, meeting.rep_id)

@@ -14,6 +14,7 @@ from bot.services.meetings import MAX_NAME, NOT_OFFERED, default_deal_name, name
 from bot.services.permissions import own_deal
 from bot.services.reps import ensure_rep
 from bot.services.store import Sessions
+from bot.services.watching import watch
 from bot.slack import ids
 from models import Account, Deal, Workspace
 
@@ -75,7 +76,7 @@ def add_replacement_deal(
     )
     workspace = session.get(Workspace, team_id)
     if workspace is not None:  # a deal with no meeting yet stalls like any other
-        deal.stall_check_at = now + timedelta(days=workspace.stalled_after_days)
+        watch(deal, now + timedelta(days=workspace.stalled_after_days))
     session.add(deal)
     session.commit()
     return deal

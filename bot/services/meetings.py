@@ -17,6 +17,7 @@ from bot.domain.coaching import grade_ask
 from bot.domain.errors import DuplicateSubmission, FieldErrors
 from bot.domain.grading import GRADER_VERSION
 from bot.domain.meeting_fields import MeetingField, shown_fields
+from bot.domain.nudge_kinds import ANSWERED_BY_BOOKING, ANSWERED_BY_MEETING, ON_DEALS
 from bot.domain.vocabulary import (
     PREP_QUESTIONS,
     AskType,
@@ -24,11 +25,11 @@ from bot.domain.vocabulary import (
     MeetingKind,
     NextStepStatus,
     NudgeAnswer,
-    NudgeKind,
     Reaction,
 )
 from bot.services.permissions import own_step
 from bot.services.reps import ensure_rep, ensure_workspace, zone
+from bot.services.watching import watch, watching
 from bot.slack import ids
 from bot.slack.view_state import ViewState
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule
@@ -302,8 +303,8 @@ def log_meeting(
                 .values(
                     status=NextStepStatus.DONE,
                     status_changed_at=now,
-                    nudge_check_at=None,
                     done_by_meeting_id=meeting.id,
+                    **watching(NextStep, None),
                 )
                 .returning(NextStep.id)
                 .execution_options(synchronize_session=False)
@@ -311,7 +312,7 @@ def log_meeting(
             answered = _answer_nudges(session, team_id, deal.id, list(done), now)
         deal.last_meeting_at = max(filter(None, (deal.last_meeting_at, form.held_at)))
         # A lower bound on when it could stall; the clock works out the real moment from the settings.
-        deal.stall_check_at = deal.last_meeting_at
+        watch(deal, deal.last_meeting_at)
 
         step = _next_step(form, team_id, deal, rep, meeting, now)
         if step is not None:
@@ -476,9 +477,9 @@ def _next_step(
         prep_materials=prep.get("materials"),
         prep_evaluation=prep.get("evaluation"),
         prep_step_after=prep.get("step_after"),
-        # The clock works out the first nudge (or prep) from here.
-        nudge_check_at=now,
         created_at=now,
+        # The clock works out the first nudge (or prep) from here.
+        **watching(NextStep, now),
     )
 
 
@@ -494,8 +495,8 @@ def _answer_nudges(
             Nudge.deal_id == deal_id,
             Nudge.team_id == team_id,
             Nudge.answer.is_(None),
-            Nudge.kind != NudgeKind.PREP,
-            (Nudge.kind == NudgeKind.STALLED) | Nudge.next_step_id.in_(done_step_ids),
+            Nudge.kind.in_(ANSWERED_BY_MEETING),
+            Nudge.kind.in_(ON_DEALS) | Nudge.next_step_id.in_(done_step_ids),
         )
     ).all()
     return answer_reminders(nudges, NudgeAnswer.LOGGED, now)
@@ -597,7 +598,7 @@ def book_next_step(
     step.scheduled_at = at
     step.booked_at = now
     step.status_changed_at = now
-    step.nudge_check_at = now
+    watch(step, now)
     if description:
         step.description = description
     reminders = session.scalars(
@@ -605,7 +606,7 @@ def book_next_step(
             Nudge.team_id == team_id,
             Nudge.next_step_id == step.id,
             Nudge.answer.is_(None),
-            Nudge.kind.in_([NudgeKind.UNSCHEDULED, NudgeKind.OVERDUE]),
+            Nudge.kind.in_(ANSWERED_BY_BOOKING),
         )
     ).all()
     messages = answer_reminders(reminders, answer, now)

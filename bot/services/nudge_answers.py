@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.coaching import format_when
 from bot.domain.errors import NotAllowed, UserFacingError
-from bot.domain.nudges import PRIORITY, SNOOZE_CHOICES, NudgeItem, snooze_until
+from bot.domain.nudge_kinds import Offer, as_sent, kind_row
+from bot.domain.nudges import SNOOZE_CHOICES, NudgeItem, is_open, snooze_until
 from bot.domain.vocabulary import (
     OPEN_NEXT_STEP_STATUSES,
     DealStatus,
@@ -31,22 +32,14 @@ from bot.domain.vocabulary import (
 )
 from bot.services.deal_edits import close_steps_and_nudges
 from bot.services.meetings import book_next_step
-from bot.services.nudge_context import calendar_of, nudge_item
+from bot.services.nudge_context import calendar_of, nudge_item, nudge_subject, subject_state, window_of
 from bot.services.reps import zone
+from bot.services.watching import watch, watching
 from bot.slack.blocks.nudge_dm import nudge_message
 from models import Account, Deal, NextStep, Nudge, Rep, Workspace
 
 NOT_YOURS = "That reminder isn't one of yours, so I left it as it was."
 SNOOZE_KEYS = frozenset(choice for choice, _label in SNOOZE_CHOICES)
-
-# Which answers each kind of nudge offers (its buttons in bot.slack.blocks.nudge_dm).
-_OFFERS = {
-    "snooze": (NudgeKind.UNSCHEDULED, NudgeKind.STALLED),
-    "didnt_happen": (NudgeKind.OVERDUE,),
-    "booked": (NudgeKind.UNSCHEDULED,),
-    "rescheduled": (NudgeKind.OVERDUE,),
-    "mark_lost": (NudgeKind.UNSCHEDULED, NudgeKind.OVERDUE, NudgeKind.STALLED),
-}
 
 Message = tuple[str, str]  # (channel, ts) of a nudge DM
 
@@ -89,7 +82,7 @@ def _rep(session: Session, team_id: str, user_id: str) -> Rep | None:
     return session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id).with_for_update())
 
 
-def _owned(session: Session, team_id: str, user_id: str, nudge_id: int, offer: str | None = None) -> Nudge:
+def _owned(session: Session, team_id: str, user_id: str, nudge_id: int, offer: Offer | None = None) -> Nudge:
     """The nudge, locked, when it is this rep's in this workspace; else NotAllowed (saying nothing of it)."""
     rep = _rep(session, team_id, user_id)
     nudge = (
@@ -104,7 +97,7 @@ def _owned(session: Session, team_id: str, user_id: str, nudge_id: int, offer: s
     if nudge is None:
         session.rollback()
         raise NotAllowed(NOT_YOURS)
-    if offer is not None and nudge.kind not in _OFFERS[offer]:
+    if offer is not None and offer not in kind_row(nudge.kind).answers:
         # Only a forged payload gets here: the DM shows no such button on this nudge.
         session.rollback()
         raise NotAllowed("That button doesn't go with this reminder.")
@@ -198,7 +191,7 @@ def snooze(
     """Postpone (never resolve) a nudge by 1 or 3 working days or to next week, in the rep's working time."""
     if choice not in SNOOZE_KEYS:
         raise UserFacingError("That snooze isn't offered. Pick 1 working day, 3 working days or next week.")
-    nudge = _owned(session, team_id, user_id, nudge_id, "snooze")
+    nudge = _owned(session, team_id, user_id, nudge_id, Offer.SNOOZE)
     if not _claim(session, nudge, NudgeAnswer.SNOOZED, now):
         return _repeat(session, nudge)
     rep = session.get(Rep, nudge.rep_id)
@@ -208,26 +201,17 @@ def snooze(
     nudge.snoozed_until = until
     # The sweep looks at this subject again when the snooze ends (earlier if it already meant to:
     # the check time is a lower bound, and the rules themselves hold the next nudge until then).
-    if nudge.kind == NudgeKind.STALLED and nudge.deal_id is not None:
-        deal = session.get(Deal, nudge.deal_id)
-        if deal is not None and deal.status == DealStatus.OPEN:
-            deal.stall_check_at = _earlier(deal.stall_check_at, until)
-    elif nudge.next_step_id is not None:
-        step = session.get(NextStep, nudge.next_step_id)
-        if step is not None and step.status in OPEN_NEXT_STEP_STATUSES:
-            step.nudge_check_at = _earlier(step.nudge_check_at, until)
+    subject = nudge_subject(session, nudge)
+    if subject is not None and is_open(subject_state(subject)):
+        watch(subject, until, keep_sooner=True)
     result = Answered(nudge.id, NudgeAnswer.SNOOZED, False, _messages([nudge]), nudge.deal_id)
     _commit(session)
     return result
 
 
-def _earlier(current: datetime | None, at: datetime) -> datetime:
-    return at if current is None or current > at else current
-
-
 def didnt_happen(session: Session, *, team_id: str, user_id: str, nudge_id: int, now: datetime) -> Answered:
     """The booked step did not take place: it is kept as missed, and a new unscheduled step takes over."""
-    nudge = _owned(session, team_id, user_id, nudge_id, "didnt_happen")
+    nudge = _owned(session, team_id, user_id, nudge_id, Offer.DIDNT_HAPPEN)
     if not _claim(session, nudge, NudgeAnswer.DIDNT_HAPPEN, now):
         return _repeat(session, nudge)
     step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
@@ -245,7 +229,7 @@ def didnt_happen(session: Session, *, team_id: str, user_id: str, nudge_id: int,
     # still owes is a new unscheduled step, whose reminders count from now.
     step.status = NextStepStatus.MISSED
     step.status_changed_at = now
-    step.nudge_check_at = None
+    watch(step, None)
     session.add(
         NextStep(
             team_id=step.team_id,
@@ -254,8 +238,8 @@ def didnt_happen(session: Session, *, team_id: str, user_id: str, nudge_id: int,
             description=step.description,
             status=NextStepStatus.UNSCHEDULED,
             status_changed_at=now,
-            nudge_check_at=now,
             created_at=now,
+            **watching(NextStep, now),
         )
     )
     result = Answered(nudge.id, NudgeAnswer.DIDNT_HAPPEN, False, _messages([nudge]), nudge.deal_id)
@@ -278,7 +262,7 @@ def answer_booked(
 
     Raises FieldErrors (by the booked-it modal's block ids) for what the rep can fix.
     """
-    nudge = _owned(session, team_id, user_id, nudge_id, "rescheduled" if rescheduled else "booked")
+    nudge = _owned(session, team_id, user_id, nudge_id, Offer.RESCHEDULED if rescheduled else Offer.BOOKED)
     answer = NudgeAnswer.RESCHEDULED if rescheduled else NudgeAnswer.BOOKED
     if not _claim(session, nudge, answer, now):
         return _repeat(session, nudge)
@@ -309,7 +293,7 @@ def mark_lost(
     session: Session, *, team_id: str, user_id: str, nudge_id: int, reason: LostReason, now: datetime
 ) -> Answered:
     """Close the nudge's deal as lost: its open next steps cancelled, every open nudge on it answered."""
-    nudge = _owned(session, team_id, user_id, nudge_id, "mark_lost")
+    nudge = _owned(session, team_id, user_id, nudge_id, Offer.MARK_LOST)
     if not _claim(session, nudge, NudgeAnswer.LOST, now):
         return _repeat(session, nudge)
     step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
@@ -353,15 +337,9 @@ def nudge_message_for(
     items = [_as_answered(session, n, _as_sent(n, nudge_item(session, n, workspace, now))) for n in nudges]
     # The sweep's order: most pressing kind first, then by when each fell due.
     order = sorted(
-        range(len(nudges)), key=lambda i: (PRIORITY[items[i].kind], nudges[i].due_at, nudges[i].id)
+        range(len(nudges)), key=lambda i: (kind_row(items[i].kind).priority, nudges[i].due_at, nudges[i].id)
     )
     return nudge_message([items[i] for i in order], tz)
-
-
-def _window_instant(nudge: Nudge) -> datetime | None:
-    """The instant a one-shot nudge's window is keyed by (the booked time, or the last activity)."""
-    head = nudge.window_key.split(":", 1)[0]
-    return datetime.fromtimestamp(int(head), UTC) if head.isdigit() else None
 
 
 def _as_sent(nudge: Nudge, item: NudgeItem) -> NudgeItem:
@@ -370,15 +348,10 @@ def _as_sent(nudge: Nudge, item: NudgeItem) -> NudgeItem:
     A step that didn't happen has no time any more, a rescheduled one a new time, and a
     stalled deal's quiet days keep counting: the window key and the send time keep the original.
     """
-    keyed = _window_instant(nudge)
-    if keyed is None:
+    window = window_of(nudge)
+    if window is None:
         return item
-    if item.kind in (NudgeKind.OVERDUE, NudgeKind.PREP):
-        return dataclasses.replace(item, scheduled_at=keyed)
-    if item.kind is NudgeKind.STALLED:
-        sent = nudge.sent_at or nudge.claimed_at or nudge.due_at
-        return dataclasses.replace(item, days_quiet=max(0, (sent - keyed).days))
-    return item
+    return as_sent(item, window, nudge.sent_at or nudge.claimed_at or nudge.due_at)
 
 
 def _as_answered(session: Session, nudge: Nudge, item: NudgeItem) -> NudgeItem:

@@ -10,11 +10,16 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.nudge_kinds import Subject, kind_row
 from bot.domain.nudges import (
+    DealState,
     NudgeItem,
     NudgeSettings,
+    StepState,
+    SubjectState,
+    WindowKey,
 )
-from bot.domain.vocabulary import NudgeKind
+from bot.domain.vocabulary import DealStatus, NextStepStatus, NudgeKind
 from bot.domain.worktime import WorkCalendar, parse_days
 from bot.services.reps import zone
 from models import Account, Deal, Holiday, NextStep, Nudge, Rep, Workspace
@@ -67,7 +72,7 @@ def nudge_item(session: Session, nudge: Nudge, workspace: Workspace, now: dateti
     step = session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
     deal = session.get(Deal, nudge.deal_id or (step.deal_id if step else 0))
     account = session.get(Account, deal.account_id) if deal else None
-    ordinal = int(nudge.window_key.rsplit(":", 1)[-1]) if kind is NudgeKind.UNSCHEDULED else 1
+    window = window_of(nudge)
     last = (deal.last_meeting_at or deal.created_at) if deal else now
     return NudgeItem(
         nudge_id=nudge.id,
@@ -76,7 +81,7 @@ def nudge_item(session: Session, nudge: Nudge, workspace: Workspace, now: dateti
         deal_name=deal.name if deal else "",
         description=step.description if step else None,
         scheduled_at=step.scheduled_at if step else None,
-        ordinal=ordinal,
+        ordinal=(window.reminder or 1) if window else 1,  # which unscheduled reminder it is
         max_nudges=workspace.unscheduled_max_nudges,
         days_quiet=max(0, (now - last).days),
         prep=(
@@ -90,4 +95,42 @@ def nudge_item(session: Session, nudge: Nudge, workspace: Workspace, now: dateti
             if step
             else ()
         ),
+    )
+
+
+def window_of(nudge: Nudge) -> WindowKey | None:
+    """The nudge's window; None for a key the rules never wrote (it matches no window)."""
+    try:
+        return WindowKey.parse(nudge.window_key)
+    except ValueError:
+        return None
+
+
+def nudge_subject(session: Session, nudge: Nudge) -> NextStep | Deal | None:
+    """The next step or deal the nudge is about (its kind's subject); None when it is gone."""
+    if kind_row(nudge.kind).subject is Subject.DEAL:
+        return session.get(Deal, nudge.deal_id) if nudge.deal_id else None
+    return session.get(NextStep, nudge.next_step_id) if nudge.next_step_id else None
+
+
+def subject_state(subject: NextStep | Deal) -> SubjectState:
+    return step_state(subject) if isinstance(subject, NextStep) else deal_state(subject)
+
+
+def step_state(step: NextStep) -> StepState:
+    """The next step as the nudge rules read it."""
+    return StepState(
+        status=NextStepStatus(step.status),
+        status_changed_at=step.status_changed_at,
+        scheduled_at=step.scheduled_at,
+        booked_at=step.booked_at or step.created_at,
+    )
+
+
+def deal_state(deal: Deal, booked_ahead: datetime | None = None) -> DealState:
+    """The deal as the nudge rules read it (``booked_ahead``: its earliest booked step still ahead)."""
+    return DealState(
+        status=DealStatus(deal.status),
+        last_activity=deal.last_meeting_at or deal.created_at,
+        booked_ahead=booked_ahead,
     )

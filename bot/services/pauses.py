@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import UserFacingError
 from bot.domain.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus
 from bot.services.reps import ensure_rep, ensure_workspace, zone
+from bot.services.watching import watching
 from models import Deal, NextStep, Nudge, Rep, RepPause
 
 MONTHS = {
@@ -113,12 +114,12 @@ def resume(session: Session, *, team_id: str, user_id: str, now: datetime) -> Re
     session.execute(
         update(NextStep)
         .where(NextStep.rep_id == rep.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
-        .values(nudge_check_at=now)
+        .values(**watching(NextStep, now))
     )
     session.execute(
         update(Deal)
         .where(Deal.owner_rep_id == rep.id, Deal.status == DealStatus.OPEN)
-        .values(stall_check_at=now)
+        .values(**watching(Deal, now))
     )
     session.execute(
         update(Nudge)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.nudge_kinds import ESCALATING
 from bot.domain.pipeline import (
     DEFAULT_STALLED_DAYS,
     MOMENTUM_WINDOW,
@@ -27,7 +28,6 @@ from bot.domain.vocabulary import (
     DealStatus,
     LostReason,
     NextStepStatus,
-    NudgeKind,
     Reaction,
     RepStatus,
 )
@@ -172,7 +172,7 @@ def escalated_steps(session: Session, deal_ids: Any) -> dict[int, datetime]:
             .join(NextStep, NextStep.id == Nudge.next_step_id)
             .where(
                 Nudge.deal_id.in_(deal_ids),
-                Nudge.kind == NudgeKind.UNSCHEDULED,
+                Nudge.kind.in_(ESCALATING),
                 Nudge.escalated_at.is_not(None),
                 NextStep.status == NextStepStatus.UNSCHEDULED,
             )

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.coaching import format_when
+from bot.domain.nudge_kinds import NUDGE_KINDS, Offer
 from bot.domain.nudges import SNOOZE_CHOICES, NudgeItem
 from bot.domain.vocabulary import PREP_QUESTIONS, NudgeAnswer, NudgeKind
 from bot.slack import ids
@@ -27,64 +28,64 @@ def _quote(text: str | None) -> str:
     return f"\u201c{user_text(text, _TEXT)}\u201d" if text else "the next step you agreed on"
 
 
+def _prep(item: NudgeItem) -> str:
+    """The prep answers given, then what is still open: a line each, for ``{prep}``."""
+    lines = []
+    missing = []
+    answers = dict(item.prep)
+    for name, question in PREP_QUESTIONS:
+        answer = answers.get(name)
+        if answer:
+            lines.append(f"\u2022 *{question}* {user_text(answer, _TEXT)}")
+        else:
+            missing.append(question.rstrip("?").lower())
+    if missing:
+        lines.append(f"Still open: {', '.join(missing)}. Find out before you walk in.")
+    return "".join(f"\n{line}" for line in lines)
+
+
 def _body(item: NudgeItem, tz: ZoneInfo) -> str:
-    when = format_when(item.scheduled_at, tz) if item.scheduled_at else ""
-    if item.kind is NudgeKind.UNSCHEDULED:
-        return (
-            f"{_title(item)}\nThey agreed to {_quote(item.description)}, but it isn't on their calendar yet. "
-            "Without a date it's phone tag: call, pin a date and time, and press *Booked it*."
-        )
-    if item.kind is NudgeKind.OVERDUE:
-        return f"{_title(item)}\nHow did it go? {_quote(item.description)} was booked for {when}."
-    if item.kind is NudgeKind.PREP:
-        lines = [f"{_title(item)}\n*Coming up:* {_quote(item.description)}, {when}."]
-        missing = []
-        answers = dict(item.prep)
-        for name, question in PREP_QUESTIONS:
-            answer = answers.get(name)
-            if answer:
-                lines.append(f"\u2022 *{question}* {user_text(answer, _TEXT)}")
-            else:
-                missing.append(question.rstrip("?").lower())
-        if missing:
-            lines.append(f"Still open: {', '.join(missing)}. Find out before you walk in.")
-        return "\n".join(lines)
-    return (
-        f"{_title(item)}\nNo meeting for {item.days_quiet} days and nothing booked. Time spent without a next step "
-        "is time you won't get back: book the next step, or replace the prospect before you lose them."
+    """The kind's message, its placeholders filled in with escaped values."""
+    return NUDGE_KINDS[item.kind].message.format(
+        title=_title(item),
+        quote=_quote(item.description),
+        when=format_when(item.scheduled_at, tz) if item.scheduled_at else "",
+        days_quiet=item.days_quiet,
+        prep=_prep(item),
     )
+
+
+# Each button a nudge may offer: (text, action id); the snooze is a menu of its own.
+OFFER_BUTTONS: dict[Offer, tuple[str, str]] = {
+    Offer.BOOKED: ("Booked it", ids.NUDGE_BOOKED_IT),
+    Offer.LOG_MEETING: ("Log meeting", ids.NUDGE_LOG_MEETING),
+    Offer.RESCHEDULED: ("Rescheduled", ids.NUDGE_RESCHEDULED),
+    Offer.DIDNT_HAPPEN: ("Didn't happen", ids.NUDGE_DIDNT_HAPPEN),
+    Offer.MARK_LOST: ("Mark lost", ids.NUDGE_MARK_LOST),
+    Offer.REPLACE: ("Add a replacement deal", ids.NUDGE_REPLACE),
+}
 
 
 def _buttons(item: NudgeItem) -> list[dict[str, Any]]:
     value = str(item.nudge_id)
     deal = f"{item.account_name}, {item.deal_name}"  # several deals per DM: a screen reader says which
 
-    def labelled(text: str, action_id: str, style: str | None = None) -> dict[str, Any]:
+    def element(offer: Offer, primary: bool) -> dict[str, Any]:
+        if offer is Offer.SNOOZE:
+            return {
+                "type": "static_select",
+                "action_id": ids.NUDGE_SNOOZE,
+                "placeholder": {"type": "plain_text", "text": "Snooze"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": label}, "value": f"{value}:{choice}"}
+                    for choice, label in SNOOZE_CHOICES
+                ],
+            }
+        text, action_id = OFFER_BUTTONS[offer]
+        style = "primary" if primary else None
         return button(text, action_id, value=value, style=style, label=f"{text}: {deal}")
 
-    log = labelled("Log meeting", ids.NUDGE_LOG_MEETING)
-    lost = labelled("Mark lost", ids.NUDGE_MARK_LOST)
-    snooze = {
-        "type": "static_select",
-        "action_id": ids.NUDGE_SNOOZE,
-        "placeholder": {"type": "plain_text", "text": "Snooze"},
-        "options": [
-            {"text": {"type": "plain_text", "text": label}, "value": f"{value}:{choice}"}
-            for choice, label in SNOOZE_CHOICES
-        ],
-    }
-    if item.kind is NudgeKind.UNSCHEDULED:
-        return [labelled("Booked it", ids.NUDGE_BOOKED_IT, "primary"), log, snooze, lost]
-    if item.kind is NudgeKind.OVERDUE:
-        return [
-            labelled("Log meeting", ids.NUDGE_LOG_MEETING, "primary"),
-            labelled("Rescheduled", ids.NUDGE_RESCHEDULED),
-            labelled("Didn't happen", ids.NUDGE_DIDNT_HAPPEN),
-            lost,
-        ]
-    if item.kind is NudgeKind.STALLED:
-        return [log, labelled("Add a replacement deal", ids.NUDGE_REPLACE), snooze, lost]
-    return []
+    return [element(b.offer, b.primary) for b in NUDGE_KINDS[item.kind].buttons]
 
 
 ANSWER_WORDS = {
@@ -103,37 +104,12 @@ def _item_blocks(item: NudgeItem, tz: ZoneInfo) -> list[dict[str, Any]]:
     if item.answer is not None:
         note = f" {item.answer_note}" if item.answer_note else ""
         blocks.append(context(f"\u2705 {ANSWER_WORDS[item.answer]}{note}"))
-    elif item.kind is NudgeKind.UNSCHEDULED:
-        blocks.append(actions(_buttons(item), block_id=f"{block_id}_actions"))
-        blocks.append(context(f"Reminder {item.ordinal} of {item.max_nudges}"))
-    elif buttons := _buttons(item):
-        blocks.append(actions(buttons, block_id=f"{block_id}_actions"))
+    else:
+        if buttons := _buttons(item):
+            blocks.append(actions(buttons, block_id=f"{block_id}_actions"))
+        if footer := NUDGE_KINDS[item.kind].footer:
+            blocks.append(context(footer.format(ordinal=item.ordinal, max_nudges=item.max_nudges)))
     return blocks
-
-
-# What the lock screen says for each kind: (one deal, several, its part of a mixed DM).
-NOTIFICATION: dict[NudgeKind, tuple[str, str, str]] = {
-    NudgeKind.UNSCHEDULED: (
-        "{account}: the next step they agreed to needs a date",
-        "{count} next steps need a date",
-        "{count} to put a date on",
-    ),
-    NudgeKind.OVERDUE: (
-        "How did it go? Your meeting with {account}",
-        "How did they go? {count} meetings to log",
-        "{count} to log",
-    ),
-    NudgeKind.PREP: (
-        "Coming up: your meeting with {account}, with your prep notes",
-        "Coming up: {count} meetings, with your prep notes",
-        "{count} coming up",
-    ),
-    NudgeKind.STALLED: (
-        "{account} has gone quiet: book a next step or replace it",
-        "{count} deals have gone quiet",
-        "{count} gone quiet",
-    ),
-}
 
 
 def notification_text(items: list[NudgeItem]) -> str:
@@ -143,12 +119,15 @@ def notification_text(items: list[NudgeItem]) -> str:
     counts = {kind: sum(1 for i in items if i.kind is kind) for kind in NudgeKind}
     kinds = [kind for kind in NudgeKind if counts[kind]]
     if len(kinds) == 1:
-        one, several, _ = NOTIFICATION[kinds[0]]
+        note = NUDGE_KINDS[kinds[0]].notification
+        one, several = note.one, note.several
         text = one if len(items) == 1 else several
         return text.format(account=user_text(items[0].account_name, 60), count=len(items))
     # Most pressing first, in the order the DM shows them.
     order = list(dict.fromkeys(i.kind for i in items))
-    return "Your next steps: " + ", ".join(NOTIFICATION[k][2].format(count=counts[k]) for k in order)
+    return "Your next steps: " + ", ".join(
+        NUDGE_KINDS[k].notification.part.format(count=counts[k]) for k in order
+    )
 
 
 def nudge_message(items: list[NudgeItem], tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
