@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.forecast import DealTimeline, Features, features_at, forecast
-from bot.domain.pipeline import Chance, Override
+from bot.domain.forecast import DealTimeline, Features, Fit, Forecast, features_at, forecast
+from bot.domain.pipeline import Chance, Level, Override
 from bot.services.forecast import latest_fit, open_deal_forecasts
 from models import ForecastOverride
 
@@ -69,6 +69,11 @@ class ChanceInputs:
     last_booked: datetime | None  # the latest booking of a visible step, by now
 
 
+# The workspace's latest fit, kept while it stays the latest: its forecasts by state (``Fit.made``)
+# are then made once per fit, not once per Home.
+_fits: dict[tuple[str, datetime], Fit] = {}
+
+
 def features_of(inputs: ChanceInputs, now: datetime) -> Features:
     """``features_at`` of the whole deal, from its trimmed timeline and whole-history counts."""
     return replace(
@@ -85,11 +90,19 @@ def chances_from(
     """``chances`` for open deals whose facts were just loaded, without reading every meeting
     again: the same features and forecast, from each deal's ``ChanceInputs``."""
     stored = latest_fit(session, team_id)
-    model = stored.fit if stored else None
+    model = _fits.setdefault((team_id, stored.fit.fitted_at), stored.fit) if stored else None
+    if len(_fits) > 1000:
+        _fits.clear()
     standing = current_overrides(session, team_id, inputs)
+    prior: dict[tuple[tuple[str, ...], Level], Forecast] = {}  # before a fit: the same per state
     out: dict[int, Chance] = {}
     for deal_id, i in inputs.items():
-        f = forecast(model, features_of(i, now))
+        features = features_of(i, now)
+        if model is None:
+            key = (features.chain(), features.level)
+            f = prior.get(key) or prior.setdefault(key, forecast(None, features))
+        else:
+            f = forecast(model, features)
         out[deal_id] = Chance(f.probability, f.low, f.high, f.reason, f.fallback, standing.get(deal_id))
     return out
 

@@ -59,60 +59,54 @@ def _recent_rows(session: Session, deal_ids: Select[Any], counted: ColumnElement
         Meeting.graded_ask_type,
     )
     newest = (Meeting.held_at.desc(), Meeting.id.desc())
-    if session.get_bind().dialect.name == "postgresql":
-        chosen = deal_ids.subquery()
-        last: Any = (
-            select(*columns)
-            .where(Meeting.deal_id == chosen.c.id, counted)
-            .order_by(*newest)
-            .limit(MOMENTUM_WINDOW)
-            .lateral()
-        )
-        source: Any = chosen.join(last, true())
-        order: tuple[Any, ...] = (last.c.deal_id, last.c.held_at, last.c.meeting_id)
-        where: ColumnElement[bool] = true()
-    else:
-        last = (
-            select(
-                *columns, func.row_number().over(partition_by=Meeting.deal_id, order_by=newest).label("rn")
-            )
-            .where(Meeting.deal_id.in_(deal_ids.scalar_subquery()), counted)
-            .subquery()
-        )
-        source = last
-        order = (last.c.deal_id, last.c.rn.desc())
-        where = last.c.rn <= MOMENTUM_WINDOW
     reschedules = (
         select(func.count())
         .where(Reschedule.next_step_id == NextStep.id)
         .correlate(NextStep)
         .scalar_subquery()
     )
-    return (
-        session.connection()
-        .execute(
-            select(
-                last.c.meeting_id,
-                last.c.deal_id,
-                last.c.held_at,
-                last.c.logged_at,
-                last.c.reaction,
-                last.c.graded_ask_type,
-                NextStep.id.label("step_id"),
-                NextStep.created_at.label("step_created_at"),
-                NextStep.status.label("step_status"),
-                NextStep.status_changed_at.label("step_changed_at"),
-                NextStep.booked_at.label("step_booked_at"),
-                NextStep.scheduled_at.label("step_scheduled_at"),
-                reschedules.label("moves"),
-            )
-            .select_from(source)
-            .outerjoin(NextStep, NextStep.meeting_id == last.c.meeting_id)
-            .where(where)
-            .order_by(*order)
-        )
-        .all()
+    step_columns = (
+        NextStep.id.label("step_id"),
+        NextStep.created_at.label("step_created_at"),
+        NextStep.status.label("step_status"),
+        NextStep.status_changed_at.label("step_changed_at"),
+        NextStep.booked_at.label("step_booked_at"),
+        NextStep.scheduled_at.label("step_scheduled_at"),
+        reschedules.label("moves"),
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # The step joined inside the LATERAL: joined outside, the planner (expecting one deal)
+        # hashes next_steps once per deal.
+        chosen = deal_ids.subquery()
+        last = (
+            select(*columns, *step_columns)
+            .outerjoin(NextStep, NextStep.meeting_id == Meeting.id)
+            .where(Meeting.deal_id == chosen.c.id, counted)
+            .order_by(*newest)
+            .limit(MOMENTUM_WINDOW)
+            .lateral()
+        )
+        query = (
+            select(*(last.c[c.name] for c in (*columns, *step_columns)))
+            .select_from(chosen.join(last, true()))
+            .order_by(last.c.deal_id, last.c.held_at, last.c.meeting_id)
+        )
+    else:
+        ranked = (
+            select(
+                *columns, func.row_number().over(partition_by=Meeting.deal_id, order_by=newest).label("rn")
+            )
+            .where(Meeting.deal_id.in_(deal_ids.scalar_subquery()), counted)
+            .subquery()
+        )
+        query = (
+            select(*(ranked.c[c.name] for c in columns), *step_columns)
+            .select_from(ranked)
+            .outerjoin(NextStep, NextStep.meeting_id == ranked.c.meeting_id)
+            .where(ranked.c.rn <= MOMENTUM_WINDOW)
+            .order_by(ranked.c.deal_id, ranked.c.rn.desc())
+        )
+    return session.connection().execute(query).all()
 
 
 def _records(rows: Any, meetings: dict[int, list[MeetingRecord]], steps: dict[int, list[StepRecord]]) -> None:
