@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.forecast import DealTimeline, Features, Fit, Forecast, features_at, forecast
+from bot.domain.forecast import DealTimeline, Features, Forecast, features_at, forecast
 from bot.domain.pipeline import Chance, Level, Override
 from bot.services.forecast import latest_fit, open_deal_forecasts
 from models import ForecastOverride
@@ -69,11 +69,6 @@ class ChanceInputs:
     last_booked: datetime | None  # the latest booking of a visible step, by now
 
 
-# The workspace's latest fit, kept while it stays the latest: its forecasts by state (``Fit.made``)
-# are then made once per fit, not once per Home.
-_fits: dict[tuple[str, datetime], Fit] = {}
-
-
 def features_of(inputs: ChanceInputs, now: datetime) -> Features:
     """``features_at`` of the whole deal, from its trimmed timeline and whole-history counts."""
     return replace(
@@ -90,9 +85,7 @@ def chances_from(
     """``chances`` for open deals whose facts were just loaded, without reading every meeting
     again: the same features and forecast, from each deal's ``ChanceInputs``."""
     stored = latest_fit(session, team_id)
-    model = _fits.setdefault((team_id, stored.fit.fitted_at), stored.fit) if stored else None
-    if len(_fits) > 1000:
-        _fits.clear()
+    model = stored.fit if stored else None
     standing = current_overrides(session, team_id, inputs)
     prior: dict[tuple[tuple[str, ...], Level], Forecast] = {}  # before a fit: the same per state
     out: dict[int, Chance] = {}
