@@ -1,15 +1,25 @@
 """App Home and export at size, on PostgreSQL.
 
     python benchmarks/home.py            # DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test
+    python benchmarks/home.py --events-only [--seconds 20] [--workers 2] [--threads 8]
 
 Builds and publishes (to the Slack sandbox) the App Home of a rep with 500 open deals and 20k
 meetings beside a rep with 5 deals; then the peak Python memory (tracemalloc) of exporting
 100k meetings beside 1k, streamed to a temporary CSV file. A throwaway database is created
 on the server and dropped afterwards.
+
+Then the issue-16 goal as a person meets it: the app served by the Procfile's ``web:`` line
+(``nextstep serve``, gunicorn gthread, ``--workers`` x ``--threads``), 8 closed-loop clients,
+each a rep of its own (500 open deals and 20k meetings each, or 5 deals), each sending a signed
+``app_home_opened`` event and waiting for the app's ``views.publish`` for them at the fake before
+sending the next. Timed from the send to the fake recording the call (same clock). Phases in the
+order 500, 5, 5, 500 deals, so drift in the machine hits both alike.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import os
 import statistics
@@ -22,7 +32,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -110,7 +120,155 @@ def _export_peak(engine, rep_id: int) -> tuple[int, int, int]:
         return count, peak, os.path.getsize(out.name)
 
 
+CLIENTS = 8
+
+
+def _event_body(app_id: str, team_id: str, user_id: str) -> bytes:
+    return json.dumps(
+        {
+            "token": "fake-verification-token",
+            "team_id": team_id,
+            "api_app_id": app_id,
+            "type": "event_callback",
+            "event_id": f"Ev{uuid.uuid4().hex[:16].upper()}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": f"D{user_id}",
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            },
+        }
+    ).encode()
+
+
+def _events_phase(
+    fake: FakeSlack, port: int, users: list[str], seconds: float
+) -> tuple[list[float], list[str]]:
+    """Closed-loop clients, one per user: app_home_opened -> that user's views.publish at the fake."""
+    from ack_latency import TEAM, post_signed
+
+    times: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def published(user_id: str, start: int, timeout: float = 30.0) -> float | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            calls = fake.calls
+            for call in calls[start:]:
+                if call.method == "views.publish" and call.params.get("user_id") == user_id:
+                    return call.at
+            time.sleep(0.002)
+        return None
+
+    def client(user_id: str) -> None:
+        while time.monotonic() < stop_at:
+            start = len(fake.calls)
+            sent = fake.wall_clock()
+            status, answer = post_signed(port, _event_body(fake.app_id, TEAM, user_id), "application/json")
+            if status != 200:
+                with lock:
+                    failures.append(f"{user_id}: answered {status} {answer[:200]}")
+                return
+            at = published(user_id, start)
+            with lock:
+                if at is None:
+                    failures.append(f"{user_id}: no views.publish within 30 s")
+                    return
+                times.append(at - sent)
+
+    threads = [threading.Thread(target=client, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(times), failures
+
+
+def events_under_clients(url: str, seconds: float, workers: int, threads: int) -> int:
+    """The issue-16 Home goal over HTTP: 8 reps with 500 deals, then 8 with 5, as the Procfile serves it."""
+    from ack_latency import SECRET, TEAM, TOKEN, stop_gunicorn, wait_ready
+    from load import start_ours
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    big = [f"UBIG{i}" for i in range(CLIENTS)]
+    small = [f"USMALL{i}" for i in range(CLIENTS)]
+    with Session(engine) as session:
+        for user in big + small:
+            rep = seed.rep(session, TEAM, user, now, user)
+            many = user in big
+            seed.bulk_pipeline(
+                session.connection(), rep, 500 if many else 5, 20_000 if many else 20, now, prefix=user
+            )
+        session.commit()
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    print(
+        f"events: seeded {CLIENTS} reps x 500 deals x 20k meetings and {CLIENTS} x 5 in {time.perf_counter() - started:.0f} s"
+    )
+    failures: list[str] = []
+    with FakeSlack() as fake, tempfile.TemporaryDirectory(prefix="nextstep-home-") as tmp:
+        fake.add_workspace(team_id=TEAM, name="Bench", bot_token=TOKEN, bot_user_id="UBOT")
+        for user in big + small:
+            fake.add_user(TEAM, user, user.lower())
+        env = {
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": fake.api_url,
+            "DATABASE_URL": url,
+            "LOG_LEVEL": "WARNING",
+        }
+        server = start_ours(env, workers, threads, Path(tmp))
+        try:
+            wait_ready(server, "/healthz")
+            for users in (big, small):  # warm-up: every worker has its connections and statements
+                _, warm = _events_phase(fake, server.port, users, 3.0)
+                failures += warm
+            results: dict[str, list[float]] = {"500": [], "5": []}
+            for label in ("500", "5", "5", "500"):
+                times, problems = _events_phase(
+                    fake, server.port, big if label == "500" else small, seconds / 2
+                )
+                results[label] += times
+                failures += problems
+            print(
+                f"events: app_home_opened -> views.publish at the fake, {CLIENTS} closed-loop clients,"
+                f" `nextstep serve` {workers} workers x {threads} threads, {seconds:.0f} s per size"
+                f" (halves 500, 5, 5, 500); load average {os.getloadavg()[0]:.2f}"
+            )
+            for label, goal in (("500", 300), ("5", 100)):
+                ordered = sorted(results[label])
+                if not ordered:
+                    continue
+                p95 = _p95(ordered) * 1000
+                print(
+                    f"App Home {label + ' deals':<10} events x {len(ordered):>4}: p50 {ordered[len(ordered) // 2] * 1000:6.0f} ms"
+                    f"  p95 {p95:6.0f} ms  p99 {ordered[max(1, math.ceil(0.99 * len(ordered))) - 1] * 1000:6.0f} ms"
+                    f"  {'PASS' if p95 < goal else 'MISS'} (goal < {goal} ms)"
+                )
+            log = server.log_path.read_text(errors="replace")
+            if "Traceback" in log or " ERROR " in log:
+                failures.append(f"the app logged errors:\n{server.log_tail()}")
+        finally:
+            stop_gunicorn(server)
+    for failure in failures[:10]:
+        print(f"events: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events-only", action="store_true", help="only the 8-client app_home_opened run")
+    parser.add_argument("--seconds", type=float, default=20.0, help="seconds of events per Home size")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    args = parser.parse_args()
     server = normalize_database_url(
         os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
     )
@@ -121,6 +279,8 @@ def main() -> int:
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
         upgrade(url)
+        if args.events_only:
+            return events_under_clients(url, args.seconds, args.workers, args.threads)
         engine = make_engine(url)
         started = time.perf_counter()
         with Session(engine) as session:
@@ -166,7 +326,7 @@ def main() -> int:
             )
         print(f"export peak ratio 100k / 1k: {results[0] / results[1]:.2f}x (bar: at most 1.5x)")
         engine.dispose()
-        return 0
+        return events_under_clients(url, args.seconds, args.workers, args.threads)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -253,6 +254,16 @@ class Meeting(Base):
         ),
         # A deal's history and "days since the last meeting".
         Index(None, "deal_id", "held_at"),
+        # The App Home: each open deal's meetings that count and its last five, index only.
+        Index(
+            "ix_meetings_counted_deal_id_held_at",
+            "deal_id",
+            "held_at",
+            "id",
+            postgresql_include=["logged_at", "reaction", "graded_ask_type"],
+            postgresql_where=text("withdrawn_at IS NULL"),
+            sqlite_where=text("withdrawn_at IS NULL"),
+        ),
     )
 
 

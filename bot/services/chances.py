@@ -3,15 +3,16 @@ override a manager set by hand. App Home, `/nextsteps forecast` and the deal his
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.pipeline import Chance, Override
-from bot.services.forecast import open_deal_forecasts
+from bot.domain.forecast import DealTimeline, Features, Forecast, features_at, forecast
+from bot.domain.pipeline import Chance, Level, Override
+from bot.services.forecast import latest_fit, open_deal_forecasts
 from models import ForecastOverride
 
 
@@ -50,6 +51,53 @@ def chances(
         deal_id: Chance(f.probability, f.low, f.high, f.reason, f.fallback, standing.get(deal_id))
         for deal_id, f in learned.items()
     }
+
+
+@dataclass(frozen=True)
+class ChanceInputs:
+    """What a deal's chance at ``now`` reads, loaded with its ``DealFacts`` (``bot.services.pipeline``).
+
+    ``timeline`` is the deal trimmed to what ``features_at`` reads: its last meetings held and
+    logged by now, the steps they produced and the steps open as of now. The figures that need
+    the whole history are SQL aggregates, each as ``features_at`` counts it.
+    """
+
+    timeline: DealTimeline
+    counted: int  # meetings that count, held and logged by now
+    kept: int  # visible steps done by now
+    missed: int  # visible steps missed by now
+    last_booked: datetime | None  # the latest booking of a visible step, by now
+
+
+def features_of(inputs: ChanceInputs, now: datetime) -> Features:
+    """``features_at`` of the whole deal, from its trimmed timeline and whole-history counts."""
+    return replace(
+        features_at(inputs.timeline, now),
+        meetings_held=inputs.counted,
+        follow="missed" if inputs.missed else ("kept" if inputs.kept else "none"),
+        days_since_commitment=max(0, (now - inputs.last_booked).days) if inputs.last_booked else None,
+    )
+
+
+def chances_from(
+    session: Session, team_id: str, now: datetime, inputs: Mapping[int, ChanceInputs]
+) -> dict[int, Chance]:
+    """``chances`` for open deals whose facts were just loaded, without reading every meeting
+    again: the same features and forecast, from each deal's ``ChanceInputs``."""
+    stored = latest_fit(session, team_id)
+    model = stored.fit if stored else None
+    standing = current_overrides(session, team_id, inputs)
+    prior: dict[tuple[tuple[str, ...], Level], Forecast] = {}  # before a fit: the same per state
+    out: dict[int, Chance] = {}
+    for deal_id, i in inputs.items():
+        features = features_of(i, now)
+        if model is None:
+            key = (features.chain(), features.level)
+            f = prior.get(key) or prior.setdefault(key, forecast(None, features))
+        else:
+            f = forecast(model, features)
+        out[deal_id] = Chance(f.probability, f.low, f.high, f.reason, f.fallback, standing.get(deal_id))
+    return out
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, select, true
 from sqlalchemy.orm import Session
 
+from bot.domain.forecast import DealTimeline, MeetingRecord, StepRecord
 from bot.domain.nudge_kinds import ESCALATING
 from bot.domain.pipeline import (
     DEFAULT_STALLED_DAYS,
@@ -31,112 +33,269 @@ from bot.domain.vocabulary import (
     Reaction,
     RepStatus,
 )
-from bot.services.chances import chances
+from bot.services.chances import ChanceInputs, chances_from
 from bot.services.forecast import latest_time_spent
 from bot.services.permissions import reps_managed_by
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, Workspace
 
 # ---------------------------------------------------------------- loading from the store
 
+# Stored values to the product's words: a dict lookup per row (an Enum call costs several times it).
+_REACTIONS: dict[str | None, Reaction] = {r.value: r for r in Reaction}
+_ASKS = {a.value: a for a in AskType}
+_STEP_STATUSES = {s.value: s for s in NextStepStatus}
+_OPEN = tuple(s.value for s in OPEN_NEXT_STEP_STATUSES)
 
-def _facts_rows(
-    session: Session, deal_filter: ColumnElement[bool], stalled_days: int, spent: TimeSpent | None = None
-) -> list[DealFacts]:
-    deals = session.execute(
-        select(Deal, Account.name).join(Account, Account.id == Deal.account_id).where(deal_filter)
-    ).all()
-    if not deals:
-        return []
-    deal_ids = select(Deal.id).where(deal_filter).scalar_subquery()
-    counted = Meeting.withdrawn_at.is_(None)
-    held = dict(
-        session.execute(  # ix_meetings_deal_id_held_at
-            select(Meeting.deal_id, func.count())
-            .where(Meeting.deal_id.in_(deal_ids), counted)
-            .group_by(Meeting.deal_id)
-        ).all()
+
+def _recent_rows(session: Session, deal_ids: Select[Any], counted: ColumnElement[bool]) -> Sequence[Row[Any]]:
+    """Each deal's last MOMENTUM_WINDOW meetings among ``counted``, oldest first, with their step.
+
+    On PostgreSQL a LATERAL top-5 per deal, reading five index entries a deal
+    (ix_meetings_counted_deal_id_held_at) instead of ranking all its meetings; elsewhere a window.
+    The step and its moves only for those meetings, not for every meeting the deal ever had.
+    """
+    columns = (
+        Meeting.id.label("meeting_id"),
+        Meeting.deal_id,
+        Meeting.held_at,
+        Meeting.logged_at,
+        Meeting.reaction,
+        Meeting.graded_ask_type,
     )
-    # The window over the deals' meetings first; the step and its moves only for the last
-    # MOMENTUM_WINDOW of each deal (not for every meeting the deal ever had).
-    ranked = (
-        select(
-            Meeting.id.label("meeting_id"),
-            Meeting.deal_id,
-            Meeting.held_at,
-            Meeting.reaction,
-            Meeting.graded_ask_type,
-            func.row_number()
-            .over(partition_by=Meeting.deal_id, order_by=(Meeting.held_at.desc(), Meeting.id.desc()))
-            .label("rn"),
-        )
-        .where(Meeting.deal_id.in_(deal_ids), counted)
-        .subquery()
-    )
+    newest = (Meeting.held_at.desc(), Meeting.id.desc())
     reschedules = (
         select(func.count())
         .where(Reschedule.next_step_id == NextStep.id)
         .correlate(NextStep)
         .scalar_subquery()
     )
-    recent: dict[int, list[MeetingFact]] = {}
-    for row in session.execute(
-        select(
-            ranked.c.deal_id,
-            ranked.c.held_at,
-            ranked.c.reaction,
-            ranked.c.graded_ask_type,
-            NextStep.status.label("step_status"),
-            reschedules.label("moves"),
+    step_columns = (
+        NextStep.id.label("step_id"),
+        NextStep.created_at.label("step_created_at"),
+        NextStep.status.label("step_status"),
+        NextStep.status_changed_at.label("step_changed_at"),
+        NextStep.booked_at.label("step_booked_at"),
+        NextStep.scheduled_at.label("step_scheduled_at"),
+        reschedules.label("moves"),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # The step joined inside the LATERAL: joined outside, the planner (expecting one deal)
+        # hashes next_steps once per deal.
+        chosen = deal_ids.subquery()
+        last = (
+            select(*columns, *step_columns)
+            .outerjoin(NextStep, NextStep.meeting_id == Meeting.id)
+            .where(Meeting.deal_id == chosen.c.id, counted)
+            .order_by(*newest)
+            .limit(MOMENTUM_WINDOW)
+            .lateral()
         )
-        .select_from(ranked)
-        .outerjoin(NextStep, NextStep.meeting_id == ranked.c.meeting_id)
-        .where(ranked.c.rn <= MOMENTUM_WINDOW)
-        .order_by(ranked.c.deal_id, ranked.c.rn.desc())
+        query = (
+            select(*(last.c[c.name] for c in (*columns, *step_columns)))
+            .select_from(chosen.join(last, true()))
+            .order_by(last.c.deal_id, last.c.held_at, last.c.meeting_id)
+        )
+    else:
+        ranked = (
+            select(
+                *columns, func.row_number().over(partition_by=Meeting.deal_id, order_by=newest).label("rn")
+            )
+            .where(Meeting.deal_id.in_(deal_ids.scalar_subquery()), counted)
+            .subquery()
+        )
+        query = (
+            select(*(ranked.c[c.name] for c in columns), *step_columns)
+            .select_from(ranked)
+            .outerjoin(NextStep, NextStep.meeting_id == ranked.c.meeting_id)
+            .where(ranked.c.rn <= MOMENTUM_WINDOW)
+            .order_by(ranked.c.deal_id, ranked.c.rn.desc())
+        )
+    return session.connection().execute(query).all()
+
+
+def _records(rows: Any, meetings: dict[int, list[MeetingRecord]], steps: dict[int, list[StepRecord]]) -> None:
+    """The forecast's view of ``_recent_rows``: meeting records, and the steps they produced."""
+    for row in rows:
+        meetings.setdefault(row.deal_id, []).append(
+            MeetingRecord(
+                row.meeting_id,
+                row.held_at,
+                row.logged_at,
+                _REACTIONS.get(row.reaction),
+                _ASKS[row.graded_ask_type],
+            )
+        )
+        if row.step_id is not None:
+            steps.setdefault(row.deal_id, []).append(
+                StepRecord(
+                    row.step_id,
+                    row.meeting_id,
+                    row.step_created_at,
+                    _STEP_STATUSES[row.step_status],
+                    row.step_changed_at,
+                    row.step_booked_at,
+                    row.step_scheduled_at,
+                )
+            )
+
+
+def _facts_rows(
+    session: Session,
+    deal_filter: ColumnElement[bool],
+    stalled_days: int,
+    spent: TimeSpent | None = None,
+    *,
+    now: datetime | None = None,
+    inputs: dict[int, ChanceInputs] | None = None,
+) -> list[DealFacts]:
+    """The deals' facts. With ``now`` and ``inputs``, also what each deal's chance at ``now`` reads
+    (``ChanceInputs``), from the same queries: no meeting is read twice."""
+    deals = session.execute(
+        select(
+            Deal.id,
+            Deal.name,
+            Deal.account_id,
+            Deal.created_at,
+            Deal.amount,
+            Deal.stage,
+            Deal.expected_close,
+            Deal.last_meeting_at,
+            Deal.at_risk_since,
+            Deal.owner_rep_id,
+            Account.name.label("account_name"),
+        )
+        .join(Account, Account.id == Deal.account_id)
+        .where(deal_filter)
+    ).all()
+    if not deals:
+        return []
+    chance = inputs is not None and now is not None
+    deal_ids = select(Deal.id).where(deal_filter).scalar_subquery()
+    counted = Meeting.withdrawn_at.is_(None)
+    # As the forecast sees the deal at now: what was held and logged by then, steps as they stood.
+    known: ColumnElement[bool] = true()
+    created: ColumnElement[bool] = true()
+    ended: ColumnElement[bool] = true()
+    booked: ColumnElement[bool] = NextStep.booked_at.is_not(None)
+    if now is not None:
+        known = (Meeting.held_at <= now) & (Meeting.logged_at <= now)
+        created = NextStep.created_at <= now
+        ended = NextStep.status_changed_at <= now
+        booked = NextStep.booked_at <= now
+    held: dict[int, int] = {}
+    known_held: dict[int, int] = {}
+    for deal_id, n, k in session.execute(  # ix_meetings_counted_deal_id_held_at, index only
+        select(Meeting.deal_id, func.count(), func.count(case((known, 1))))
+        .where(Meeting.deal_id.in_(deal_ids), counted)
+        .group_by(Meeting.deal_id)
     ):
+        held[deal_id] = n
+        known_held[deal_id] = k
+    recent: dict[int, list[MeetingFact]] = {}
+    records: dict[int, list[MeetingRecord]] = {}
+    step_records: dict[int, list[StepRecord]] = {}
+    rows = _recent_rows(session, select(Deal.id).where(deal_filter), counted)
+    for row in rows:
         recent.setdefault(row.deal_id, []).append(
             MeetingFact(
                 held_at=row.held_at,
-                reaction=Reaction(row.reaction) if row.reaction else None,
-                graded=AskType(row.graded_ask_type),
-                step_status=NextStepStatus(row.step_status) if row.step_status else None,
+                reaction=_REACTIONS.get(row.reaction),
+                graded=_ASKS[row.graded_ask_type],
+                step_status=_STEP_STATUSES[row.step_status] if row.step_status else None,
                 reschedules=row.moves or 0,
             )
         )
-    steps: dict[int, NextStep] = {}
-    for open_step in session.scalars(  # ix_next_steps_deal_id_status
-        select(NextStep)
-        .where(NextStep.deal_id.in_(deal_ids), NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+    if chance:
+        # Where a meeting is dated after now, the forecast's last meetings are others: read them
+        # (a handful of deals at most), the rest share the Home's.
+        later = {d for d, n in held.items() if known_held[d] != n}
+        _records((r for r in rows if r.deal_id not in later), records, step_records)
+        if later:
+            _records(
+                _recent_rows(session, select(Deal.id).where(Deal.id.in_(later)), counted & known),
+                records,
+                step_records,
+            )
+    # The open steps, newest last (ix_next_steps_deal_id_status). For the forecast also the steps
+    # open as of now (closed after it), and whether each is visible then: no meeting, or one that
+    # counts and was held and logged by now.
+    steps: dict[int, Any] = {}
+    step_query = (
+        select(
+            NextStep.id,
+            NextStep.deal_id,
+            NextStep.meeting_id,
+            NextStep.description,
+            NextStep.status,
+            NextStep.scheduled_at,
+            NextStep.booked_at,
+            NextStep.status_changed_at,
+            NextStep.created_at,
+            Meeting.id.label("seen_meeting"),
+        )
+        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
+        .where(NextStep.deal_id.in_(deal_ids))
         .order_by(NextStep.created_at, NextStep.id)
-    ):
-        steps[open_step.deal_id] = open_step  # the newest open step wins
-    committed = dict(
-        session.execute(
-            select(NextStep.deal_id, func.max(NextStep.booked_at))
-            .where(NextStep.deal_id.in_(deal_ids), NextStep.booked_at.is_not(None))
-            .group_by(NextStep.deal_id)
-        ).all()
     )
+    opened = NextStep.status.in_(OPEN_NEXT_STEP_STATUSES)
+    for found in session.connection().execute(step_query.where(opened | ~ended if chance else opened)):
+        if found.status in _OPEN:
+            steps[found.deal_id] = found  # the newest open step wins
+        if chance and (found.meeting_id is None or found.seen_meeting is not None):
+            step_records.setdefault(found.deal_id, []).append(
+                StepRecord(
+                    found.id,
+                    found.meeting_id,
+                    found.created_at,
+                    _STEP_STATUSES[found.status],
+                    found.status_changed_at,
+                    found.booked_at,
+                    found.scheduled_at,
+                )
+            )
+    # Every step's bookings and endings in one pass: the Home's "last booked commitment" (any
+    # step); for the forecast, the visible steps' kept, missed and latest booking as of now.
+    visible = (NextStep.meeting_id.is_(None) | Meeting.id.is_not(None)) & created
+    committed: dict[int, datetime] = {}
+    totals: dict[int, tuple[int, int, datetime | None]] = {}
+    for row in session.execute(
+        select(
+            NextStep.deal_id,
+            func.max(NextStep.booked_at).label("booked"),
+            func.count(case((visible & ended & (NextStep.status == NextStepStatus.DONE), 1))).label("kept"),
+            func.count(case((visible & ended & (NextStep.status == NextStepStatus.MISSED), 1))).label(
+                "missed"
+            ),
+            func.max(case((visible & booked, NextStep.booked_at))).label("known_booked"),
+        )
+        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
+        .where(NextStep.deal_id.in_(deal_ids))
+        .group_by(NextStep.deal_id)
+    ):
+        if row.booked is not None:
+            committed[row.deal_id] = row.booked
+        totals[row.deal_id] = (row.kept, row.missed, row.known_booked)
     escalated = escalated_steps(session, deal_ids)
     managed = set(
         session.scalars(
             select(Rep.id)
             .join(SalesTeam, SalesTeam.id == Rep.sales_team_id)
             .where(
-                Rep.id.in_({deal.owner_rep_id for deal, _ in deals}),
+                Rep.id.in_({deal.owner_rep_id for deal in deals}),
                 SalesTeam.team_id == Rep.team_id,
                 SalesTeam.manager_user_id.is_not(None),
             )
         )
     )
     facts = []
-    for deal, account_name in deals:
-        step = steps.get(deal.id)
+    for deal in deals:
+        step: Any = steps.get(deal.id)
         facts.append(
             DealFacts(
                 deal_id=deal.id,
                 name=deal.name,
                 account_id=deal.account_id,
-                account_name=account_name,
+                account_name=deal.account_name,
                 created_at=deal.created_at,
                 amount=deal.amount,
                 stage=deal.stage,
@@ -146,7 +305,7 @@ def _facts_rows(
                 meetings_held=held.get(deal.id, 0),
                 recent=tuple(recent.get(deal.id, ())),
                 step_id=step.id if step else None,
-                step_status=NextStepStatus(step.status) if step else None,
+                step_status=_STEP_STATUSES[step.status] if step else None,
                 step_at=step.scheduled_at if step else None,
                 step_since=step.status_changed_at if step else None,
                 step_description=step.description if step else "",
@@ -157,6 +316,23 @@ def _facts_rows(
                 time_spent=spent,
             )
         )
+        if inputs is not None:
+            kept, missed, last_booked = totals.get(deal.id, (0, 0, None))
+            last = records.get(deal.id, [])
+            shown = {m.id for m in last}
+            # An open step of an older meeting is visible (checked above): no longer tied to a
+            # meeting the trimmed timeline leaves out.
+            unique = {
+                s.id: s if s.meeting_id is None or s.meeting_id in shown else replace(s, meeting_id=None)
+                for s in step_records.get(deal.id, ())
+            }
+            timeline = DealTimeline(
+                deal_id=deal.id,
+                created_at=deal.created_at,
+                meetings=tuple(last),
+                steps=tuple(sorted(unique.values(), key=lambda s: (s.created_at, s.id))),
+            )
+            inputs[deal.id] = ChanceInputs(timeline, known_held.get(deal.id, 0), kept, missed, last_booked)
     return facts
 
 
@@ -219,17 +395,20 @@ def load_pipeline(session: Session, team_id: str, rep: Rep, now: datetime) -> Pi
     """The rep's open deals with their signals: a handful of set-based queries, whatever the size."""
     workspace = session.get(Workspace, team_id)
     days = workspace.stalled_after_days if workspace else DEFAULT_STALLED_DAYS
+    inputs: dict[int, ChanceInputs] = {}
     facts = _facts_rows(
         session,
         (Deal.team_id == team_id) & (Deal.owner_rep_id == rep.id) & (Deal.status == DealStatus.OPEN),
         days,
         time_spent_of(session, team_id),
+        now=now,
+        inputs=inputs,
     )
     return pipeline(
         facts,
         replacement_ratio(session, team_id, rep.id),
         now,
-        chances(session, team_id, now, owner_rep_ids=[rep.id]) if facts else {},
+        chances_from(session, team_id, now, inputs) if facts else {},
     )
 
 
