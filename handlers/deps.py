@@ -7,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from bot.config import Config
 from bot.services.permissions import Admins
+from bot.services.store import Sessions
 from bot.slack.tokens import TokenSource
 
 
@@ -19,7 +18,7 @@ class Deps:
     """What every listener needs, injected into Bolt's context by a middleware."""
 
     config: Config
-    session_factory: sessionmaker[Session]
+    session_factory: Sessions  # handed to the services, which open sessions and commit
     clock: Callable[[], datetime]
     tokens: TokenSource
     # (team, user) → until when their stored Slack profile is fresh: a /meeting from a rep seen
@@ -31,9 +30,6 @@ class Deps:
     # (team, user) whose Home refresh is queued (handlers.events.app_home.refresh_home).
     home_pending: set[tuple[str, str]] = field(default_factory=set)
     home_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def session(self) -> Session:
-        return self.session_factory()
 
     @property
     def admins(self) -> Admins:

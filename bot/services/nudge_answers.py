@@ -32,7 +32,8 @@ from bot.domain.vocabulary import (
 )
 from bot.services.deal_edits import close_steps_and_nudges
 from bot.services.meetings import book_next_step
-from bot.services.nudge_context import calendar_of, nudge_item, nudge_subject, subject_state, window_of
+from bot.services.nudge_context import calendar_of, nudge_item, subject_state, window_of
+from bot.services.nudge_context import nudge_subject as subject_row
 from bot.services.reps import zone
 from bot.services.watching import watch, watching
 from bot.slack.blocks.nudge_dm import nudge_message
@@ -201,7 +202,7 @@ def snooze(
     nudge.snoozed_until = until
     # The sweep looks at this subject again when the snooze ends (earlier if it already meant to:
     # the check time is a lower bound, and the rules themselves hold the next nudge until then).
-    subject = nudge_subject(session, nudge)
+    subject = subject_row(session, nudge)
     if subject is not None and is_open(subject_state(subject)):
         watch(subject, until, keep_sooner=True)
     result = Answered(nudge.id, NudgeAnswer.SNOOZED, False, _messages([nudge]), nudge.deal_id)

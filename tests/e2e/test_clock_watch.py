@@ -12,7 +12,7 @@ from tests.e2e.conftest import TEAM
 
 
 def swept(running, at) -> None:
-    with running.deps.session() as session:
+    with running.deps.session_factory() as session:
         session.add(
             ClockSweep(worker="clock", as_of=at, started_at=at, finished_at=at, claimed=0, sent=0, failed=0)
         )

@@ -84,7 +84,7 @@ def running(fake: FakeSlack, engine, clock: Clock) -> Iterator[Running]:
 
 def log(running: Running, at: datetime, *, reaction: Reaction, booked_for: datetime | None = None) -> int:
     """Maria logs a meeting on Acme as of ``at`` (held an hour before); the deal's id."""
-    with running.deps.session() as session:
+    with running.deps.session_factory() as session:
         logged = log_meeting(
             session,
             team_id=TEAM,
