@@ -20,6 +20,7 @@ How the words are read, in order:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,13 +46,12 @@ def _words_first(alternatives: list[str]) -> str:
     return "|".join(f"{a[0]}(?<!\\w.){a[1:]}" for a in alternatives)
 
 
-def _top_alternatives(alternation: str) -> list[str]:
-    """A regex alternation split at its top-level bars (not inside groups, classes or escapes)."""
-    parts: list[str] = []
-    current: list[str] = []
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each "(", ")" and "|" of a regex that is not escaped or in a class: (index, char, depth after it)."""
     depth = 0
     in_class = escaped = False
-    for char in alternation:
+    for index in range(start, len(pattern)):
+        char = pattern[index]
         if escaped:
             escaped = False
         elif char == "\\":
@@ -60,17 +60,16 @@ def _top_alternatives(alternation: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
+        elif char in "()|":
+            depth += (char == "(") - (char == ")")
+            yield index, char, depth
+
+
+def _top_alternatives(alternation: str) -> list[str]:
+    """A regex alternation split at its top-level bars (not inside groups, classes or escapes)."""
+    bars = [index for index, char, depth in _structure(alternation) if char == "|" and depth == 0]
+    bounds = [-1, *bars, len(alternation)]
+    return [alternation[after + 1 : before] for after, before in zip(bounds, bounds[1:], strict=False)]
 
 
 _PLAIN_FIRST = re.compile(r"[a-z0-9'](?![?*+{])")
@@ -101,24 +100,9 @@ def _grouped(alternation: str) -> str:
 
 def _group_end(pattern: str, start: int) -> int:
     """The index of the ")" that closes the group opened at ``pattern[start]``."""
-    depth = 0
-    in_class = escaped = False
-    for index in range(start, len(pattern)):
-        char = pattern[index]
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
+    for index, char, depth in _structure(pattern, start):
+        if char == ")" and depth == 0:
+            return index
     raise ValueError(f"unclosed group in {pattern!r}")
 
 
