@@ -12,11 +12,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.coaching import coach
 from bot.domain.vocabulary import AskType, Reaction
-from bot.services.accounts import AccountChoice, chosen_account, deals_to_choose
+from bot.services.accounts import AccountChoice, chosen_account, open_deals
 from bot.services.coaching import coaching_input
 from bot.services.meetings import LoggedMeeting
-from bot.services.nudge_answers import nudge_dm_now
+from bot.services.nudge_answers import nudge_message_for
 from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, profile_fresh_until, store_profile
+from bot.services.store import run
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import coaching_message
 from bot.slack.blocks.meeting_modal import MeetingModal, meeting_modal
@@ -40,7 +41,7 @@ def meeting_view(
 ) -> dict[str, Any]:
     """The `/meeting` modal as first shown; ``deal_id`` preselects that deal when it is one of the
     account's open deals, ``notes`` pre-fills the notes (the message shortcut)."""
-    deals = deals_to_choose(deps.session_factory, team_id, account.value, user_id) if account else []
+    deals = run(deps.session_factory, open_deals, team_id, account.value, user_id) if account else []
     return meeting_modal(
         MeetingModal(
             now=deps.clock(),
@@ -165,7 +166,7 @@ def refresh_nudge_messages(
     """chat.update each nudge DM in place so it says what was answered; one failure skips only that DM."""
     now = deps.clock()
     for channel, ts in dict.fromkeys(messages):
-        rendered = nudge_dm_now(deps.session_factory, team_id, channel, ts, now)
+        rendered = run(deps.session_factory, nudge_message_for, team_id, channel, ts, now)
         if rendered is None:
             continue  # not a nudge DM we know (an older copy of one, say)
         text, blocks = rendered

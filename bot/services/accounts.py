@@ -119,16 +119,6 @@ def open_deals(
     return [(row.id, row.name) for row in rows]
 
 
-def deals_to_choose(
-    sessions: sessionmaker[Session], team_id: str, account_value: str | None, owner_user_id: str | None = None
-) -> list[tuple[int, str]]:
-    """``open_deals`` in a session of its own (the `/meeting` modal's deal menu)."""
-    if not account_value or not account_value.startswith(ids.ACCOUNT_ID_PREFIX):
-        return []
-    with sessions() as session:
-        return open_deals(session, team_id, account_value, owner_user_id)
-
-
 def chosen_account(
     sessions: sessionmaker[Session], team_id: str, account_value: str | None, owner_user_id: str | None = None
 ) -> tuple[AccountChoice | None, list[tuple[int, str]]]:
@@ -144,23 +134,9 @@ def chosen_account(
 # ---------------------------------------------------------------- per request: one session, plain values
 
 
-def account_options(
-    session_factory: Callable[[], Session], team_id: str, user_id: str, typed: str
-) -> list[AccountChoice]:
-    """The account typeahead's options (``search_accounts``)."""
-    with session_factory() as session:
-        return search_accounts(session, team_id, user_id, typed)
-
-
 def account_named(session_factory: Callable[[], Session], team_id: str, text: str) -> AccountChoice | None:
     """The account `/meeting <text>` names (``find_account``); None, without a query, for no name."""
     if not name_key(text):
         return None
     with session_factory() as session:
         return find_account(session, team_id, text)
-
-
-def account_choice(session_factory: Callable[[], Session], team_id: str, value: str) -> AccountChoice | None:
-    """The choice behind an option value, checked against this workspace (``account_label``)."""
-    with session_factory() as session:
-        return account_label(session, team_id, value)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.domain.coaching import format_when
 from bot.domain.errors import NotAllowed, UserFacingError
@@ -386,14 +386,6 @@ def _lost_reason(value: str | None) -> LostReason | None:
         return LostReason(value) if value else None
     except ValueError:
         return None
-
-
-def nudge_dm_now(
-    sessions: sessionmaker[Session], team_id: str, channel: str, ts: str, now: datetime
-) -> tuple[str, list[dict[str, Any]]] | None:
-    """``nudge_message_for`` in a session of its own (a click redraws the DM it answered)."""
-    with sessions() as session:
-        return nudge_message_for(session, team_id, channel, ts, now)
 
 
 # ---------------------------------------------------------------- per click: one session, plain values

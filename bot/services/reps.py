@@ -102,11 +102,6 @@ def known_slack_admin(session: Session, team_id: str, user_id: str) -> bool:
     return bool(session.scalar(select(Rep.slack_admin).where(Rep.team_id == team_id, Rep.user_id == user_id)))
 
 
-def is_known_slack_admin(sessions: sessionmaker[Session], team_id: str, user_id: str) -> bool:
-    with sessions() as session:
-        return known_slack_admin(session, team_id, user_id)
-
-
 def profile_is_stale(rep: Rep | None, now: datetime) -> bool:
     return (
         rep is None or rep.timezone_refreshed_at is None or now - rep.timezone_refreshed_at > PROFILE_MAX_AGE

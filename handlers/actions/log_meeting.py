@@ -5,7 +5,8 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services.accounts import AccountChoice, account_choice
+from bot.services.accounts import AccountChoice, account_label
+from bot.services.store import run
 from bot.slack import ids
 from handlers.actions.nudge_clicks import nudge_subject
 from handlers.clicks import button_value
@@ -19,8 +20,11 @@ def log_meeting_for_account(ack: Ack, body: dict, client: WebClient, context: di
     """A replacement account's "Log a meeting": the `/meeting` modal with that account chosen."""
     ack()
     deps: Deps = context["deps"]
-    account = account_choice(
-        deps.session_factory, context["team_id"], f"{ids.ACCOUNT_ID_PREFIX}{button_value(body)}"
+    account = run(
+        deps.session_factory,
+        account_label,
+        context["team_id"],
+        f"{ids.ACCOUNT_ID_PREFIX}{button_value(body)}",
     )
     open_meeting_modal(client, body, context, account=account, channel_id=None)
 

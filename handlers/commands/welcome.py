@@ -8,7 +8,8 @@ import threading
 from slack_sdk import WebClient
 
 from bot.clock.weekly import welcome_admins
-from bot.services.reps import is_known_slack_admin
+from bot.services import store
+from bot.services.reps import known_slack_admin
 from bot.services.workspaces import ensure_workspace_row, welcome_owed
 from handlers.after_ack import AFTER_ACK, Lane
 from handlers.deps import Deps
@@ -40,7 +41,7 @@ def welcome_on_first_use(client: WebClient, deps: Deps, team_id: str, user_id: s
             else:
                 with FIRST_USE:  # is this person a Slack admin or owner? (users.info, at most daily)
                     refresh_profile(client, deps, team_id=team_id, user_id=user_id)
-                to = [user_id] if is_known_slack_admin(deps.session_factory, team_id, user_id) else []
+                to = [user_id] if store.run(deps.session_factory, known_slack_admin, team_id, user_id) else []
             if not to:
                 return
             with FIRST_USE:

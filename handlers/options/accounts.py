@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 
 from bot.services import accounts
+from bot.services.store import run
 from bot.slack import ids
 from bot.slack.blocks.common import clip
 from handlers.deps import Deps
@@ -15,8 +16,8 @@ from handlers.guard import guarded
 def account_options(ack: Ack, body: dict, context: dict) -> None:
     deps: Deps = context["deps"]
     typed = body.get("value") if isinstance(body.get("value"), str) else ""
-    choices = accounts.account_options(
-        deps.session_factory, context["team_id"], body["user"]["id"], typed or ""
+    choices = run(
+        deps.session_factory, accounts.search_accounts, context["team_id"], body["user"]["id"], typed or ""
     )
     ack(
         options=[
