@@ -21,23 +21,7 @@ from bot.services.deal_edits import (
 from bot.services.meetings import MeetingForm, log_meeting
 from bot.slack import ids
 from models import Deal, Meeting, NextStep, Rep, SalesTeam
-
-
-def logged(session, now, user="U1", team="T1", account="new:Acme"):
-    return log_meeting(
-        session,
-        team_id=team,
-        user_id=user,
-        view_id=None,
-        now=now,
-        form=MeetingForm(
-            account=account,
-            held_at=now - timedelta(hours=1),
-            ask_text="Shall we meet Tuesday at 10?",
-            ask_type=AskType.SCHEDULED_MEETING,
-            reaction=Reaction.AGREED_UNSCHEDULED,
-        ),
-    )
+from tests.seeds.meetings import logged
 
 
 def test_lost_needs_a_reason_and_cancels_the_open_step(session, now):

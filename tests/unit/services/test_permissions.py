@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from bot.domain.errors import NotAllowed
-from bot.domain.vocabulary import AskType, Reaction
-from bot.services.meetings import MeetingForm, log_meeting
 from bot.services.permissions import (
     DEAL_NOT_YOURS,
     STEP_NOT_YOURS,
@@ -20,28 +16,12 @@ from bot.services.permissions import (
 )
 from bot.services.reps import SlackProfile, ensure_workspace
 from models import Rep, SalesTeam, make_session_factory
+from tests.seeds.meetings import logged
 
 
 @pytest.fixture
 def session_factory(engine):
     return make_session_factory(engine)
-
-
-def logged(session, now, user="U1", team="T1", account="new:Acme"):
-    return log_meeting(
-        session,
-        team_id=team,
-        user_id=user,
-        view_id=None,
-        now=now,
-        form=MeetingForm(
-            account=account,
-            held_at=now - timedelta(hours=1),
-            ask_text="Shall we meet Tuesday at 10?",
-            ask_type=AskType.SCHEDULED_MEETING,
-            reaction=Reaction.AGREED_UNSCHEDULED,
-        ),
-    )
 
 
 def test_only_the_owner_gets_their_step_or_deal_in_one_wording(session, now):

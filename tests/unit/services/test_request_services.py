@@ -24,7 +24,6 @@ from bot.services.deal_history import deals_visible_to, history_for
 from bot.services.deals import replacement_for
 from bot.services.export import TEAM_EXPORT_REFUSED, exported_csv, plan_export
 from bot.services.leaderboard import board_for
-from bot.services.meetings import MeetingForm, log_meeting
 from bot.services.next_steps import StepClosed, step_to_book
 from bot.services.nudge_answers import NOT_YOURS, answer_didnt_happen, answer_snooze, nudge_subject
 from bot.services.pauses import pause_nudges, resume_nudges
@@ -32,6 +31,7 @@ from bot.services.permissions import DEAL_NOT_YOURS, STEP_NOT_YOURS
 from bot.services.pipeline import team_hygiene
 from bot.services.settings import choose_privacy
 from models import Deal, Rep, SalesTeam, make_session_factory
+from tests.seeds.meetings import logged as seeded_meeting
 
 
 @pytest.fixture
@@ -40,21 +40,7 @@ def session_factory(engine):
 
 
 def logged(session, now, user="U1", account="new:Acme"):
-    return log_meeting(
-        session,
-        team_id="T1",
-        user_id=user,
-        view_id=None,
-        now=now,
-        form=MeetingForm(
-            account=account,
-            held_at=now - timedelta(hours=1),
-            ask_text="Shall we meet Tuesday at 10?",
-            ask_type=AskType.SCHEDULED_MEETING,
-            reaction=Reaction.AGREED_UNSCHEDULED,
-            next_step="Demo for the team",
-        ),
-    )
+    return seeded_meeting(session, now, user=user, account=account, next_step="Demo for the team")
 
 
 def managed_by(session, now, rep_id, manager="UMGR"):
