@@ -229,7 +229,7 @@ def submission_body(app_id: str, user_id: str, view: dict[str, Any], n: int) -> 
         "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM},
         "api_app_id": app_id,
         "token": "fake-verification-token",
-        "trigger_id": f"{secrets.randbelow(10**12)}.{secrets.token_hex(8)}",
+        "trigger_id": f"{n}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}",  # Slack's shape (bot.slack.ids)
         "view": view,
         "response_urls": [],
         "is_enterprise_install": False,
