@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock.departures import rep_left, workspace_dead
@@ -29,7 +29,7 @@ from bot.services.nudge_context import (
 from bot.services.reps import apply_profile, profile_is_stale
 from bot.slack.blocks.nudge_dm import nudge_message
 from bot.slack.outbox import DeliveryError
-from models import Nudge, Rep, Workspace
+from models import Account, Deal, NextStep, Nudge, Rep, Workspace
 
 log = logging.getLogger("nextstep.sweep")
 
@@ -120,36 +120,37 @@ def _deliver_rep(
     token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
     team_id = workspace.team_id
     with session_factory() as session:
-        # Take the rows with an UPDATE as this transaction's first statement.
-        # PostgreSQL: hold their row locks until the commit after the send (the sub-select skips
-        # rows another clock holds); a process that dies rolls the take back at once.
+        # PostgreSQL: one statement takes the rows and reads all the DM needs (the rep, each
+        # nudge's step, deal and account): SELECT ... FOR UPDATE OF nudges SKIP LOCKED holds
+        # their row locks until the commit after the send (another clock skips them); a process
+        # that dies rolls the take back at once.
         # SQLite has one writer for the whole database: holding it through a Slack call would
-        # stall the web app's writes, so there the take is a one-minute lease, committed at once
-        # (next_attempt_at hides the rows from other clocks; a dead clock's rows come back after).
+        # stall the web app's writes, so there the take is a one-minute lease, an UPDATE committed
+        # at once (next_attempt_at hides the rows from other clocks; a dead clock's rows come
+        # back after), then the same read of the rows that lease took.
         sqlite = session.get_bind().dialect.name == "sqlite"
-        mine = select(Nudge.id).where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
-        session.execute(
-            update(Nudge)
-            .where(Nudge.id.in_(mine.with_for_update(skip_locked=True).scalar_subquery()))
-            .values(
-                claimed_by=token, next_attempt_at=now + DELIVERY_LEASE if sqlite else Nudge.next_attempt_at
-            )
-            .execution_options(synchronize_session=False)
-        )
         if sqlite:
-            session.commit()
-        nudges = list(
-            session.scalars(
-                select(Nudge)
-                .where(Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
-                .order_by(Nudge.due_at, Nudge.id)
+            mine = select(Nudge.id).where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
+            session.execute(
+                update(Nudge)
+                .where(Nudge.id.in_(mine.scalar_subquery()))
+                .values(claimed_by=token, next_attempt_at=now + DELIVERY_LEASE)
+                .execution_options(synchronize_session=False)
             )
-        )
-        if not nudges:
+            session.commit()
+            taken = _with_context(
+                Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None)
+            )
+        else:
+            taken = _with_context(
+                Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now)
+            ).with_for_update(of=Nudge, skip_locked=True)
+        rows = session.execute(taken).all()
+        if not rows:
             session.rollback()
             return  # delivered meanwhile, or another clock is sending them now
-        rep = session.get(Rep, rep_id)
-        assert rep is not None
+        nudges: list[Nudge] = [row[0] for row in rows]
+        rep: Rep = rows[0][1]
         if rep.status == RepStatus.LEFT:
             rep_left(session, rep, nudges, "already left", now, report)
             session.commit()
@@ -235,14 +236,37 @@ def _deliver_rep(
             )
             session.commit()
             return
-        for nudge in nudges:
-            nudge.sent_at, nudge.channel_id, nudge.message_ts = now, channel, ts
-            nudge.next_attempt_at = None
-            nudge.attempts += 1
-            nudge.last_error = None
+        # One UPDATE for the rep's rows, whatever their number (the ORM would write one per row).
+        session.execute(
+            update(Nudge)
+            .where(Nudge.id.in_([n.id for n in nudges]))
+            .values(
+                sent_at=now,
+                channel_id=channel,
+                message_ts=ts,
+                next_attempt_at=None,
+                attempts=Nudge.attempts + 1,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
         report.sent += len(nudges)
         report.messages += 1
+
+
+def _with_context(*where: Any) -> Select[tuple[Nudge, Rep, NextStep, Deal, Account]]:
+    """The nudges, each with its rep, step, deal and account: one query loads the session's identity
+    map, so ``nudge_subject`` and ``nudge_item`` read them from there without a statement of their own."""
+    return (
+        select(Nudge, Rep, NextStep, Deal, Account)
+        .join(Rep, Rep.id == Nudge.rep_id)
+        .outerjoin(NextStep, NextStep.id == Nudge.next_step_id)
+        .outerjoin(Deal, Deal.id == func.coalesce(Nudge.deal_id, NextStep.deal_id))
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .where(*where)
+        .order_by(Nudge.due_at, Nudge.id)
+    )
 
 
 def _still_wanted(session: Session, nudge: Nudge) -> bool:
