@@ -6,11 +6,14 @@ import logging
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Engine, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock.departures import rep_left, workspace_dead
@@ -91,23 +94,37 @@ def _deliver_team(
         holidays = holidays_of(session, team_id)
     if workspace is None:
         return report  # removed since the nudges were planned (their rows went with it)
-    for rep_id in rep_ids:
-        if stopping(stop, report):
-            break
-        try:
-            _deliver_rep(session_factory, outbox, workspace, holidays, rep_id, now, report, worker, stop)
-        except DeliveryError as error:
-            if error.kind != "dead_token":
-                raise
-            workspace_dead(session_factory, team_id, error.reason, now, report)
-            break
-        except Exception:
-            log.exception("delivery failed team=%s rep=%s", team_id, rep_id)
+    with _one_connection(session_factory) as sessions:
+        for rep_id in rep_ids:
+            if stopping(stop, report):
+                break
+            try:
+                _deliver_rep(sessions, outbox, workspace, holidays, rep_id, now, report, worker, stop)
+            except DeliveryError as error:
+                if error.kind != "dead_token":
+                    raise
+                workspace_dead(session_factory, team_id, error.reason, now, report)
+                break
+            except Exception:
+                log.exception("delivery failed team=%s rep=%s", team_id, rep_id)
     return report
 
 
+@contextmanager
+def _one_connection(session_factory: sessionmaker[Session]) -> Iterator[Callable[[], Session]]:
+    """Sessions on one connection for a worker's whole run: a rep's transaction does not check a
+    connection out of the pool (and ping it, pool_pre_ping) again. Each session still begins and
+    commits its own transaction on it."""
+    engine = session_factory.kw.get("bind")
+    if not isinstance(engine, Engine):
+        yield session_factory
+        return
+    with engine.connect() as connection:
+        yield partial(session_factory, bind=connection)
+
+
 def _deliver_rep(
-    session_factory: sessionmaker[Session],
+    session_factory: Callable[[], Session],
     outbox: Outbox,
     workspace: Workspace,
     holidays: frozenset[date],
@@ -130,22 +147,20 @@ def _deliver_rep(
         # back after), then the same read of the rows that lease took.
         sqlite = session.get_bind().dialect.name == "sqlite"
         if sqlite:
-            mine = select(Nudge.id).where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
             session.execute(
-                update(Nudge)
-                .where(Nudge.id.in_(mine.scalar_subquery()))
-                .values(claimed_by=token, next_attempt_at=now + DELIVERY_LEASE)
-                .execution_options(synchronize_session=False)
+                _LEASE,
+                {
+                    "team_id": team_id,
+                    "rep_id": rep_id,
+                    "now": now,
+                    "token": token,
+                    "until": now + DELIVERY_LEASE,
+                },
             )
             session.commit()
-            taken = _with_context(
-                Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None)
-            )
+            rows = session.execute(_LEASED, {"token": token}).all()
         else:
-            taken = _with_context(
-                Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now)
-            ).with_for_update(of=Nudge, skip_locked=True)
-        rows = session.execute(taken).all()
+            rows = session.execute(_TAKE, {"team_id": team_id, "rep_id": rep_id, "now": now}).all()
         if not rows:
             session.rollback()
             return  # delivered meanwhile, or another clock is sending them now
@@ -238,24 +253,15 @@ def _deliver_rep(
             return
         # One UPDATE for the rep's rows, whatever their number (the ORM would write one per row).
         session.execute(
-            update(Nudge)
-            .where(Nudge.id.in_([n.id for n in nudges]))
-            .values(
-                sent_at=now,
-                channel_id=channel,
-                message_ts=ts,
-                next_attempt_at=None,
-                attempts=Nudge.attempts + 1,
-                last_error=None,
-            )
-            .execution_options(synchronize_session=False)
+            _MARK_SENT,
+            {"ids": [n.id for n in nudges], "sent_at_": now, "channel_id_": channel, "message_ts_": ts},
         )
         session.commit()
         report.sent += len(nudges)
         report.messages += 1
 
 
-def _with_context(*where: Any) -> Select[tuple[Nudge, Rep, NextStep, Deal, Account]]:
+def _with_context(*where: Any) -> Any:
     """The nudges, each with its rep, step, deal and account: one query loads the session's identity
     map, so ``nudge_subject`` and ``nudge_item`` read them from there without a statement of their own."""
     return (
@@ -267,6 +273,35 @@ def _with_context(*where: Any) -> Select[tuple[Nudge, Rep, NextStep, Deal, Accou
         .where(*where)
         .order_by(Nudge.due_at, Nudge.id)
     )
+
+
+# The statements a rep's delivery runs, built once (their cache keys too): parameters by name.
+_UNSENT = (Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
+_DUE = or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= bindparam("now"))
+_THE_REP = (Nudge.team_id == bindparam("team_id"), Nudge.rep_id == bindparam("rep_id"))
+_TAKE = _with_context(*_THE_REP, *_UNSENT, _DUE).with_for_update(of=Nudge, skip_locked=True)
+_LEASE = (
+    update(Nudge)
+    .where(Nudge.id.in_(select(Nudge.id).where(*_THE_REP, *_UNSENT, _DUE).scalar_subquery()))
+    .values(
+        claimed_by=bindparam("token"), next_attempt_at=bindparam("until", type_=Nudge.next_attempt_at.type)
+    )
+    .execution_options(synchronize_session=False)
+)
+_LEASED = _with_context(Nudge.claimed_by == bindparam("token"), *_UNSENT)
+_nudges = cast(Table, Nudge.__table__)
+_MARK_SENT = (
+    update(_nudges)
+    .where(_nudges.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        sent_at=bindparam("sent_at_", type_=_nudges.c.sent_at.type),
+        channel_id=bindparam("channel_id_", type_=_nudges.c.channel_id.type),
+        message_ts=bindparam("message_ts_", type_=_nudges.c.message_ts.type),
+        next_attempt_at=None,
+        attempts=_nudges.c.attempts + 1,
+        last_error=None,
+    )
+)
 
 
 def _still_wanted(session: Session, nudge: Nudge) -> bool:
