@@ -150,8 +150,8 @@ def _deliver_rep(
             session.execute(
                 _LEASE,
                 {
-                    "team_id": team_id,
-                    "rep_id": rep_id,
+                    "of_team": team_id,
+                    "of_rep": rep_id,
                     "now": now,
                     "token": token,
                     "until": now + DELIVERY_LEASE,
@@ -160,7 +160,7 @@ def _deliver_rep(
             session.commit()
             rows = session.execute(_LEASED, {"token": token}).all()
         else:
-            rows = session.execute(_TAKE, {"team_id": team_id, "rep_id": rep_id, "now": now}).all()
+            rows = session.execute(_TAKE, {"of_team": team_id, "of_rep": rep_id, "now": now}).all()
         if not rows:
             session.rollback()
             return  # delivered meanwhile, or another clock is sending them now
@@ -278,7 +278,7 @@ def _with_context(*where: Any) -> Any:
 # The statements a rep's delivery runs, built once (their cache keys too): parameters by name.
 _UNSENT = (Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
 _DUE = or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= bindparam("now"))
-_THE_REP = (Nudge.team_id == bindparam("team_id"), Nudge.rep_id == bindparam("rep_id"))
+_THE_REP = (Nudge.team_id == bindparam("of_team"), Nudge.rep_id == bindparam("of_rep"))
 _TAKE = _with_context(*_THE_REP, *_UNSENT, _DUE).with_for_update(of=Nudge, skip_locked=True)
 _LEASE = (
     update(Nudge)
