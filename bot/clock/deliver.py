@@ -49,6 +49,33 @@ def _pending(now: datetime) -> Any:
     )
 
 
+class Workspaces:
+    """Each workspace's settings and holidays, read once per sweep for all its reps (both halves).
+
+    The rows are read in a session of their own and kept detached (plain values, thread-safe to
+    share); a workspace whose token dies during the sweep is forgotten, so it is read again.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._session_factory = session_factory
+        self._known: dict[str, tuple[Workspace | None, frozenset[date]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, team_id: str) -> tuple[Workspace | None, frozenset[date]]:
+        with self._lock:
+            found = self._known.get(team_id)
+        if found is None:
+            with self._session_factory() as session:
+                found = (session.get(Workspace, team_id), holidays_of(session, team_id))
+            with self._lock:
+                self._known[team_id] = found
+        return found
+
+    def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._known.pop(team_id, None)
+
+
 def deliver(
     session_factory: sessionmaker[Session],
     outbox: Outbox,
@@ -58,6 +85,7 @@ def deliver(
     max_workers: int = 8,
     worker: str = "clock",
     stop: threading.Event | None = None,
+    known: Workspaces | None = None,
 ) -> None:
     with session_factory() as session:
         groups = session.execute(select(Nudge.team_id, Nudge.rep_id).where(*_pending(now)).distinct()).all()
@@ -66,9 +94,12 @@ def deliver(
         by_team[team_id].append(rep_id)
     if not by_team:
         return
+    known = known or Workspaces(session_factory)
     with ThreadPoolExecutor(max_workers=min(max_workers, len(by_team))) as pool:
         futures = [
-            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker, stop)
+            pool.submit(
+                _deliver_team, session_factory, outbox, known, team_id, sorted(reps), now, worker, stop
+            )
             for team_id, reps in by_team.items()
         ]
         for future in futures:
@@ -81,6 +112,7 @@ def deliver(
 def _deliver_team(
     session_factory: sessionmaker[Session],
     outbox: Outbox,
+    known: Workspaces,
     team_id: str,
     rep_ids: list[int],
     now: datetime,
@@ -88,10 +120,7 @@ def _deliver_team(
     stop: threading.Event | None = None,
 ) -> SweepReport:
     report = SweepReport()
-    # The workspace's settings and holidays, read once for all its reps in this sweep.
-    with session_factory() as session:
-        workspace = session.get(Workspace, team_id)
-        holidays = holidays_of(session, team_id)
+    workspace, holidays = known.get(team_id)  # read once for all its reps in this sweep
     if workspace is None:
         return report  # removed since the nudges were planned (their rows went with it)
     with _one_connection(session_factory) as sessions:
@@ -104,6 +133,7 @@ def _deliver_team(
                 if error.kind != "dead_token":
                     raise
                 workspace_dead(session_factory, team_id, error.reason, now, report)
+                known.forget(team_id)
                 break
             except Exception:
                 log.exception("delivery failed team=%s rep=%s", team_id, rep_id)
