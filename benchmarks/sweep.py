@@ -792,7 +792,7 @@ def print_delivery(run: DeliveryRun, messages: int, reps_per_team: int, cap: int
     print(
         f"where a workspace's {busy:.1f} s go (averages over {workspaces} workers, each until its last DM): "
         f"inside post_dm {run.outbox.post_seconds / workspaces:.1f} s (pacing, HTTP, and the 429 retries: "
-        f"slack_sdk sleeps Retry-After + 0-1 s, about {f['refused_429'] * 1.5 / workspaces:.1f} s here), "
+        f"the outbox holds the workspace for Retry-After, about {f['refused_429'] * 1.0 / workspaces:.1f} s here), "
         f"database statements {run.db_seconds / workspaces:.1f} s, the rest (ORM, blocks, commits, "
         f"waiting for the GIL) {busy - (run.outbox.post_seconds + run.db_seconds) / workspaces:.1f} s; "
         f"app process CPU {run.cpu_seconds / run.delivered_seconds:.0%} of a core"
@@ -809,7 +809,7 @@ def print_delivery(run: DeliveryRun, messages: int, reps_per_team: int, cap: int
         "and the pool's pre-pings, which are no statements. By shape, per nudge delivered:"
     )
     for shape, count in run.by_shape.most_common(8):
-        print(f"  {count / sent:>6.2f}  {shape}")
+        print(f"  {count:>7,} ({count / sent:.2f})  {shape}")
     if ratio > DELIVERY_GOAL:
         interval = 1000 / cap
         own = max(0.0, sum(done) - run.outbox.post_seconds) / sent * 1000
