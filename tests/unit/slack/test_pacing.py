@@ -117,6 +117,6 @@ def test_at_slacks_rate_against_the_fake_no_429_and_no_time_lost():
         calls = fake.calls_to("chat.postMessage")
         assert fake.rate_limited_count == 0
         assert all(c.status == 200 for c in calls) and len(calls) == 25
-        # 25 messages at 10 in any second: two windows after the first, and little more.
+        # 25 messages at 10 in any second: two windows after the first (and a loaded machine's slack).
         spent = calls[-1].at - calls[0].at
-        assert 2.0 <= spent < 2.8
+        assert 2.0 <= spent < 3.5
