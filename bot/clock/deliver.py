@@ -6,11 +6,14 @@ import logging
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Engine, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock.departures import rep_left, workspace_dead
@@ -29,7 +32,7 @@ from bot.services.nudge_context import (
 from bot.services.reps import apply_profile, profile_is_stale
 from bot.slack.blocks.nudge_dm import nudge_message
 from bot.slack.outbox import DeliveryError
-from models import Nudge, Rep, Workspace
+from models import Account, Deal, NextStep, Nudge, Rep, Workspace
 
 log = logging.getLogger("nextstep.sweep")
 
@@ -46,6 +49,33 @@ def _pending(now: datetime) -> Any:
     )
 
 
+class Workspaces:
+    """Each workspace's settings and holidays, read once per sweep for all its reps (both halves).
+
+    The rows are read in a session of their own and kept detached (plain values, thread-safe to
+    share); a workspace whose token dies during the sweep is forgotten, so it is read again.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._session_factory = session_factory
+        self._known: dict[str, tuple[Workspace | None, frozenset[date]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, team_id: str) -> tuple[Workspace | None, frozenset[date]]:
+        with self._lock:
+            found = self._known.get(team_id)
+        if found is None:
+            with self._session_factory() as session:
+                found = (session.get(Workspace, team_id), holidays_of(session, team_id))
+            with self._lock:
+                self._known[team_id] = found
+        return found
+
+    def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._known.pop(team_id, None)
+
+
 def deliver(
     session_factory: sessionmaker[Session],
     outbox: Outbox,
@@ -55,6 +85,7 @@ def deliver(
     max_workers: int = 8,
     worker: str = "clock",
     stop: threading.Event | None = None,
+    known: Workspaces | None = None,
 ) -> None:
     with session_factory() as session:
         groups = session.execute(select(Nudge.team_id, Nudge.rep_id).where(*_pending(now)).distinct()).all()
@@ -63,9 +94,12 @@ def deliver(
         by_team[team_id].append(rep_id)
     if not by_team:
         return
+    known = known or Workspaces(session_factory)
     with ThreadPoolExecutor(max_workers=min(max_workers, len(by_team))) as pool:
         futures = [
-            pool.submit(_deliver_team, session_factory, outbox, team_id, sorted(reps), now, worker, stop)
+            pool.submit(
+                _deliver_team, session_factory, outbox, known, team_id, sorted(reps), now, worker, stop
+            )
             for team_id, reps in by_team.items()
         ]
         for future in futures:
@@ -78,6 +112,7 @@ def deliver(
 def _deliver_team(
     session_factory: sessionmaker[Session],
     outbox: Outbox,
+    known: Workspaces,
     team_id: str,
     rep_ids: list[int],
     now: datetime,
@@ -85,29 +120,41 @@ def _deliver_team(
     stop: threading.Event | None = None,
 ) -> SweepReport:
     report = SweepReport()
-    # The workspace's settings and holidays, read once for all its reps in this sweep.
-    with session_factory() as session:
-        workspace = session.get(Workspace, team_id)
-        holidays = holidays_of(session, team_id)
+    workspace, holidays = known.get(team_id)  # read once for all its reps in this sweep
     if workspace is None:
         return report  # removed since the nudges were planned (their rows went with it)
-    for rep_id in rep_ids:
-        if stopping(stop, report):
-            break
-        try:
-            _deliver_rep(session_factory, outbox, workspace, holidays, rep_id, now, report, worker, stop)
-        except DeliveryError as error:
-            if error.kind != "dead_token":
-                raise
-            workspace_dead(session_factory, team_id, error.reason, now, report)
-            break
-        except Exception:
-            log.exception("delivery failed team=%s rep=%s", team_id, rep_id)
+    with _one_connection(session_factory) as sessions:
+        for rep_id in rep_ids:
+            if stopping(stop, report):
+                break
+            try:
+                _deliver_rep(sessions, outbox, workspace, holidays, rep_id, now, report, worker, stop)
+            except DeliveryError as error:
+                if error.kind != "dead_token":
+                    raise
+                workspace_dead(session_factory, team_id, error.reason, now, report)
+                known.forget(team_id)
+                break
+            except Exception:
+                log.exception("delivery failed team=%s rep=%s", team_id, rep_id)
     return report
 
 
+@contextmanager
+def _one_connection(session_factory: sessionmaker[Session]) -> Iterator[Callable[[], Session]]:
+    """Sessions on one connection for a worker's whole run: a rep's transaction does not check a
+    connection out of the pool (and ping it, pool_pre_ping) again. Each session still begins and
+    commits its own transaction on it."""
+    engine = session_factory.kw.get("bind")
+    if not isinstance(engine, Engine):
+        yield session_factory
+        return
+    with engine.connect() as connection:
+        yield partial(session_factory, bind=connection)
+
+
 def _deliver_rep(
-    session_factory: sessionmaker[Session],
+    session_factory: Callable[[], Session],
     outbox: Outbox,
     workspace: Workspace,
     holidays: frozenset[date],
@@ -120,36 +167,35 @@ def _deliver_rep(
     token = f"{worker}:{uuid.uuid4().hex[:8]}"[:64]
     team_id = workspace.team_id
     with session_factory() as session:
-        # Take the rows with an UPDATE as this transaction's first statement.
-        # PostgreSQL: hold their row locks until the commit after the send (the sub-select skips
-        # rows another clock holds); a process that dies rolls the take back at once.
+        # PostgreSQL: one statement takes the rows and reads all the DM needs (the rep, each
+        # nudge's step, deal and account): SELECT ... FOR UPDATE OF nudges SKIP LOCKED holds
+        # their row locks until the commit after the send (another clock skips them); a process
+        # that dies rolls the take back at once.
         # SQLite has one writer for the whole database: holding it through a Slack call would
-        # stall the web app's writes, so there the take is a one-minute lease, committed at once
-        # (next_attempt_at hides the rows from other clocks; a dead clock's rows come back after).
+        # stall the web app's writes, so there the take is a one-minute lease, an UPDATE committed
+        # at once (next_attempt_at hides the rows from other clocks; a dead clock's rows come
+        # back after), then the same read of the rows that lease took.
         sqlite = session.get_bind().dialect.name == "sqlite"
-        mine = select(Nudge.id).where(Nudge.team_id == team_id, Nudge.rep_id == rep_id, *_pending(now))
-        session.execute(
-            update(Nudge)
-            .where(Nudge.id.in_(mine.with_for_update(skip_locked=True).scalar_subquery()))
-            .values(
-                claimed_by=token, next_attempt_at=now + DELIVERY_LEASE if sqlite else Nudge.next_attempt_at
-            )
-            .execution_options(synchronize_session=False)
-        )
         if sqlite:
-            session.commit()
-        nudges = list(
-            session.scalars(
-                select(Nudge)
-                .where(Nudge.claimed_by == token, Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
-                .order_by(Nudge.due_at, Nudge.id)
+            session.execute(
+                _LEASE,
+                {
+                    "of_team": team_id,
+                    "of_rep": rep_id,
+                    "now": now,
+                    "token": token,
+                    "until": now + DELIVERY_LEASE,
+                },
             )
-        )
-        if not nudges:
+            session.commit()
+            rows = session.execute(_LEASED, {"token": token}).all()
+        else:
+            rows = session.execute(_TAKE, {"of_team": team_id, "of_rep": rep_id, "now": now}).all()
+        if not rows:
             session.rollback()
             return  # delivered meanwhile, or another clock is sending them now
-        rep = session.get(Rep, rep_id)
-        assert rep is not None
+        nudges: list[Nudge] = [row[0] for row in rows]
+        rep: Rep = rows[0][1]
         if rep.status == RepStatus.LEFT:
             rep_left(session, rep, nudges, "already left", now, report)
             session.commit()
@@ -235,14 +281,57 @@ def _deliver_rep(
             )
             session.commit()
             return
-        for nudge in nudges:
-            nudge.sent_at, nudge.channel_id, nudge.message_ts = now, channel, ts
-            nudge.next_attempt_at = None
-            nudge.attempts += 1
-            nudge.last_error = None
+        # One UPDATE for the rep's rows, whatever their number (the ORM would write one per row).
+        session.execute(
+            _MARK_SENT,
+            {"ids": [n.id for n in nudges], "sent_at_": now, "channel_id_": channel, "message_ts_": ts},
+        )
         session.commit()
         report.sent += len(nudges)
         report.messages += 1
+
+
+def _with_context(*where: Any) -> Any:
+    """The nudges, each with its rep, step, deal and account: one query loads the session's identity
+    map, so ``nudge_subject`` and ``nudge_item`` read them from there without a statement of their own."""
+    return (
+        select(Nudge, Rep, NextStep, Deal, Account)
+        .join(Rep, Rep.id == Nudge.rep_id)
+        .outerjoin(NextStep, NextStep.id == Nudge.next_step_id)
+        .outerjoin(Deal, Deal.id == func.coalesce(Nudge.deal_id, NextStep.deal_id))
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .where(*where)
+        .order_by(Nudge.due_at, Nudge.id)
+    )
+
+
+# The statements a rep's delivery runs, built once (their cache keys too): parameters by name.
+_UNSENT = (Nudge.sent_at.is_(None), Nudge.gave_up_at.is_(None))
+_DUE = or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= bindparam("now"))
+_THE_REP = (Nudge.team_id == bindparam("of_team"), Nudge.rep_id == bindparam("of_rep"))
+_TAKE = _with_context(*_THE_REP, *_UNSENT, _DUE).with_for_update(of=Nudge, skip_locked=True)
+_LEASE = (
+    update(Nudge)
+    .where(Nudge.id.in_(select(Nudge.id).where(*_THE_REP, *_UNSENT, _DUE).scalar_subquery()))
+    .values(
+        claimed_by=bindparam("token"), next_attempt_at=bindparam("until", type_=Nudge.next_attempt_at.type)
+    )
+    .execution_options(synchronize_session=False)
+)
+_LEASED = _with_context(Nudge.claimed_by == bindparam("token"), *_UNSENT)
+_nudges = cast(Table, Nudge.__table__)
+_MARK_SENT = (
+    update(_nudges)
+    .where(_nudges.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        sent_at=bindparam("sent_at_", type_=_nudges.c.sent_at.type),
+        channel_id=bindparam("channel_id_", type_=_nudges.c.channel_id.type),
+        message_ts=bindparam("message_ts_", type_=_nudges.c.message_ts.type),
+        next_attempt_at=None,
+        attempts=_nudges.c.attempts + 1,
+        last_error=None,
+    )
+)
 
 
 def _still_wanted(session: Session, nudge: Nudge) -> bool:

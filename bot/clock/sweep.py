@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock.deliver import deliver
+from bot.clock.deliver import Workspaces, deliver
 from bot.clock.departures import rep_left, workspace_dead
 from bot.clock.report import Outbox, SweepReport, stopping
 from bot.clock.weekly import post_due_leaderboards
@@ -51,7 +51,7 @@ from bot.services.purge import purge_uninstalled
 from bot.services.reps import apply_profile, profile_is_stale
 from bot.services.watching import check_time, watch
 from bot.slack.outbox import DeliveryError
-from models import ClockSweep, Deal, NextStep, Nudge, Rep, Workspace
+from models import ClockSweep, Deal, NextStep, Nudge, Rep
 
 log = logging.getLogger("nextstep.sweep")
 
@@ -80,10 +80,20 @@ def sweep(
     """
     started = wall_clock()
     report = SweepReport()
-    plan_and_claim(session_factory, now=now, worker=worker, report=report, outbox=outbox, stop=stop)
+    known = Workspaces(session_factory)  # each workspace's settings and holidays, read once for both halves
+    plan_and_claim(
+        session_factory, now=now, worker=worker, report=report, outbox=outbox, stop=stop, known=known
+    )
     if not stopping(stop, report):
         deliver(
-            session_factory, outbox, now=now, report=report, max_workers=max_workers, worker=worker, stop=stop
+            session_factory,
+            outbox,
+            now=now,
+            report=report,
+            max_workers=max_workers,
+            worker=worker,
+            stop=stop,
+            known=known,
         )
     if not stopping(stop, report):
         # The weekly leaderboards and digests that are due (claimed once, like nudges).
@@ -128,10 +138,12 @@ def plan_and_claim(
     report: SweepReport,
     outbox: Outbox | None = None,
     stop: threading.Event | None = None,
+    known: Workspaces | None = None,
 ) -> None:
     """Claim every nudge due as of ``now``; with an outbox, stale rep profiles are refreshed first."""
     seen_steps: set[int] = set()
     seen_deals: set[int] = set()
+    known = known or Workspaces(session_factory)
     while True:
         with session_factory() as session:
             steps = session.execute(
@@ -162,9 +174,16 @@ def plan_and_claim(
                 return
             try:
                 if outbox is not None:
-                    _refresh_profile(session_factory, outbox, rep_id, now, report)
+                    _refresh_profile(session_factory, outbox, rep_id, now, report, known)
                 _claim_for_rep(
-                    session_factory, rep_id, step_ids, deal_ids, now=now, worker=worker, report=report
+                    session_factory,
+                    rep_id,
+                    step_ids,
+                    deal_ids,
+                    now=now,
+                    worker=worker,
+                    report=report,
+                    known=known,
                 )
             except (IntegrityError, OperationalError) as error:
                 # Another clock claimed this rep's nudges first (their unique key), or held the
@@ -178,14 +197,19 @@ def plan_and_claim(
 
 
 def _refresh_profile(
-    session_factory: sessionmaker[Session], outbox: Outbox, rep_id: int, now: datetime, report: SweepReport
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    rep_id: int,
+    now: datetime,
+    report: SweepReport,
+    known: Workspaces,
 ) -> None:
     """Working hours are the rep's own: know their Slack timezone (refreshed daily) before planning."""
     with session_factory() as session:
         rep = session.get(Rep, rep_id)
         if rep is None or rep.status == RepStatus.LEFT or not profile_is_stale(rep, now):
             return
-        workspace = session.get(Workspace, rep.team_id)
+        workspace, _ = known.get(rep.team_id)
         if workspace is None or workspace.tokens_revoked_at is not None:
             return
         try:
@@ -197,6 +221,7 @@ def _refresh_profile(
             elif error.kind == "dead_token":
                 session.rollback()
                 workspace_dead(session_factory, rep.team_id, error.reason, now, report)
+                known.forget(rep.team_id)
             # other faults: plan in the zone we last knew; delivery refreshes again
             return
         if profile.deleted:
@@ -240,8 +265,10 @@ def _claim_for_rep(
     now: datetime,
     worker: str,
     report: SweepReport,
+    known: Workspaces | None = None,
 ) -> None:
     claimed = SweepReport()  # counted once committed: another clock may win the claim
+    known = known or Workspaces(session_factory)
     with session_factory() as session:
         rep = session.scalar(select(Rep).where(Rep.id == rep_id).with_for_update(skip_locked=True))
         if rep is None:
@@ -256,7 +283,7 @@ def _claim_for_rep(
                 select(Deal).where(Deal.id.in_(deal_ids), Deal.stall_check_at <= now + GROUP_WINDOW)
             ).all()
         )
-        workspace = session.get(Workspace, rep.team_id)
+        workspace, holidays = known.get(rep.team_id)
         assert workspace is not None
 
         def push(at: datetime | None) -> None:
@@ -273,7 +300,7 @@ def _claim_for_rep(
             push(None)
             session.commit()
             return
-        cal = calendar_of(session, workspace, rep)
+        cal = calendar_of(session, workspace, rep, holidays)
         if is_paused(rep, cal, now):
             assert rep.paused_until is not None
             push(cal.at_local(rep.paused_until + timedelta(days=1), time(0)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import RemoteDisconnected
@@ -48,7 +49,15 @@ class Limits:
 
 
 class _Pacer:
-    """Spaces calls so that none exceeds the limits; thread-safe, real (monotonic) time."""
+    """Sends as soon as the limits allow, and no sooner; thread-safe, real (monotonic) time.
+
+    Per workspace a sliding window: at most ``n`` messages in any ``n / rate`` seconds (``n`` the
+    rate rounded down: 10 in any 1 s at 10/s), so a worker held up by the database or the GIL
+    catches up instead of losing its slot for good, as fixed spacing would. Per channel one
+    message per ``per_channel_interval``. A message counts from when its call returned
+    (``sent``), which is after Slack counted it, so network jitter cannot push Slack's own
+    sliding count over the cap; until then, from when it was let go.
+    """
 
     def __init__(
         self,
@@ -59,26 +68,40 @@ class _Pacer:
         self._limits = limits
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
-        self._next_workspace: dict[str, float] = {}
-        self._next_channel: dict[tuple[str, str], float] = {}
+        self._burst = max(1, int(limits.per_workspace_per_second))
+        self._span = self._burst / limits.per_workspace_per_second
+        self._recent: dict[str, deque[list[float]]] = {}  # the last n messages' times, per workspace
+        self._held: dict[str, float] = {}  # a 429's Retry-After, per workspace
+        self._last_to_channel: dict[tuple[str, str], list[float]] = {}
 
-    def wait(self, team_id: str, channel: str) -> None:
+    def wait(self, team_id: str, channel: str) -> list[float]:
+        """Sleep until this message may go; returns its slot, to hand to ``sent`` when the call returns."""
         with self._lock:
             now = self._clock()
-            at = max(
-                now, self._next_workspace.get(team_id, 0.0), self._next_channel.get((team_id, channel), 0.0)
-            )
-            # 5% under the rate: arrival jitter must not push a sliding-window count over Slack's cap.
-            self._next_workspace[team_id] = at + 1.05 / self._limits.per_workspace_per_second
-            self._next_channel[(team_id, channel)] = at + self._limits.per_channel_interval
+            at = max(now, self._held.get(team_id, 0.0))
+            recent = self._recent.setdefault(team_id, deque(maxlen=self._burst))
+            if len(recent) == self._burst:
+                at = max(at, min(slot[0] for slot in recent) + self._span)
+            last = self._last_to_channel.get((team_id, channel))
+            if last is not None:
+                at = max(at, last[0] + self._limits.per_channel_interval)
+            slot = [at]
+            recent.append(slot)
+            self._last_to_channel[(team_id, channel)] = slot
         if at > now:
             self._sleep(at - now)
+        return slot
+
+    def sent(self, slot: list[float]) -> None:
+        """The call returned (accepted or not): the message counts from now."""
+        with self._lock:
+            slot[0] = max(slot[0], self._clock())
 
     def hold(self, team_id: str, seconds: float) -> None:
         """Slack said 429: nothing more to this workspace for ``seconds`` (its Retry-After)."""
         with self._lock:
             until = self._clock() + seconds
-            self._next_workspace[team_id] = max(self._next_workspace.get(team_id, 0.0), until)
+            self._held[team_id] = max(self._held.get(team_id, 0.0), until)
 
 
 # Posting is not idempotent: after a read timeout Slack may already have posted, so only reads
@@ -167,7 +190,7 @@ class SlackOutbox:
     def _paced(self, team_id: str, channel: str, call: Callable[[WebClient], Any]) -> Any:
         """A paced write; a 429 holds the whole workspace for its Retry-After, then tries again."""
         for _ in range(MAX_RATE_LIMITED):
-            self._pacer.wait(team_id, channel)
+            slot = self._pacer.wait(team_id, channel)
             try:
                 return call(self._client(team_id))
             except SlackApiError as error:
@@ -178,6 +201,8 @@ class SlackOutbox:
                 if isinstance(retry_after, list):
                     retry_after = retry_after[0]
                 self._pacer.hold(team_id, float(retry_after or 1))
+            finally:
+                self._pacer.sent(slot)
         raise SlackApiError("ratelimited", {"ok": False, "error": "ratelimited"})
 
     def _call(self, team_id: str, call: Callable[[WebClient], Any], channel: str | None = None) -> Any:

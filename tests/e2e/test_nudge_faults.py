@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from bot.clock.sweep import sweep
+from bot.clock.deliver import Workspaces, deliver
+from bot.clock.report import SweepReport
+from bot.clock.sweep import plan_and_claim, sweep
 from bot.domain.vocabulary import AskType, Reaction, RepStatus
 from bot.services.meetings import MeetingForm, log_meeting
 from bot.slack.outbox import Limits, SlackOutbox
@@ -195,3 +197,54 @@ def test_a_post_that_timed_out_is_not_resent_on_the_spot(fake, engine, owed):
     assert sum(len(dms_to(fake, t, u)) for t, u in owed) == 4, "four DMs, none posted twice"
     failed = [n for n in nudges(engine).values() if n.sent_at is None]
     assert len(failed) == 1 and failed[0].next_attempt_at == DUE + timedelta(minutes=2)
+
+
+def test_a_sweep_reads_each_workspace_once_and_sends_a_dm_in_few_statements(fake, engine, owed):
+    # Two more reps in T1, so a per-rep read would show.
+    with Session(engine) as session:
+        for user in ("UC", "UD"):
+            fake.add_user("T1", user, user.lower(), tz="Europe/Berlin")
+            log_meeting(
+                session,
+                team_id="T1",
+                user_id=user,
+                view_id=None,
+                now=LOGGED,
+                form=MeetingForm(
+                    account=f"new:Acme T1 {user}",
+                    held_at=LOGGED - timedelta(minutes=30),
+                    ask_text="Shall we meet Tuesday at 10?",
+                    ask_type=AskType.SCHEDULED_MEETING,
+                    reaction=Reaction.AGREED_UNSCHEDULED,
+                ),
+            )
+    seen: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append((" ".join(statement.split()), parameters))
+
+    factory = make_session_factory(engine)
+    outbox = SlackOutbox(
+        fake.api_url, MultiTokens({"T1": "xoxb-T1", "T2": "xoxb-T2"}), Limits(per_workspace_per_second=100)
+    )
+    # An earlier sweep, with nothing due yet, refreshed their Slack profiles (a daily write of its own).
+    plan_and_claim(
+        factory, now=LOGGED + timedelta(minutes=1), worker="test", report=SweepReport(), outbox=outbox
+    )
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        report = SweepReport()
+        known = Workspaces(factory)
+        plan_and_claim(factory, now=DUE, worker="test", report=report, outbox=outbox, known=known)
+        planned = len(seen)
+        deliver(factory, outbox, now=DUE, report=report, worker="test", known=known)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert report.sent == 6 and all(len(dms_to(fake, t, u)) == 1 for t, u in owed)
+    holiday_reads = [s for s, _ in seen if s.startswith("SELECT") and "FROM holidays" in s]
+    workspace_reads = [s for s, _ in seen if s.startswith("SELECT") and "FROM workspaces" in s]
+    assert len(holiday_reads) == 2 and len(workspace_reads) == 2, "once per workspace, for the whole sweep"
+    # Delivery: one statement to take a rep's nudges with all the DM shows, one to mark them sent
+    # (SQLite: a third, the lease taken before), and one to find who is owed what.
+    per_dm = 3 if engine.dialect.name == "sqlite" else 2
+    assert len(seen) - planned <= 1 + per_dm * report.messages
