@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.domain.pipeline import HomePage, LastMeeting, page_of
+from bot.domain.pipeline import HomePage, LastMeeting
 from bot.services.deal_edits import EDIT_WINDOW, last_meeting_id
-from bot.services.pipeline import load_pipeline
+from bot.services.home_keys import home_page
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.services.store import Sessions
 from models import Account, Deal, Meeting, Rep
@@ -48,7 +48,8 @@ def home_content(
         if looked:
             rep.home_opened_at = now
         session.commit()
-        p = page_of(load_pipeline(session, team_id, rep, now), page_start)
+        p = home_page(session, team_id, rep, now, page_start)
+        session.commit()  # the deal keys it stored
         last = None
         meeting_id = last_meeting_id(session, team_id, rep.id)
         meeting = session.get(Meeting, meeting_id) if meeting_id else None
