@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ from bot.domain.pipeline import (
 from bot.domain.vocabulary import DealStatus
 from bot.services.chances import ChanceInputs, chances_from
 from bot.services.pipeline import _facts_rows, replacement_ratio, time_spent_of
-from models import Deal, DealHomeKey, ForecastFit, Meeting, NextStep, Nudge, Rep, Workspace
+from models import Deal, DealHomeKey, ForecastFit, Meeting, NextStep, Nudge, Rep, UTCDateTime, Workspace
 
 K = DealHomeKey
 _CENT = Decimal("0.01")
@@ -61,25 +61,87 @@ def latest_fit_id(session: Session, team_id: str) -> tuple[int, int]:
     return (found[0], found[1]) if found else (0, 0)
 
 
-def _stale(fit: tuple[int, int], days: int, now: datetime) -> ColumnElement[bool]:
-    escalated_now = exists().where(
-        Nudge.deal_id == K.deal_id,
-        Nudge.next_step_id == K.step_id,
-        Nudge.kind.in_(ESCALATING),
-        Nudge.escalated_at.is_not(None),
+# The statements every Home build runs, built once (building a statement costs more than running
+# it here); the workspace, rep and time are bound parameters.
+_TEAM = bindparam("team", type_=String())
+_REP = bindparam("rep", type_=Integer())
+_NOW = bindparam("now", type_=UTCDateTime())
+_OWNED = (Deal.team_id == _TEAM) & (Deal.owner_rep_id == _REP) & (Deal.status == DealStatus.OPEN)
+
+
+def _latest_fit_column(column: Any) -> Any:
+    return func.coalesce(
+        select(column)
+        .where(ForecastFit.team_id == _TEAM, ForecastFit.fitted_at.is_not(None))
+        .order_by(ForecastFit.fitted_at.desc(), ForecastFit.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+        0,
     )
-    return or_(
-        K.deal_id.is_(None),
-        K.gen != Deal.signals_gen,
-        K.fit_id != fit[0],
-        K.fit_gen != fit[1],
-        K.stalled_days != days,
-        K.valid_until <= now,
-        and_(
-            K.state == StepState.UNSCHEDULED.value,
-            or_(and_(K.escalated, ~escalated_now), and_(~K.escalated, escalated_now)),
+
+
+_DAYS = func.coalesce(
+    select(Workspace.stalled_after_days).where(Workspace.team_id == _TEAM).scalar_subquery(),
+    DEFAULT_STALLED_DAYS,
+)
+_ESCALATED_NOW = exists().where(
+    Nudge.deal_id == K.deal_id,
+    Nudge.next_step_id == K.step_id,
+    Nudge.kind.in_(sorted(ESCALATING)),
+    Nudge.escalated_at.is_not(None),
+)
+# (deal id, generation) of the rep's open deals whose stored key is missing or stale.
+_STALE = (
+    select(Deal.id, Deal.signals_gen)
+    .outerjoin(K, K.deal_id == Deal.id)
+    .where(
+        _OWNED,
+        or_(
+            K.deal_id.is_(None),
+            K.gen != Deal.signals_gen,
+            K.fit_id != _latest_fit_column(ForecastFit.id),
+            K.fit_gen != _latest_fit_column(ForecastFit.signals_gen),
+            K.stalled_days != _DAYS,
+            K.valid_until <= _NOW,
+            and_(
+                K.state == StepState.UNSCHEDULED.value,
+                or_(and_(K.escalated, ~_ESCALATED_NOW), and_(~K.escalated, _ESCALATED_NOW)),
+            ),
         ),
     )
+    .order_by(Deal.id)
+)
+
+
+def _count(condition: Any) -> Any:
+    return func.count(case((condition, 1))).over()
+
+
+# The page, most urgent first, each row with the totals over all the rep's open deals (a window
+# over the whole set, computed before the LIMIT) and the stall threshold.
+_PAGE = (
+    select(
+        K.deal_id,
+        func.count().over(),
+        _count(K.state == StepState.OVERDUE.value),
+        _count(K.state == StepState.UNSCHEDULED.value),
+        _count(K.state == StepState.NONE.value),
+        _count(K.state == StepState.BOOKED.value),
+        _count(K.time_sink),
+        _count(K.replace_now),
+        _count(K.escalated),
+        func.sum(K.amount_cents).over(),
+        func.count(K.amount_cents).over(),
+        func.sum(K.expected_micros).over(),
+        func.sum(K.probability).over(),
+        _count(K.override),
+        _count(K.fallback),
+        _DAYS,
+    )
+    .join(Deal, Deal.id == K.deal_id)
+    .where(_OWNED)
+    .order_by(K.bucket, K.anchor, K.deal_id)
+)
 
 
 def _future(session: Session, deal_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
@@ -189,82 +251,47 @@ def _refresh(
     return scored
 
 
-def _owned(team_id: str, rep: Rep) -> ColumnElement[bool]:
-    return (Deal.team_id == team_id) & (Deal.owner_rep_id == rep.id) & (Deal.status == DealStatus.OPEN)
-
-
-def _stale_rows(
-    session: Session, owned: ColumnElement[bool], fit: tuple[int, int], days: int, now: datetime
-) -> list[tuple[int, int]]:
-    """(deal id, generation) of the rep's open deals whose stored key is missing or stale."""
-    return [
-        (deal_id, gen)
-        for deal_id, gen in session.execute(
-            select(Deal.id, Deal.signals_gen)
-            .outerjoin(K, K.deal_id == Deal.id)
-            .where(owned, _stale(fit, days, now))
-            .order_by(Deal.id)
-        )
-    ]
+def _stalled_days(session: Session, team_id: str) -> int:
+    workspace = session.get(Workspace, team_id)
+    return workspace.stalled_after_days if workspace else DEFAULT_STALLED_DAYS
 
 
 def stale_deals(session: Session, team_id: str, rep: Rep, now: datetime) -> list[int]:
     """The rep's open deals the next Home build would score again."""
-    workspace = session.get(Workspace, team_id)
-    days = workspace.stalled_after_days if workspace else DEFAULT_STALLED_DAYS
-    return [
-        i for i, _ in _stale_rows(session, _owned(team_id, rep), latest_fit_id(session, team_id), days, now)
-    ]
+    return [i for i, _ in session.execute(_STALE, {"team": team_id, "rep": rep.id, "now": now})]
 
 
 def home_page(
     session: Session, team_id: str, rep: Rep, now: datetime, page_start: int = 0, size: int = HOME_PAGE_SIZE
 ) -> HomePage:
     """The page of the rep's Home starting at ``page_start``, equal to ``page_of(load_pipeline(…))``."""
-    workspace = session.get(Workspace, team_id)
-    days = workspace.stalled_after_days if workspace else DEFAULT_STALLED_DAYS
-    fit = latest_fit_id(session, team_id)
-    owned = _owned(team_id, rep)
-    stale = _stale_rows(session, owned, fit, days, now)
-    scored = _refresh(session, team_id, stale, fit, days, now) if stale else {}
-
-    def count(condition: Any) -> Any:
-        return func.count(case((condition, 1)))
-
-    totals = session.execute(
-        select(
-            func.count(),
-            count(K.state == StepState.OVERDUE.value),
-            count(K.state == StepState.UNSCHEDULED.value),
-            count(K.state == StepState.NONE.value),
-            count(K.state == StepState.BOOKED.value),
-            count(K.time_sink),
-            count(K.replace_now),
-            count(K.escalated),
-            func.sum(K.amount_cents),
-            func.count(K.amount_cents),
-            func.sum(K.expected_micros),
-            func.sum(K.probability),
-            count(K.override),
-            count(K.fallback),
+    params = {"team": team_id, "rep": rep.id, "now": now}
+    stale = [(deal_id, gen) for deal_id, gen in session.execute(_STALE, params)]
+    scored: dict[int, DealSignals] = {}
+    if stale:
+        fit = latest_fit_id(session, team_id)
+        scored = _refresh(session, team_id, stale, fit, _stalled_days(session, team_id), now)
+    start = max(0, page_start)
+    rows = session.execute(_PAGE.limit(size).offset(start), params).all()
+    if not rows and start > 0:  # past the end: the last page that has deals
+        first = session.execute(_PAGE.limit(1), params).first()
+        start = page_start_of(page_start, first[1] if first else 0)
+        rows = session.execute(_PAGE.limit(size).offset(start), params).all()
+    if not rows:
+        return HomePage(
+            deals=(),
+            start=0,
+            open_deals=0,
+            ratio=replacement_ratio(session, team_id, rep.id),
+            expected=Decimal(0).quantize(_CENT),
+            counts=dict.fromkeys(
+                ("overdue", "unscheduled", "no_step", "booked", "time_sink", "replace_now", "escalated"), 0
+            ),
         )
-        .select_from(K)
-        .join(Deal, Deal.id == K.deal_id)
-        .where(owned)
-    ).one()
-    n, overdue, unscheduled, no_step, booked, sinks, replace, escalated = totals[:8]
-    cents, priced, micros, wins, overrides, fallbacks = totals[8:]
-    start = page_start_of(page_start, n)
-    ids = list(
-        session.scalars(
-            select(K.deal_id)
-            .join(Deal, Deal.id == K.deal_id)
-            .where(owned)
-            .order_by(K.bucket, K.anchor, K.deal_id)
-            .limit(size)
-            .offset(start)
-        )
-    )
+    totals = rows[0]
+    n, overdue, unscheduled, no_step, booked, sinks, replace, escalated = totals[1:9]
+    cents, priced, micros, wins, overrides, fallbacks, days = totals[9:]
+    ids = [row[0] for row in rows]
     missing = [i for i in ids if i not in scored]
     if missing:
         scored.update(_scored(session, team_id, missing, days, now)[0])
@@ -287,5 +314,5 @@ def home_page(
         },
         expected_wins=float(wins or 0.0),
         overrides=overrides,
-        fallback=n > 0 and fallbacks == n,
+        fallback=fallbacks == n,
     )
