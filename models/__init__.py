@@ -1,6 +1,6 @@
 """The store: typed models, the engine and session factory, and the queries that matter for speed."""
 
-from models import slack_tables  # noqa: F401  (registers slack_sdk's tables on Base.metadata)
+from models import home_keys, slack_tables  # noqa: F401  (the Home keys' write listener; slack_sdk's tables)
 from models.base import Base, UTCDateTime
 from models.db import make_engine, make_session_factory
 from models.entities import (
@@ -9,6 +9,7 @@ from models.entities import (
     ClockWatch,
     Deal,
     DealForecast,
+    DealHomeKey,
     ForecastFit,
     ForecastOverride,
     Holiday,
@@ -32,6 +33,7 @@ __all__ = [
     "ClockWatch",
     "Deal",
     "DealForecast",
+    "DealHomeKey",
     "ForecastFit",
     "ForecastOverride",
     "Holiday",

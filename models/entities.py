@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -195,6 +196,9 @@ class Deal(Base):
     # Earliest moment the deal could count as stalled; the sweep looks only at deals past it.
     stall_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped in the transaction of every write to what the Home's stored key of the deal reads
+    # (models.home_keys): a stored key of an older generation is stale.
+    signals_gen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     account: Mapped[Account] = relationship()
     owner: Mapped[Rep] = relationship()
@@ -455,6 +459,8 @@ class ForecastFit(Base):
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # bot.domain.forecast.Fit.to_json()
     # The look back on time spent (won and lost deals' meetings and days): App Home reads it alone.
     time_spent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Bumped by every write to the row (models.home_keys): a refit of the same day is a new fit.
+    signals_gen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("team_id", "local_day"), Index(None, "team_id", "fitted_at"))
 
@@ -496,3 +502,31 @@ class ForecastOverride(Base):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index(None, "deal_id", "set_at"),)
+
+
+class DealHomeKey(Base):
+    """What the App Home sorts and totals by for one open deal, stored so a Home page scores only
+    its own deals (bot.services.home_keys). Valid while the deal's ``signals_gen``, the latest fit
+    and the stall threshold are those it was computed with, and until ``valid_until``."""
+
+    __tablename__ = "deal_home_keys"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
+    gen: Mapped[int] = mapped_column(Integer)  # the deal's signals_gen read before its facts
+    fit_id: Mapped[int] = mapped_column(Integer)  # the latest fit's id, 0 before the first
+    fit_gen: Mapped[int] = mapped_column(Integer)  # and its signals_gen
+    stalled_days: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: time alone changes nothing
+    bucket: Mapped[int] = mapped_column(Integer)  # urgency: overdue 0 … booked 4
+    anchor: Mapped[datetime] = mapped_column(UTCDateTime)  # urgency within the bucket, oldest first
+    state: Mapped[str] = mapped_column(String(16))  # bot.domain.pipeline.StepState
+    step_id: Mapped[int | None] = mapped_column(Integer)  # the open step (its escalation is checked live)
+    time_sink: Mapped[bool] = mapped_column(Boolean)
+    replace_now: Mapped[bool] = mapped_column(Boolean)
+    escalated: Mapped[bool] = mapped_column(Boolean)
+    probability: Mapped[float] = mapped_column(Float)  # the chance the totals count (override if set)
+    fallback: Mapped[bool] = mapped_column(Boolean)
+    override: Mapped[bool] = mapped_column(Boolean)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    expected_micros: Mapped[int | None] = mapped_column(BigInteger)  # amount x round(probability, 4)

@@ -497,6 +497,50 @@ def pipeline(
     )
 
 
+HOME_PAGE_SIZE = 25  # deals on one page of the App Home
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """One page of a rep's Home: the deals it shows (signals in full) and the totals over all of
+    their open deals, which the header and the paging note read."""
+
+    deals: tuple[DealSignals, ...]  # the page, most urgent first
+    start: int  # the page's first deal, 0-based in the whole sorted pipeline
+    open_deals: int
+    ratio: ReplacementRatio
+    total: Decimal = Decimal(0)
+    expected: Decimal = Decimal(0)
+    priced: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    expected_wins: float = 0.0
+    overrides: int = 0
+    fallback: bool = False  # every open deal's chance is the fallback rule (or none)
+
+
+def page_start_of(page_start: int, open_deals: int) -> int:
+    """The first deal of the page asked for, kept within the pipeline."""
+    return max(0, min(page_start, max(0, open_deals - 1)))
+
+
+def page_of(p: Pipeline, page_start: int = 0, size: int = HOME_PAGE_SIZE) -> HomePage:
+    """The page of a whole scored pipeline: what the Home shows, built from every deal's signals."""
+    start = page_start_of(page_start, len(p.deals))
+    return HomePage(
+        deals=p.deals[start : start + size],
+        start=start,
+        open_deals=len(p.deals),
+        ratio=p.ratio,
+        total=p.total,
+        expected=p.expected,
+        priced=p.priced,
+        counts=p.counts,
+        expected_wins=p.expected_wins,
+        overrides=p.overrides,
+        fallback=bool(p.deals) and all(d.chance is None or d.chance.fallback for d in p.deals),
+    )
+
+
 @dataclass(frozen=True)
 class RepHygiene:
     """One rep's pipeline hygiene, as their manager's `/nextsteps team` lists it."""

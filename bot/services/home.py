@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.domain.pipeline import LastMeeting, Pipeline
+from bot.domain.pipeline import HomePage, LastMeeting
 from bot.services.deal_edits import EDIT_WINDOW, last_meeting_id
-from bot.services.pipeline import load_pipeline
+from bot.services.home_keys import home_page
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.services.store import Sessions
 from models import Account, Deal, Meeting, Rep
@@ -22,15 +22,16 @@ HOME_RECENT = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class HomeContent:
-    pipeline: Pipeline
+    page: HomePage
     tz: ZoneInfo
     last: LastMeeting | None
 
 
 def home_content(
-    sessions: Sessions, team_id: str, user_id: str, now: datetime, *, looked: bool
+    sessions: Sessions, team_id: str, user_id: str, now: datetime, *, looked: bool, page_start: int = 0
 ) -> HomeContent | None:
-    """The rep's Home as of ``now`` (a first-time visitor gets an empty pipeline).
+    """The rep's Home as of ``now``, the page starting at ``page_start`` (a first-time visitor
+    gets an empty pipeline).
 
     ``looked``: they are looking at it now (recorded). Otherwise (after a write) None unless
     they looked within ``HOME_RECENT``.
@@ -47,7 +48,8 @@ def home_content(
         if looked:
             rep.home_opened_at = now
         session.commit()
-        p = load_pipeline(session, team_id, rep, now)
+        p = home_page(session, team_id, rep, now, page_start)
+        session.commit()  # the deal keys it stored
         last = None
         meeting_id = last_meeting_id(session, team_id, rep.id)
         meeting = session.get(Meeting, meeting_id) if meeting_id else None

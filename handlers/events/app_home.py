@@ -39,10 +39,10 @@ def build_home(
     they looked within ``HOME_RECENT``.
     """
     now = deps.clock()
-    content = home_content(deps.session_factory, team_id, user_id, now, looked=looked)
+    content = home_content(deps.session_factory, team_id, user_id, now, looked=looked, page_start=page_start)
     if content is None:
         return None
-    return home_view(content.pipeline, now, content.tz, page_start=page_start, last=content.last)
+    return home_view(content.page, now, content.tz, last=content.last)
 
 
 def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page_start: int = 0) -> None:

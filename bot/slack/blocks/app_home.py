@@ -7,14 +7,24 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.domain.pipeline import DealSignals, FlagKind, LastMeeting, Pipeline, StepState, step_state
+from bot.domain.pipeline import (
+    HOME_PAGE_SIZE,
+    DealSignals,
+    FlagKind,
+    HomePage,
+    LastMeeting,
+    Pipeline,
+    StepState,
+    page_of,
+    step_state,
+)
 from bot.domain.vocabulary import REACTION_LABELS, Reaction
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import edit_meeting_buttons
 from bot.slack.blocks.common import Block, actions, button, context, escape, header, plain, section, user_text
 
 # 2 blocks a deal: a page of 25 stays far inside the Home tab's 100 blocks.
-PAGE_SIZE = 25
+PAGE_SIZE = HOME_PAGE_SIZE
 MAX_HOME_BLOCKS = 100
 _NAME = 120
 
@@ -92,9 +102,9 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def expected_line(p: Pipeline) -> str:
+def expected_line(p: HomePage) -> str:
     """The pipeline's expected value and wins: each deal counted at its chance to be won."""
-    wins = f"expected wins *{p.expected_wins:.1f}* of {len(p.deals)}"
+    wins = f"expected wins *{p.expected_wins:.1f}* of {p.open_deals}"
     if not p.priced:
         return f"No amounts yet \u00b7 {wins}"
     return (
@@ -164,14 +174,14 @@ def deal_blocks(s: DealSignals, now: datetime, tz: ZoneInfo) -> list[Block]:
     ]
 
 
-def _summary(p: Pipeline) -> str:
+def _summary(p: HomePage) -> str:
     c = p.counts
-    n = len(p.deals)
+    n = p.open_deals
     lines = [
         f"*{n} open {'deal' if n == 1 else 'deals'}*: {c['overdue']} overdue \u00b7 "
         f"{c['unscheduled']} not scheduled \u00b7 {c['no_step']} with no next step \u00b7 {c['booked']} booked"
     ]
-    if p.deals:
+    if n:
         lines.append(expected_line(p))
     flags = []
     if c["replace_now"]:
@@ -185,14 +195,23 @@ def _summary(p: Pipeline) -> str:
 
 
 def home_view(
-    p: Pipeline, now: datetime, tz: ZoneInfo, *, page_start: int = 0, last: LastMeeting | None = None
+    p: Pipeline | HomePage,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    page_start: int = 0,
+    last: LastMeeting | None = None,
 ) -> Block:
-    """The Home tab for one rep: at most ``PAGE_SIZE`` deals, the rest summarised and paged."""
-    fallback = bool(p.deals) and all(d.chance is None or d.chance.fallback for d in p.deals)
+    """The Home tab for one rep: at most ``PAGE_SIZE`` deals, the rest summarised and paged.
+
+    ``p``: the page (``HomePage``, which knows where it starts), or a whole pipeline to page
+    at ``page_start``."""
+    if isinstance(p, Pipeline):
+        p = page_of(p, page_start, PAGE_SIZE)
     learned = (
         "Each deal's chance to be won is learned once a day from how this workspace's deals ended, "
         "with its 80 % range and the deals it is learned from. "
-        if not fallback
+        if not p.fallback
         else "Too few deals have ended here to learn from yet: each chance is today's rule "
         "(the momentum level's share), with a wide range, until about 20 have. "
     )
@@ -220,9 +239,9 @@ def home_view(
         buttons["block_id"] = "home_last_meeting_actions"
         blocks.append(buttons)
     blocks.append({"type": "divider"})
-    total = len(p.deals)
-    start = max(0, min(page_start, max(0, total - 1)))
-    shown = p.deals[start : start + PAGE_SIZE]
+    total = p.open_deals
+    start = p.start
+    shown = p.deals
     if not shown:
         blocks.append(
             section(
@@ -234,14 +253,15 @@ def home_view(
         blocks += deal_blocks(s, now, tz)
     if total > len(shown):
         end = start + len(shown)
-        rest = [d for i, d in enumerate(p.deals) if i < start or i >= end]
-        overdue = sum(1 for d in rest if step_state(d.facts, now) is StepState.OVERDUE)
-        unscheduled = sum(1 for d in rest if step_state(d.facts, now) is StepState.UNSCHEDULED)
-        no_step = sum(1 for d in rest if step_state(d.facts, now) is StepState.NONE)
+        states = [step_state(d.facts, now) for d in shown]
+        c = p.counts
+        overdue = c["overdue"] - states.count(StepState.OVERDUE)
+        unscheduled = c["unscheduled"] - states.count(StepState.UNSCHEDULED)
+        no_step = c["no_step"] - states.count(StepState.NONE)
         blocks.append(
             context(
                 f"Showing {start + 1}\u2013{end} of {total} open deals, most urgent first. "
-                f"The other {len(rest)}: {overdue} overdue, {unscheduled} not scheduled, {no_step} with no next step.",
+                f"The other {total - len(shown)}: {overdue} overdue, {unscheduled} not scheduled, {no_step} with no next step.",
                 block_id="home_paging_note",
             )
         )
