@@ -150,7 +150,10 @@ def _led(alternative: str, ascii_digits: bool = False) -> list[str]:
             low, high = int(repeat.group(1)), int(repeat.group(2) or repeat.group(1))
             if low < 1:
                 raise ValueError(alternative)
-            more = f"[{chars}]{{{low - 1},{high - 1}}}" if high > 1 else ""
+            # Only the first character is limited to ``firsts``: the repeats keep the class as written
+            # (a \d after the first digit is any script's digit, as in the plain pattern).
+            again = "\\d" if alternative[0] == "\\" else f"[{chars}]"
+            more = f"{again}{{{low - 1},{high - 1}}}" if high > 1 else ""
             rest = more + rest[repeat.end() :]
         if rest[:1] in ("?", "*", "+", "{"):
             raise ValueError(alternative)
