@@ -2,8 +2,8 @@
 
 PRODUCT.md's "Leaderboard" defines every number here. The reported week is the last full
 Monday-to-Sunday in the workspace's timezone, and meetings count by when they were held.
-Every query reads that week's rows (or the 8 weeks of the chart) through an index; none
-reads the whole history. The streak is kept on the rep as meetings are logged.
+Every query reads that week's rows (or the 8 weeks of the chart) through an index, each row
+once; none reads the whole history. The streak is kept on the rep as meetings are logged.
 """
 
 from __future__ import annotations
