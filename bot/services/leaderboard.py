@@ -2,21 +2,21 @@
 
 PRODUCT.md's "Leaderboard" defines every number here. The reported week is the last full
 Monday-to-Sunday in the workspace's timezone, and meetings count by when they were held.
-Every query reads that week's rows (or the 8 weeks of the chart) through an index; none
-reads the whole history. The streak is kept on the rep as meetings are logged.
+Every query reads that week's rows (or the 8 weeks of the chart) through an index, each row
+once; none reads the whole history. The streak is kept on the rep as meetings are logged.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, case, exists, func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bot.domain.vocabulary import AskType, NextStepStatus, Reaction, RepStatus
 from bot.domain.worktime import parse_days
@@ -202,7 +202,7 @@ def paused_during(
     for rep_id, first_day, last_day in session.execute(  # ix_rep_pauses_rep_id_last_day
         select(RepPause.rep_id, RepPause.first_day, RepPause.last_day).where(
             RepPause.team_id == team_id,
-            RepPause.rep_id.in_(rep_ids),
+            _among(session, RepPause.rep_id, rep_ids),
             RepPause.last_day >= week.monday,
             RepPause.first_day <= week.sunday,
         )
@@ -223,41 +223,21 @@ class Counts:
     booked: int = 0  # ended "Agreed and booked"
 
 
-def week_counts(session: Session, team_id: str, rep_ids: Sequence[int], week: Week) -> dict[int, Counts]:
-    """Meetings, scheduled asks and booked outcomes per rep, held in the week (withdrawn ones hidden).
+def week_numbers(
+    session: Session, team_id: str, rep_ids: Sequence[int], week: Week
+) -> tuple[dict[int, Counts], dict[int, list[float]]]:
+    """Per rep, the week's counts (meetings, scheduled asks, booked) and gaps, from one pass over its rows.
 
-    One grouped query over the week's rows, served by ix_meetings_team_id_rep_id_held_at
-    (team_id equal, rep_id IN the team, held_at in the week's range).
+    The gap of a meeting is the days back to the previous meeting on the same deal (withdrawn ones
+    hidden, as everywhere here). The week's rows come through ix_meetings_team_id_rep_id_held_at
+    (team_id equal, rep_id among the team, held_at in the week's range), which carries the columns
+    counted; each predecessor is one backward probe of ix_meetings_counted_deal_id_held_at
+    (ORDER BY held_at DESC LIMIT 1). Each row is read once: without a visibility map (a table
+    autovacuum has not reached yet) every row an index scan returns costs a heap visit, so the
+    counts are not a second pass over the same rows.
     """
     if not rep_ids:
-        return {}
-    rows = session.execute(
-        select(
-            Meeting.rep_id,
-            func.count(),  # not Meeting.id: the index has no id, and the scan stays index-only
-            func.sum(case((Meeting.graded_ask_type.in_(SCHEDULED_ASKS), 1), else_=0)),
-            func.sum(case((Meeting.reaction == Reaction.BOOKED.value, 1), else_=0)),
-        )
-        .where(
-            Meeting.team_id == team_id,
-            Meeting.rep_id.in_(list(rep_ids)),
-            Meeting.held_at >= week.start,
-            Meeting.held_at < week.end,
-            Meeting.withdrawn_at.is_(None),
-        )
-        .group_by(Meeting.rep_id)
-    ).all()
-    return {rep_id: Counts(int(n), int(asked or 0), int(booked or 0)) for rep_id, n, asked, booked in rows}
-
-
-def week_gaps(session: Session, team_id: str, rep_ids: Sequence[int], week: Week) -> dict[int, list[float]]:
-    """Days from each of the week's meetings back to the previous meeting on the same deal, per rep.
-
-    The week's rows come through ix_meetings_team_id_rep_id_held_at; each predecessor is one
-    backward probe of ix_meetings_deal_id_held_at (ORDER BY held_at DESC LIMIT 1).
-    """
-    if not rep_ids:
-        return {}
+        return {}, {}
     prev = aliased(Meeting)
     previous = (
         select(prev.held_at)
@@ -268,19 +248,80 @@ def week_gaps(session: Session, team_id: str, rep_ids: Sequence[int], week: Week
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Meeting.rep_id, Meeting.held_at, previous).where(
+        select(Meeting.rep_id, Meeting.held_at, Meeting.graded_ask_type, Meeting.reaction, previous).where(
             Meeting.team_id == team_id,
-            Meeting.rep_id.in_(list(rep_ids)),
+            _among(session, Meeting.rep_id, rep_ids),
             Meeting.held_at >= week.start,
             Meeting.held_at < week.end,
             Meeting.withdrawn_at.is_(None),
         )
     ).all()
+    meetings: dict[int, int] = defaultdict(int)
+    asked: dict[int, int] = defaultdict(int)
+    booked: dict[int, int] = defaultdict(int)
     gaps: dict[int, list[float]] = defaultdict(list)
-    for rep_id, held_at, before in rows:
+    for rep_id, held_at, graded, reaction, before in rows:
+        meetings[rep_id] += 1
+        asked[rep_id] += graded in SCHEDULED_ASKS
+        booked[rep_id] += reaction == Reaction.BOOKED.value
         if before is not None:
             gaps[rep_id].append((held_at - before).total_seconds() / 86400)
-    return gaps
+    counts = {rep_id: Counts(n, asked[rep_id], booked[rep_id]) for rep_id, n in meetings.items()}
+    return counts, gaps
+
+
+def earlier_weeks(
+    session: Session, team_id: str, rep_ids: Sequence[int], week: Week, weeks: int
+) -> tuple[list[tuple[int, int]], dict[int, Counts]]:
+    """The ``weeks`` weeks before ``week``: (meetings, booked) per week, oldest first, and last week's counts per rep.
+
+    One grouped query over their range, served by ix_meetings_team_id_rep_id_held_at: each row
+    is put in its week by a CASE over the weeks' local-midnight bounds (DST-correct), and only
+    last week's rows are grouped per rep too (the ranking it had, for the movement).
+    """
+    bounds = [week.shifted(-n) for n in range(weeks, 0, -1)]
+    totals = [(0, 0)] * weeks
+    last: dict[int, Counts] = {}
+    if not rep_ids or not weeks:
+        return totals, last
+    bucket = case(*[(Meeting.held_at < w.end, i) for i, w in enumerate(bounds)], else_=weeks)
+    last_week_rep = case((Meeting.held_at >= bounds[-1].start, Meeting.rep_id), else_=None)
+    rows = session.execute(
+        select(
+            bucket,
+            last_week_rep,
+            func.count(),  # not Meeting.id: the index has no id, and the scan can stay index-only
+            func.sum(case((Meeting.graded_ask_type.in_(SCHEDULED_ASKS), 1), else_=0)),
+            func.sum(case((Meeting.reaction == Reaction.BOOKED.value, 1), else_=0)),
+        )
+        .where(
+            Meeting.team_id == team_id,
+            _among(session, Meeting.rep_id, rep_ids),
+            Meeting.held_at >= bounds[0].start,
+            Meeting.held_at < week.start,
+            Meeting.withdrawn_at.is_(None),
+        )
+        .group_by(bucket, last_week_rep)
+    ).all()
+    for b, rep_id, n, asked, booked in rows:
+        i = int(b)
+        meetings_then, booked_then = totals[i]
+        totals[i] = (meetings_then + int(n), booked_then + int(booked or 0))
+        if rep_id is not None:
+            last[int(rep_id)] = Counts(int(n), int(asked or 0), int(booked or 0))
+    return totals, last
+
+
+def _among(session: Session, column: InstrumentedAttribute[int], ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column`` is one of ``ids``: on PostgreSQL one array parameter (``= ANY``), not a thousand.
+
+    A team's ids are a thousand bound parameters as an IN list: rendering and sending them cost
+    more than the query. SQLite has no arrays and keeps the IN list.
+    """
+    values = sorted(set(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(Integer)))
+    return column.in_(values)
 
 
 @dataclass(frozen=True)
@@ -315,7 +356,7 @@ def follow_through(
             NextStep.scheduled_at >= start,
             NextStep.scheduled_at < end,
             NextStep.booked_at.is_not(None),
-            NextStep.rep_id.in_(list(rep_ids)),
+            _among(session, NextStep.rep_id, rep_ids),
         )
     ).all()
     if not steps:
@@ -323,7 +364,7 @@ def follow_through(
     held: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
     for meeting_id, deal_id, held_at in session.execute(
         select(Meeting.id, Meeting.deal_id, Meeting.held_at).where(
-            Meeting.deal_id.in_({deal_id for _, deal_id, _, _ in steps}),
+            _among(session, Meeting.deal_id, {deal_id for _, deal_id, _, _ in steps}),
             Meeting.held_at >= start - EARLY,
             Meeting.held_at <= end + GRACE,
             Meeting.withdrawn_at.is_(None),
@@ -473,8 +514,11 @@ def compute_board(
     paused = [rep for rep in members if rep.id in away]
     reps = [rep for rep in members if rep.id not in away]
     ids = [rep.id for rep in reps]
-    counts = week_counts(session, scope.team_id, ids, week)
-    gaps = week_gaps(session, scope.team_id, ids, week)
+    counts, gaps = week_numbers(session, scope.team_id, ids, week)
+    # Last week (the movement) and, for the chart, the 6 before it: one pass over their rows.
+    earlier, last_week = earlier_weeks(
+        session, scope.team_id, ids, week, CHART_WEEKS - 1 if with_history else 1
+    )
     follow = follow_through(session, scope.team_id, ids, as_of)
     lines = [
         RepLine(
@@ -493,7 +537,7 @@ def compute_board(
     named = [line for line in lines if not line.opted_out]
     minimum = workspace.min_meetings_to_rank
     ranked, under, quiet = rank_lines(named, minimum)
-    _add_movement(session, scope, reps, week.shifted(-1), ranked, minimum)
+    _add_movement(reps, last_week, ranked, minimum)
     all_gaps = [g for line in lines for g in line.gaps]
     totals = Totals(
         reps=len(lines),
@@ -517,16 +561,17 @@ def compute_board(
         in_progress=in_progress,
     )
     if with_history:
-        board.history = chart_history(session, scope.team_id, ids, week)
+        # 8 weeks ending with this one, whose counts are the week's totals.
+        board.history = [
+            ChartWeek(week.shifted(n - len(earlier)).monday, n_meetings, n_booked)
+            for n, (n_meetings, n_booked) in enumerate(earlier)
+        ] + [ChartWeek(week.monday, totals.meetings, totals.booked)]
     return board
 
 
-def _add_movement(
-    session: Session, scope: TeamScope, reps: list[Rep], last_week: Week, ranked: list[RepLine], minimum: int
-) -> None:
+def _add_movement(reps: list[Rep], counts: dict[int, Counts], ranked: list[RepLine], minimum: int) -> None:
     """Places gained or lost against last week's ranking (same team, same rules, counts only)."""
     named = [rep for rep in reps if not rep.leaderboard_opt_out]
-    counts = week_counts(session, scope.team_id, [rep.id for rep in named], last_week)
     before = [
         RepLine(
             rep_id=rep.id,
@@ -546,38 +591,6 @@ def _add_movement(
     for line in ranked:
         was = places.get(line.rep_id)
         line.movement = was - line.rank if was is not None and line.rank is not None else None
-
-
-def chart_history(session: Session, team_id: str, rep_ids: Sequence[int], week: Week) -> list[ChartWeek]:
-    """Meetings and booked meetings per week for the 8 weeks ending with ``week``: one grouped query.
-
-    Served by ix_meetings_team_id_rep_id_held_at over the 8 weeks' range only; each row is
-    put in its week by a CASE over the weeks' local-midnight bounds (DST-correct).
-    """
-    weeks = [week.shifted(-n) for n in range(CHART_WEEKS - 1, -1, -1)]
-    found: dict[int, tuple[int, int]] = {}
-    if rep_ids:
-        bucket = case(
-            *[(Meeting.held_at < w.end, i) for i, w in enumerate(weeks)],
-            else_=len(weeks),
-        )
-        rows = session.execute(
-            select(
-                bucket.label("bucket"),
-                func.count(),  # not Meeting.id: the index has no id, and the scan stays index-only
-                func.sum(case((Meeting.reaction == Reaction.BOOKED.value, 1), else_=0)),
-            )
-            .where(
-                Meeting.team_id == team_id,
-                Meeting.rep_id.in_(list(rep_ids)),
-                Meeting.held_at >= weeks[0].start,
-                Meeting.held_at < week.end,
-                Meeting.withdrawn_at.is_(None),
-            )
-            .group_by("bucket")
-        ).all()
-        found = {int(b): (int(n), int(booked or 0)) for b, n, booked in rows}
-    return [ChartWeek(w.monday, *found.get(i, (0, 0))) for i, w in enumerate(weeks)]
 
 
 # ---------------------------------------------------------------- coaching

@@ -7,14 +7,19 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from PIL import Image
 from slack_sdk.models.blocks import Block
+from sqlalchemy import select
 
 from bot.domain.vocabulary import AskType, NextStepStatus, Reaction
 from bot.services.leaderboard import (
+    FollowThrough,
+    RepLine,
     compute_board,
     default_scope,
     post_moment,
+    rank_lines,
     reported_week,
     team_scopes,
     week_containing,
@@ -22,6 +27,7 @@ from bot.services.leaderboard import (
 from bot.slack.blocks.leaderboard import leaderboard_message
 from bot.slack.chart import DATA_KEY, chart_png
 from bot.slackfake.render import render_message
+from models import Meeting
 from tests.seeds.leaderboard import BERLIN, MONDAY, POST_AT, Builder, at
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -364,3 +370,89 @@ def test_the_chart_is_a_png_of_the_last_8_weeks(session):
         ("2026-11-09", 0, None),
         ("2026-11-16", 4, 0.75),
     ]
+
+
+def test_every_figure_matches_the_definitions_on_a_varied_team(session):
+    """Ten weeks of varied meetings (withdrawn, on shared deals, on week bounds, across the DST change):
+    the board's counts, gaps, places, movement and chart are what PRODUCT.md's definitions give."""
+    import random
+    import statistics
+
+    rng = random.Random(16)
+    b = Builder(session)
+    reps = [b.rep(f"Rep {n:02d}") for n in range(12)]
+    reps.append(b.rep("Olga", leaderboard_opt_out=True))
+    reps.append(b.rep("Paul", paused_until=MONDAY.date() + timedelta(days=2)))
+    deals = {rep.id: [b.deal(rep) for _ in range(3)] for rep in reps}
+    week = reported_week(POST_AT, BERLIN)
+    asks = list(AskType)
+    reactions = [*Reaction, None]
+    for rep in reps:
+        for _ in range(rng.randint(0, 40)):
+            held = week.start - timedelta(weeks=9) + timedelta(minutes=rng.randint(0, 10 * 7 * 24 * 60))
+            if rng.random() < 0.1:  # on a week's first or last instant (Monday 00:00 local)
+                held = week.shifted(-rng.randint(0, 8)).start - timedelta(microseconds=rng.choice([0, 1]))
+            b.meeting(
+                rep,
+                held,
+                rng.choice(reactions),
+                ask=rng.choice(asks),
+                deal=rng.choice(deals[rep.id]),
+                withdrawn=rng.random() < 0.1,
+            )
+    board = board_of(b, history=True)
+
+    counted = [m for m in session.scalars(select(Meeting)) if m.withdrawn_at is None]
+    # The default board: reps who logged a meeting (withdrawn or not), less the paused one.
+    on_board = {m.rep_id for m in session.scalars(select(Meeting))} - {reps[-1].id}
+
+    def held_in(w, rep_id):
+        return [m for m in counted if m.rep_id == rep_id and w.start <= m.held_at < w.end]
+
+    def counts(w, rep_id):
+        ms = held_in(w, rep_id)
+        return (
+            len(ms),
+            sum(m.graded_ask_type in (AskType.SCHEDULED_MEETING, AskType.SPECIFIC_ACTION) for m in ms),
+            sum(m.reaction == Reaction.BOOKED for m in ms),
+        )
+
+    def gaps(rep_id):
+        out = []
+        for m in held_in(week, rep_id):
+            before = [o.held_at for o in counted if o.deal_id == m.deal_id and o.held_at < m.held_at]
+            if before:
+                out.append((m.held_at - max(before)).total_seconds() / 86400)
+        return sorted(out)
+
+    last = week.shifted(-1)
+    before = [
+        RepLine(r.id, r.display_name, *counts(last, r.id), FollowThrough(), [], 0, False)
+        for r in reps
+        if r.id in on_board and not r.leaderboard_opt_out
+    ]
+    previous = {line.rep_id: line.rank for line in rank_lines(before, b.workspace.min_meetings_to_rank)[0]}
+    lines = board.ranked + board.unranked + board.quiet
+    assert {line.rep_id for line in lines} == {
+        r.id for r in reps if r.id in on_board and not r.leaderboard_opt_out
+    }
+    for line in lines:
+        assert (line.meetings, line.asked, line.booked) == counts(week, line.rep_id), line.name
+        assert sorted(line.gaps) == pytest.approx(gaps(line.rep_id)), line.name
+        if line.rank is not None:
+            was = previous.get(line.rep_id)
+            assert line.movement == (was - line.rank if was is not None else None), line.name
+    everyone = [counts(week, rep_id) for rep_id in on_board]
+    assert (board.totals.reps, board.totals.meetings, board.totals.asked, board.totals.booked) == (
+        len(on_board),
+        *(sum(c[i] for c in everyone) for i in range(3)),
+    )
+    all_gaps = [g for rep_id in on_board for g in gaps(rep_id)]
+    assert board.totals.median_gap_days == pytest.approx(statistics.median(all_gaps))
+    chart = [
+        (w.monday, len(ms), sum(m.reaction == Reaction.BOOKED for m in ms))
+        for w in (week.shifted(-n) for n in range(7, -1, -1))
+        for ms in [[m for rep_id in on_board for m in held_in(w, rep_id)]]
+    ]
+    assert [(w.monday, w.meetings, w.booked) for w in board.history] == chart
+    assert sum(w.meetings for w in board.history) > 100 and board.ranked and board.opted_out == 1
