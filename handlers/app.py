@@ -81,7 +81,7 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime] = u
         token=config.bot_token if not config.multi_workspace else None,
         token_verification_enabled=False,
         # handlers.web checks the signature on the raw bytes before anything parses them, then hands
-        # Bolt the checked payload re-encoded as JSON (whose bytes Slack never signed).
+        # Bolt the checked payload as it parsed it (a dict, not bytes Slack signed).
         request_verification_enabled=False,
         # Bolt answers Slack when a listener returns; our listeners (handlers.guard) return the
         # moment they ack and finish their work on their own executor. Bolt's other mode

@@ -6,10 +6,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,7 +46,6 @@ from bot.slack.view_state import ViewState
 from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule
 
 _E = TypeVar("_E", AskType, Reaction, MeetingKind)
-_M = TypeVar("_M", Account, Deal)
 
 # Slack's own limits for the inputs (the modal sets the same max_length) and our columns'.
 MAX_ASK = 3000
@@ -243,99 +253,113 @@ def log_meeting(
 
     Raises FieldErrors for what the rep can fix and DuplicateSubmission when this view was
     already stored. On any error nothing is written.
-    """
-    if form.ask_type is not None:
-        tz = session.scalar(select(Rep.timezone).where(Rep.team_id == team_id, Rep.user_id == user_id))
-        form = fold_hidden_fields(form, zone(tz))
-    errors = validate(form, now, block_of)
-    if errors:
-        raise FieldErrors(errors)
-    assert form.account is not None and form.held_at is not None and form.ask_type is not None
-    block_of = block_of or {}
 
-    # A second submission of the same view fails on uq_meetings_team_id_source_view_id at the
-    # meeting's insert and is reported below: no look-up first, every submission pays for it.
+    The busiest write in the app (every ``/meeting``), so it is written as statements, not as
+    ORM objects: one read for the rep with the account and deal the form names, then only the
+    writes this meeting needs (no UPDATE of steps or nudges the deal doesn't have).
+    """
+    block_of = block_of or {}
+    option = ids.parse_account_option(form.account)
+    connection = session.connection()
     try:
-        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
-        if rep is None:  # first use: the workspace may be new too
+        found = _Found.read(connection, team_id, user_id, option, form)
+        if form.ask_type is not None:
+            form = fold_hidden_fields(form, zone(found.rep.timezone if found.rep else None))
+        errors = validate(form, now, block_of)
+        if errors:
+            raise FieldErrors(errors)
+        assert form.account is not None and form.held_at is not None and form.ask_type is not None
+        if found.rep is None:  # first use: the workspace may be new too
             ensure_workspace(session, team_id, now)
-            rep = ensure_rep(session, team_id, user_id, now)
-        account, new_account = _account(session, team_id, rep, form.account, now, block_of)
-        deal, new_deal = _deal(session, team_id, rep, account, form, now, block_of)
+            ensure_rep(session, team_id, user_id, now)
+            session.flush()
+            found = _Found.read(connection, team_id, user_id, option, form)
+            assert found.rep is not None
+        rep = found.rep
+        account_id, account_name, new_account = _account(
+            connection, team_id, rep.id, option, found, now, block_of
+        )
+        deal, new_deal = _deal(
+            connection, team_id, rep.id, account_id, account_name, form, found, now, block_of
+        )
 
         booked = form.reaction is Reaction.BOOKED and form.next_step_at is not None
         grade = grade_ask(form.ask_type, form.ask_text or "", form.next_step, booked=booked)
-        meeting = Meeting(
-            team_id=team_id,
-            deal_id=deal.id,
-            rep_id=rep.id,
-            held_at=form.held_at,
-            kind=form.kind.value if form.kind else None,
-            ask_text=form.ask_text or "",
-            ask_type=form.ask_type.value,
-            graded_ask_type=grade.graded.value,
-            grade_reason=grade.reason,
-            grader_version=GRADER_VERSION,
-            reaction=form.reaction.value if form.reaction else None,
-            notes=form.notes,
-            logged_at=now,
-            logged_via="modal",
-            source_view_id=view_id,
+        # A second submission of the same view fails on uq_meetings_team_id_source_view_id here
+        # and is reported below: no look-up first, every submission pays for it.
+        meeting_id = connection.scalar(
+            _INSERT_MEETING,
+            {
+                "team_id": team_id,
+                "deal_id": deal.id,
+                "rep_id": rep.id,
+                "held_at": form.held_at,
+                "kind": form.kind.value if form.kind else None,
+                "ask_text": form.ask_text or "",
+                "ask_type": form.ask_type.value,
+                "graded_ask_type": grade.graded.value,
+                "grade_reason": grade.reason,
+                "grader_version": GRADER_VERSION,
+                "reaction": form.reaction.value if form.reaction else None,
+                "notes": form.notes,
+                "logged_at": now,
+                "logged_via": "modal",
+                "source_view_id": view_id,
+            },
         )
-        session.add(meeting)
-        session.flush()
+        assert meeting_id is not None
 
         answered: tuple[tuple[str, str], ...] = ()
-        if not new_deal:
+        done: list[int] = []
+        if deal.open_steps:
             # The meeting is what the deal's unscheduled steps, and its booked steps due by then,
             # were waiting for. A booked step still ahead (Thursday's demo, after Tuesday's call)
             # stays booked, with its prep and overdue nudges.
-            done = session.scalars(
-                update(NextStep)
-                .where(
-                    NextStep.deal_id == deal.id,
-                    (NextStep.status == NextStepStatus.UNSCHEDULED)
-                    | (
-                        (NextStep.status == NextStepStatus.BOOKED)
-                        & (NextStep.scheduled_at <= form.held_at + MEETING_COUNTS_FOR)
-                    ),
+            done = list(
+                connection.scalars(
+                    _STEPS_DONE,
+                    {
+                        "p_deal": deal.id,
+                        "due_by": form.held_at + MEETING_COUNTS_FOR,
+                        "p_now": now,
+                        "p_meeting": meeting_id,
+                    },
                 )
-                .values(
-                    status=NextStepStatus.DONE,
-                    status_changed_at=now,
-                    done_by_meeting_id=meeting.id,
-                    **watching(NextStep, None),
-                )
-                .returning(NextStep.id)
-                .execution_options(synchronize_session=False)
-            ).all()
-            answered = _answer_nudges(session, team_id, deal.id, list(done), now)
-        deal.last_meeting_at = max(filter(None, (deal.last_meeting_at, form.held_at)))
-        # A lower bound on when it could stall; the clock works out the real moment from the settings.
-        watch(deal, deal.last_meeting_at)
+            )
+        if deal.open_nudges:
+            answered = _answer_nudges(session, team_id, deal.id, done, now)
+        if not new_deal:
+            last = max(filter(None, (deal.last_meeting_at, form.held_at)))
+            at_risk = deal.at_risk_since
+            if form.reaction is Reaction.DECLINED:
+                at_risk = at_risk or now
+            elif form.reaction is Reaction.BOOKED:
+                at_risk = None
+            # A lower bound on when it could stall; the clock works out the real moment from the settings.
+            connection.execute(
+                _UPDATE_DEAL,
+                {"p_deal": deal.id, "last": last, "at_risk": at_risk, "check_at": last},
+            )
 
-        step = _next_step(form, team_id, deal, rep, meeting, now)
+        step_id = None
+        step = _next_step(form, team_id, deal.id, rep.id, meeting_id, now)
         if step is not None:
-            session.add(step)
-        if form.reaction is Reaction.DECLINED:
-            deal.at_risk_since = deal.at_risk_since or now
-        elif form.reaction is Reaction.BOOKED:
-            deal.at_risk_since = None
-        rep.streak = rep.streak + 1 if form.reaction is Reaction.BOOKED else 0
-        session.flush()
-        result = LoggedMeeting(
-            meeting_id=meeting.id,
+            step_id = connection.scalar(_INSERT_STEP, step)
+        streak = rep.streak + 1 if form.reaction is Reaction.BOOKED else 0
+        if streak != rep.streak:
+            connection.execute(_UPDATE_STREAK, {"p_rep": rep.id, "p_streak": streak})
+        session.commit()
+        return LoggedMeeting(
+            meeting_id=meeting_id,
             deal_id=deal.id,
-            account_id=account.id,
+            account_id=account_id,
             rep_id=rep.id,
-            next_step_id=step.id if step else None,
+            next_step_id=step_id,
             new_account=new_account,
             new_deal=new_deal,
             answered_messages=answered,
             home_opened_at=rep.home_opened_at,
         )
-        session.commit()
-        return result
     except IntegrityError:
         session.rollback()
         if view_id:
@@ -350,6 +374,172 @@ def log_meeting(
         raise
 
 
+# ------------------------------------------------------------- log_meeting's statements
+# Built once: only their parameters change from one meeting to the next.
+
+_R, _A, _D, _S, _N, _M = (cast(Table, t.__table__) for t in (Rep, Account, Deal, NextStep, Nudge, Meeting))
+_OPEN_STEPS = (NextStepStatus.UNSCHEDULED, NextStepStatus.BOOKED)
+
+
+@dataclass(frozen=True)
+class _RepRow:
+    id: int
+    timezone: str | None
+    streak: int
+    home_opened_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _DealRow:
+    id: int
+    account_id: int
+    owner_rep_id: int
+    status: str
+    last_meeting_at: datetime | None = None
+    at_risk_since: datetime | None = None
+    open_steps: bool = False  # worth an UPDATE of its next steps
+    open_nudges: bool = False  # worth answering its nudges
+
+
+def _deal_columns() -> list[ColumnElement[Any]]:
+    steps = exists().where(_S.c.deal_id == _D.c.id, _S.c.status.in_(_OPEN_STEPS))
+    nudges = exists().where(
+        _N.c.deal_id == _D.c.id,
+        _N.c.answer.is_(None),
+        _N.c.kind.in_(sorted(ANSWERED_BY_MEETING)),
+    )
+    return [
+        _D.c.id.label("deal_id"),
+        _D.c.account_id.label("deal_account_id"),
+        _D.c.owner_rep_id,
+        _D.c.status,
+        _D.c.last_meeting_at,
+        _D.c.at_risk_since,
+        steps.label("open_steps"),
+        nudges.label("open_nudges"),
+    ]
+
+
+def _read_statement(account_by: str, deal_by: str) -> Select[Any]:
+    """The rep, with the account (by ``account_by``: id or name) and the deal the form names
+    (``deal_by``: its id, the account's open deals of the rep, or none)."""
+    account_on = _A.c.team_id == _R.c.team_id
+    account_on &= (
+        _A.c.id == bindparam("account_id") if account_by == "id" else _A.c.name_key == bindparam("name_key")
+    )
+    columns: list[ColumnElement[Any]] = [
+        _R.c.id.label("rep_id"),
+        _R.c.timezone,
+        _R.c.streak,
+        _R.c.home_opened_at,
+        _A.c.id.label("account_id"),
+        _A.c.name.label("account_name"),
+    ]
+    stmt = select(*columns).select_from(_R.outerjoin(_A, account_on))
+    if deal_by == "id":
+        deal_on = (_D.c.id == bindparam("p_deal")) & (_D.c.team_id == _R.c.team_id)
+    elif deal_by == "open":
+        deal_on = (
+            (_D.c.account_id == _A.c.id) & (_D.c.status == DealStatus.OPEN) & (_D.c.owner_rep_id == _R.c.id)
+        )
+    else:
+        return stmt.where(_R.c.team_id == bindparam("team_id"), _R.c.user_id == bindparam("user_id"))
+    return (
+        stmt.add_columns(*_deal_columns())
+        .outerjoin(_D, deal_on)
+        .where(_R.c.team_id == bindparam("team_id"), _R.c.user_id == bindparam("user_id"))
+        .limit(2)  # "several open deals" needs to know of a second one, no more
+    )
+
+
+_READ = {(a, d): _read_statement(a, d) for a in ("id", "name") for d in ("id", "open", "new")}
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the form names, as stored: the rep (None on first use), the account and the deal(s)."""
+
+    rep: _RepRow | None
+    account: tuple[int, str] | None
+    deals: tuple[_DealRow, ...]
+
+    @staticmethod
+    def read(
+        connection: Connection,
+        team_id: str,
+        user_id: str,
+        option: ids.AccountOption | None,
+        form: MeetingForm,
+    ) -> _Found:
+        by_name = option is not None and bool(option.new_name)
+        deal_id = ids.parse_row_id(form.deal) if form.deal and form.deal != ids.NEW_DEAL else None
+        if form.deal and form.deal != ids.NEW_DEAL:
+            deal_by = "id"
+        elif form.deal is None and not form.new_deal_name:
+            deal_by = "open"
+        else:
+            deal_by = "new"
+        params: dict[str, object] = {
+            "team_id": team_id,
+            "user_id": user_id,
+            "account_id": option.account_id if option and not by_name else None,
+            "name_key": name_key(option.new_name) if option and option.new_name else None,
+            "p_deal": deal_id if deal_id is not None else -1,  # a forged id finds nothing
+        }
+        rows = connection.execute(_READ["name" if by_name else "id", deal_by], params).all()
+        if not rows:
+            return _Found(None, None, ())
+        first = rows[0]._mapping
+        rep = _RepRow(first["rep_id"], first["timezone"], first["streak"], first["home_opened_at"])
+        account = (first["account_id"], first["account_name"]) if first["account_id"] is not None else None
+        deals = tuple(
+            _DealRow(
+                m["deal_id"],
+                m["deal_account_id"],
+                m["owner_rep_id"],
+                m["status"],
+                m["last_meeting_at"],
+                m["at_risk_since"],
+                bool(m["open_steps"]),
+                bool(m["open_nudges"]),
+            )
+            for m in (row._mapping for row in rows)
+            if deal_by != "new" and m["deal_id"] is not None
+        )
+        return _Found(rep, account, deals)
+
+
+_INSERT_ACCOUNT = insert(_A).returning(_A.c.id)
+_INSERT_DEAL = insert(_D).returning(_D.c.id)
+_INSERT_MEETING = insert(_M).returning(_M.c.id)
+_INSERT_STEP = insert(_S).returning(_S.c.id)
+_STEPS_DONE = (
+    update(_S)
+    .where(
+        _S.c.deal_id == bindparam("p_deal"),
+        (_S.c.status == NextStepStatus.UNSCHEDULED)
+        | ((_S.c.status == NextStepStatus.BOOKED) & (_S.c.scheduled_at <= bindparam("due_by"))),
+    )
+    .values(
+        status=NextStepStatus.DONE,
+        status_changed_at=bindparam("p_now"),
+        done_by_meeting_id=bindparam("p_meeting"),
+        **watching(NextStep, None),
+    )
+    .returning(_S.c.id)
+)
+_UPDATE_DEAL = (
+    update(_D)
+    .where(_D.c.id == bindparam("p_deal"))
+    .values(
+        last_meeting_at=bindparam("last"),
+        at_risk_since=bindparam("at_risk"),
+        **watching(Deal, bindparam("check_at")),  # type: ignore[arg-type]
+    )
+)
+_UPDATE_STREAK = update(_R).where(_R.c.id == bindparam("p_rep")).values(streak=bindparam("p_streak"))
+
+
 def _clean_name(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip()
 
@@ -360,37 +550,34 @@ def name_key(name: str) -> str:
 
 
 def _account(
-    session: Session, team_id: str, rep: Rep, value: str, now: datetime, block_of: dict[str, str]
-) -> tuple[Account, bool]:
-    option = ids.parse_account_option(value)
+    connection: Connection,
+    team_id: str,
+    rep_id: int,
+    option: ids.AccountOption | None,
+    found: _Found,
+    now: datetime,
+    block_of: dict[str, str],
+) -> tuple[int, str, bool]:
+    """(id, name, new) of the account: the one picked, or the one typed (added if it is new)."""
+    if found.account is not None:  # picked, or typed and someone added it since the typeahead answered
+        return found.account[0], found.account[1], False
     if option is None or not option.new_name:  # validate() refused the values never offered
-        account = _owned(session, Account, str(option.account_id if option else ""), team_id)
-        if account is None:
-            raise FieldErrors(
-                {block_of.get(ids.ACCOUNT, ids.ACCOUNT): "That account no longer exists. Pick again."}
-            )
-        return account, False
+        raise FieldErrors(
+            {block_of.get(ids.ACCOUNT, ids.ACCOUNT): "That account no longer exists. Pick again."}
+        )
     name = option.new_name
-    existing = session.scalar(
-        select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name))
+    account_id = connection.scalar(
+        _INSERT_ACCOUNT,
+        {
+            "team_id": team_id,
+            "name": name,
+            "name_key": name_key(name),
+            "created_by_rep_id": rep_id,
+            "created_at": now,
+        },
     )
-    if existing is not None:  # someone added it since the typeahead answered
-        return existing, False
-    account = Account(
-        team_id=team_id, name=name, name_key=name_key(name), created_by_rep_id=rep.id, created_at=now
-    )
-    session.add(account)
-    session.flush()
-    return account, True
-
-
-def _owned(session: Session, model: type[_M], raw_id: str, team_id: str) -> _M | None:
-    """The row with that id in this workspace only: ids in payloads can be forged."""
-    row_id = ids.parse_row_id(raw_id)
-    if row_id is None:
-        return None
-    row = session.get(model, row_id)
-    return row if row is not None and row.team_id == team_id else None
+    assert account_id is not None
+    return account_id, name, True
 
 
 def default_deal_name(account_name: str) -> str:
@@ -398,63 +585,62 @@ def default_deal_name(account_name: str) -> str:
 
 
 def _deal(
-    session: Session,
+    connection: Connection,
     team_id: str,
-    rep: Rep,
-    account: Account,
+    rep_id: int,
+    account_id: int,
+    account_name: str,
     form: MeetingForm,
+    found: _Found,
     now: datetime,
     block_of: dict[str, str],
-) -> tuple[Deal, bool]:
+) -> tuple[_DealRow, bool]:
+    """The deal the meeting is on (checked: this account's, the rep's, open), or a new one."""
+
+    def refuse(message: str) -> FieldErrors:
+        return FieldErrors({block_of.get(ids.DEAL, ids.DEAL): message})
+
     if form.deal and form.deal != ids.NEW_DEAL:
-        deal = _owned(session, Deal, form.deal, team_id)
-        if deal is None or deal.account_id != account.id:
-            raise FieldErrors({block_of.get(ids.DEAL, ids.DEAL): "Pick one of this account's deals."})
-        if deal.owner_rep_id != rep.id:
+        deal = found.deals[0] if found.deals else None
+        if deal is None or deal.account_id != account_id:
+            raise refuse("Pick one of this account's deals.")
+        if deal.owner_rep_id != rep_id:
             # Logging on it would close its owner's next steps and answer their nudges.
-            raise FieldErrors(
-                {
-                    block_of.get(
-                        ids.DEAL, ids.DEAL
-                    ): "That deal is another rep's. Add a new deal, or ask a manager to reassign it to you."
-                }
+            raise refuse(
+                "That deal is another rep's. Add a new deal, or ask a manager to reassign it to you."
             )
         if deal.status != DealStatus.OPEN:
-            raise FieldErrors(
-                {block_of.get(ids.DEAL, ids.DEAL): "That deal is closed. Pick an open one or add a new deal."}
-            )
+            raise refuse("That deal is closed. Pick an open one or add a new deal.")
         return deal, False
     if form.deal is None and not form.new_deal_name:
         # No deal chosen: an account with exactly one open deal means that deal.
-        open_deals = session.scalars(
-            select(Deal).where(
-                Deal.team_id == team_id,
-                Deal.account_id == account.id,
-                Deal.status == DealStatus.OPEN,
-                Deal.owner_rep_id == rep.id,
-            )
-        ).all()
-        if len(open_deals) == 1:
-            return open_deals[0], False
-        if len(open_deals) > 1:
-            raise FieldErrors(
-                {block_of.get(ids.DEAL, ids.DEAL): "This account has several open deals: pick one."}
-            )
-    deal = Deal(
-        team_id=team_id,
-        account_id=account.id,
-        owner_rep_id=rep.id,
-        name=_clean_name(form.new_deal_name or "") or default_deal_name(account.name),
-        created_at=now,
+        if len(found.deals) == 1:
+            return found.deals[0], False
+        if len(found.deals) > 1:
+            raise refuse("This account has several open deals: pick one.")
+    held = form.held_at
+    deal_id = connection.scalar(
+        _INSERT_DEAL,
+        {
+            "team_id": team_id,
+            "account_id": account_id,
+            "owner_rep_id": rep_id,
+            "name": _clean_name(form.new_deal_name or "") or default_deal_name(account_name),
+            "created_at": now,
+            "last_meeting_at": held,
+            "at_risk_since": now if form.reaction is Reaction.DECLINED else None,
+            # A lower bound on when it could stall; the clock works out the real moment from the settings.
+            **watching(Deal, held),
+        },
     )
-    session.add(deal)
-    session.flush()
-    return deal, True
+    assert deal_id is not None
+    return _DealRow(deal_id, account_id, rep_id, DealStatus.OPEN, held), True
 
 
 def _next_step(
-    form: MeetingForm, team_id: str, deal: Deal, rep: Rep, meeting: Meeting, now: datetime
-) -> NextStep | None:
+    form: MeetingForm, team_id: str, deal_id: int, rep_id: int, meeting_id: int, now: datetime
+) -> dict[str, object] | None:
+    """The next step the reaction gives (the INSERT's values), if any."""
     if form.reaction is Reaction.BOOKED:
         status, at = NextStepStatus.BOOKED, form.next_step_at
     elif form.reaction in (Reaction.AGREED_UNSCHEDULED, Reaction.HESITANT):
@@ -462,25 +648,25 @@ def _next_step(
     else:  # declined, or no ask: no next step
         return None
     prep = form.prep if status is NextStepStatus.BOOKED else {}
-    return NextStep(
-        team_id=team_id,
-        deal_id=deal.id,
-        meeting_id=meeting.id,
-        rep_id=rep.id,
-        description=form.next_step or (form.ask_text or "")[:MAX_NEXT_STEP],
-        scheduled_at=at,
-        status=status,
-        booked_at=now if at else None,
-        status_changed_at=now,
-        prep_attendees=prep.get("attendees"),
-        prep_agenda=prep.get("agenda"),
-        prep_materials=prep.get("materials"),
-        prep_evaluation=prep.get("evaluation"),
-        prep_step_after=prep.get("step_after"),
-        created_at=now,
+    return {
+        "team_id": team_id,
+        "deal_id": deal_id,
+        "meeting_id": meeting_id,
+        "rep_id": rep_id,
+        "description": form.next_step or (form.ask_text or "")[:MAX_NEXT_STEP],
+        "scheduled_at": at,
+        "status": status,
+        "booked_at": now if at else None,
+        "status_changed_at": now,
+        "prep_attendees": prep.get("attendees"),
+        "prep_agenda": prep.get("agenda"),
+        "prep_materials": prep.get("materials"),
+        "prep_evaluation": prep.get("evaluation"),
+        "prep_step_after": prep.get("step_after"),
+        "created_at": now,
         # The clock works out the first nudge (or prep) from here.
         **watching(NextStep, now),
-    )
+    }
 
 
 def _answer_nudges(

@@ -6,6 +6,8 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bot.slack import ids, payloads
 
@@ -127,3 +129,22 @@ def test_the_log_a_meeting_shortcuts_pass_the_edge():
 def test_a_shortcut_of_the_wrong_shape_is_malformed(kind, fields):
     with pytest.raises(payloads.Malformed):
         payloads.parse(_shortcut(kind, **fields), FORM)
+
+
+@settings(max_examples=300, deadline=None)
+@example(texts=["a\x08b\x0cc\x7fd\x85e\x1f"], ascii_only=True)
+@example(texts=["a\x08b\x0cc\x7fd\x85e\x1f"], ascii_only=False)
+@given(
+    texts=st.lists(st.text(max_size=20), min_size=1, max_size=5),
+    ascii_only=st.booleans(),
+)
+def test_a_payload_with_nothing_to_clean_skips_the_walk_and_reads_the_same(texts, ascii_only):
+    """The shortcut for clean JSON gives what cleaning every string gives, whatever the strings hold."""
+    event = {
+        "type": "event_callback",
+        "team_id": "T1",
+        "event": {"type": "x", "texts": texts, "keys": {texts[0]: "k"}},
+    }
+    read = payloads.parse(json.dumps(event, ensure_ascii=ascii_only).encode(), JSON)
+    assert read["event"]["texts"] == [payloads.clean_text(t) for t in texts]
+    assert read["event"]["keys"] == {payloads.clean_text(texts[0]): "k"}
