@@ -11,8 +11,8 @@ A forecast fit written again (a refit of the same day keeps its row) gets its ow
 ``signals_gen`` bumped in its UPDATE. Not covered here, and checked where the keys are read
 (bot.services.home_keys): the clock's escalations (a Core UPDATE of nudges), which fit is the
 latest, and the stall threshold. A Core
-UPDATE of meetings or next steps must come with an ORM write to the same deal (the meeting a
-step is marked done by does).
+UPDATE of meetings or next steps must come with an ORM write to the same deal, or bump
+``signals_gen`` itself (``bot.services.meetings.log_meeting`` writes in statements and does).
 """
 
 from __future__ import annotations

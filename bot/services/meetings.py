@@ -534,6 +534,8 @@ _UPDATE_DEAL = (
     .values(
         last_meeting_at=bindparam("last"),
         at_risk_since=bindparam("at_risk"),
+        # These statements pass by the ORM's flush: the deal's stored Home key is stale (models.home_keys).
+        signals_gen=_D.c.signals_gen + 1,
         **watching(Deal, bindparam("check_at")),  # type: ignore[arg-type]
     )
 )
