@@ -93,6 +93,7 @@ def setup_logging(settings: LogSettings) -> None:
     # APScheduler says "Running job" and "executed successfully" every minute: an idle clock
     # must be quiet at INFO (the sweep logs a line when it did something).
     # Alembic names its plugins and its dialect every time a schema revision is read.
+    # Matplotlib says it built its font cache the first time a chart is drawn on a machine.
     if settings.level != "DEBUG":
-        for name in ("apscheduler", "alembic.runtime.plugins", "alembic.runtime.migration"):
+        for name in ("apscheduler", "alembic.runtime.plugins", "alembic.runtime.migration", "matplotlib"):
             logging.getLogger(name).setLevel(logging.WARNING)
