@@ -47,6 +47,7 @@ class PersonBase:
         settle: float = 0.0,
         timeout: float = 10.0,
         rerender_wait: float = 2.0,
+        wait_for_app: bool = True,
     ) -> None:
         self.fake = fake
         self.events_url = events_url
@@ -60,6 +61,9 @@ class PersonBase:
         self.bot_user_id = workspace["bot_user_id"]
         self.verification_token = verification_token
         self.settle = settle
+        # False: a request returns at the app's HTTP answer, without waiting for the Web API calls
+        # the app makes after it (to act while one is on its way, e.g. a stop during a slow DM).
+        self.wait_for_app = wait_for_app
         self.rerender_wait = rerender_wait
         self.timeout = timeout
         try:
@@ -135,7 +139,8 @@ class PersonBase:
         except urllib.error.HTTPError as error:
             response = AppResponse(error.code, error.read().decode("utf-8"), dict(error.headers.items()))
         response.elapsed = time.monotonic() - started
-        self.fake.wait_idle(quiet=self.settle, timeout=self.timeout)
+        if self.wait_for_app:
+            self.fake.wait_idle(quiet=self.settle, timeout=self.timeout)
         self.last_response = response
         return response
 
