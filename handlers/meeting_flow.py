@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -13,10 +14,9 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.coaching import coach
 from bot.domain.vocabulary import AskType, Reaction
 from bot.services.accounts import AccountChoice, chosen_account, open_deals
-from bot.services.coaching import coaching_input
-from bot.services.meetings import LoggedMeeting
+from bot.services.meetings import LoggedMeeting, replacement_accounts
 from bot.services.nudge_answers import nudge_message_for
-from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, profile_fresh_until, store_profile
+from bot.services.reps import PROFILE_MAX_AGE, SlackProfile, profile_fresh_until, store_profile, zone
 from bot.services.store import run
 from bot.slack import ids
 from bot.slack.blocks.coaching_dm import coaching_message
@@ -124,38 +124,42 @@ def _member(enum: type[_E], value: str | None) -> _E | None:
         return None
 
 
-def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
-    """users.info → the rep's name and timezone, at most daily."""
+def refresh_profile(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> str | None:
+    """users.info → the rep's name and timezone, at most daily. The zone it stored, if it asked."""
     now = deps.clock()
     key = (team_id, user_id)
     fresh_until = deps.fresh_profiles.get(key)
     if fresh_until is not None and now < fresh_until:
-        return
+        return None
     stored_until = profile_fresh_until(deps.session_factory, team_id, user_id, now)
     if stored_until is not None:
         deps.fresh_profiles[key] = stored_until
-        return
+        return None
     user = client.users_info(user=user_id)["user"]
-    store_profile(deps.session_factory, team_id, SlackProfile.from_users_info(user), now, deps.admins)
+    profile = SlackProfile.from_users_info(user)
+    store_profile(deps.session_factory, team_id, profile, now, deps.admins)
     deps.fresh_profiles[key] = now + PROFILE_MAX_AGE
+    return profile.timezone
 
 
 def send_coaching(
     client: WebClient, deps: Deps, *, team_id: str, user_id: str, logged: LoggedMeeting
 ) -> None:
     """The coaching DM for a freshly logged meeting."""
+    assert logged.coaching is not None
+    inp = logged.coaching
     try:
-        refresh_profile(client, deps, team_id=team_id, user_id=user_id)
+        timezone = refresh_profile(client, deps, team_id=team_id, user_id=user_id)
     except SlackApiError as error:  # coach anyway, in the zone we last knew
+        timezone = None
         if not handle_refusal(error, deps, team_id, "users.info before coaching"):
             log.warning("users.info failed team=%s: %s", team_id, error.response.get("error"))
-    inp = coaching_input(
-        deps.session_factory,
-        team_id=team_id,
-        meeting_id=logged.meeting_id,
-        next_step_id=logged.next_step_id,
-        now=deps.clock(),
-    )
+    tz = zone(timezone) if timezone is not None else inp.rep_tz
+    # today, the rep's: right after the meeting or days later, never a day gone by
+    inp = replace(inp, rep_tz=tz, counted_from=deps.clock().astimezone(tz).date())
+    if inp.reaction is Reaction.DECLINED:  # the rep's other accounts to work instead
+        found = run(deps.session_factory, replacement_accounts, team_id, logged.rep_id, logged.account_id)
+        inp = replace(inp, replacement_accounts=tuple(found))
     text, blocks = coaching_message(coach(inp), meeting_id=logged.meeting_id)
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 

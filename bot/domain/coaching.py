@@ -439,6 +439,8 @@ class CoachingInput:
     # The day suggested days are counted from, in the rep's zone: the day the coaching is read
     # (a meeting logged days later never gets a suggestion for a day that has passed).
     counted_from: date | None = None
+    # The grade stored with the meeting when it was graded from these same words; else graded here.
+    grade: Grade | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -591,7 +593,9 @@ def _calendar_details(inp: CoachingInput) -> str:
 def coach(inp: CoachingInput) -> Coaching:
     """The coaching reply for one logged meeting."""
     ask = inp.ask_text or ""
-    grade = grade_ask(inp.chosen, ask, inp.next_step_description, booked=inp.next_step_at is not None)
+    grade = inp.grade
+    if grade is None:
+        grade = grade_ask(inp.chosen, ask, inp.next_step_description, booked=inp.next_step_at is not None)
     outcome = outcome_of(inp.chosen, inp.reaction, inp.next_step_at)
     description = _clean(inp.next_step_description)
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.coaching import grade_ask
+from bot.domain.coaching import CoachingInput, Prep, grade_ask
 from bot.domain.errors import DuplicateSubmission, FieldErrors
 from bot.domain.grading import GRADER_VERSION
 from bot.domain.meeting_fields import MeetingField, shown_fields
@@ -237,6 +237,9 @@ class LoggedMeeting:
     answered_messages: tuple[tuple[str, str], ...] = ()
     # When the rep last opened their App Home: the write rebuilds it only when lately.
     home_opened_at: datetime | None = None
+    # What the coaching DM needs, as stored: no read after the ack. Its replacement accounts
+    # (a declined ask) are read when the DM is sent, and its zone and day then too.
+    coaching: CoachingInput | None = None
 
 
 def log_meeting(
@@ -276,7 +279,7 @@ def log_meeting(
             found = _Found.read(connection, team_id, user_id, option, form)
             assert found.rep is not None
         rep = found.rep
-        account_id, account_name, new_account = _account(
+        account_id, account_name, territory, new_account = _account(
             connection, team_id, rep.id, option, found, now, block_of
         )
         deal, new_deal = _deal(
@@ -349,6 +352,30 @@ def log_meeting(
         if streak != rep.streak:
             connection.execute(_UPDATE_STREAK, {"p_rep": rep.id, "p_streak": streak})
         session.commit()
+        tz = zone(rep.timezone)
+        description = cast(str, step["description"]) if step else None
+        step_at = cast("datetime | None", step["scheduled_at"]) if step else None
+        coaching = CoachingInput(
+            rep_tz=tz,
+            account_name=account_name,
+            deal_name=deal.name,
+            ask_text=form.ask_text or "",
+            chosen=form.ask_type,
+            reaction=form.reaction,
+            kind=form.kind,
+            next_step_description=description,
+            next_step_at=step_at,
+            prep=Prep(**{name: cast("str | None", step[f"prep_{name}"]) for name, _ in PREP_QUESTIONS})
+            if step
+            else Prep(),
+            next_step_id=step_id,
+            deal_id=deal.id,
+            territory=territory,
+            counted_from=now.astimezone(tz).date(),
+            streak=streak,
+            # the coach grades the same words the same way: the stored grade, when its words are those
+            grade=grade if (description, step_at is not None) == (form.next_step, booked) else None,
+        )
         return LoggedMeeting(
             meeting_id=meeting_id,
             deal_id=deal.id,
@@ -359,6 +386,7 @@ def log_meeting(
             new_deal=new_deal,
             answered_messages=answered,
             home_opened_at=rep.home_opened_at,
+            coaching=coaching,
         )
     except IntegrityError:
         session.rollback()
@@ -395,6 +423,7 @@ class _DealRow:
     account_id: int
     owner_rep_id: int
     status: str
+    name: str
     last_meeting_at: datetime | None = None
     at_risk_since: datetime | None = None
     open_steps: bool = False  # worth an UPDATE of its next steps
@@ -413,6 +442,7 @@ def _deal_columns() -> list[ColumnElement[Any]]:
         _D.c.account_id.label("deal_account_id"),
         _D.c.owner_rep_id,
         _D.c.status,
+        _D.c.name.label("deal_name"),
         _D.c.last_meeting_at,
         _D.c.at_risk_since,
         steps.label("open_steps"),
@@ -434,6 +464,7 @@ def _read_statement(account_by: str, deal_by: str) -> Select[Any]:
         _R.c.home_opened_at,
         _A.c.id.label("account_id"),
         _A.c.name.label("account_name"),
+        _A.c.territory,
     ]
     stmt = select(*columns).select_from(_R.outerjoin(_A, account_on))
     if deal_by == "id":
@@ -460,7 +491,7 @@ class _Found:
     """What the form names, as stored: the rep (None on first use), the account and the deal(s)."""
 
     rep: _RepRow | None
-    account: tuple[int, str] | None
+    account: tuple[int, str, str | None] | None  # id, name, territory
     deals: tuple[_DealRow, ...]
 
     @staticmethod
@@ -491,13 +522,18 @@ class _Found:
             return _Found(None, None, ())
         first = rows[0]._mapping
         rep = _RepRow(first["rep_id"], first["timezone"], first["streak"], first["home_opened_at"])
-        account = (first["account_id"], first["account_name"]) if first["account_id"] is not None else None
+        account = (
+            (first["account_id"], first["account_name"], first["territory"])
+            if first["account_id"] is not None
+            else None
+        )
         deals = tuple(
             _DealRow(
                 m["deal_id"],
                 m["deal_account_id"],
                 m["owner_rep_id"],
                 m["status"],
+                m["deal_name"],
                 m["last_meeting_at"],
                 m["at_risk_since"],
                 bool(m["open_steps"]),
@@ -559,10 +595,10 @@ def _account(
     found: _Found,
     now: datetime,
     block_of: dict[str, str],
-) -> tuple[int, str, bool]:
-    """(id, name, new) of the account: the one picked, or the one typed (added if it is new)."""
+) -> tuple[int, str, str | None, bool]:
+    """(id, name, territory, new) of the account: the one picked, or the one typed (added if it is new)."""
     if found.account is not None:  # picked, or typed and someone added it since the typeahead answered
-        return found.account[0], found.account[1], False
+        return *found.account, False
     if option is None or not option.new_name:  # validate() refused the values never offered
         raise FieldErrors(
             {block_of.get(ids.ACCOUNT, ids.ACCOUNT): "That account no longer exists. Pick again."}
@@ -579,7 +615,7 @@ def _account(
         },
     )
     assert account_id is not None
-    return account_id, name, True
+    return account_id, name, None, True
 
 
 def default_deal_name(account_name: str) -> str:
@@ -621,13 +657,14 @@ def _deal(
         if len(found.deals) > 1:
             raise refuse("This account has several open deals: pick one.")
     held = form.held_at
+    deal_name = _clean_name(form.new_deal_name or "") or default_deal_name(account_name)
     deal_id = connection.scalar(
         _INSERT_DEAL,
         {
             "team_id": team_id,
             "account_id": account_id,
             "owner_rep_id": rep_id,
-            "name": _clean_name(form.new_deal_name or "") or default_deal_name(account_name),
+            "name": deal_name,
             "created_at": now,
             "last_meeting_at": held,
             "at_risk_since": now if form.reaction is Reaction.DECLINED else None,
@@ -636,7 +673,7 @@ def _deal(
         },
     )
     assert deal_id is not None
-    return _DealRow(deal_id, account_id, rep_id, DealStatus.OPEN, held), True
+    return _DealRow(deal_id, account_id, rep_id, DealStatus.OPEN, deal_name, held), True
 
 
 def _next_step(

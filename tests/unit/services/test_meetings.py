@@ -430,3 +430,65 @@ def test_folded_values_never_push_the_notes_over_their_limit(session, now):
     )
     notes = session.get(Meeting, logged.meeting_id).notes
     assert len(notes) == 3000 and notes.startswith("n" * 2990)
+
+
+def test_the_logged_meeting_carries_what_the_coaching_dm_needs_as_stored(session, now):
+    """The coaching DM is built from what log_meeting returns (no read after the ack): it must be
+    what was stored: the deal's and account's names and territory, the step and its prep, the
+    streak, the grade the coach would give."""
+    from bot.domain.coaching import grade_ask
+
+    first = log_meeting(session, team_id="T1", user_id="U1", form=form(now), view_id="V1", now=now)
+    session.get(Account, first.account_id).territory = "West"
+    session.get(Deal, first.deal_id).name = "Acme expansion"
+    session.get(Rep, first.rep_id).timezone = "America/Los_Angeles"
+    session.commit()
+    again = form(
+        now,
+        account=f"acct:{first.account_id}",
+        deal=str(first.deal_id),
+        next_step="Security review",
+        next_step_at=now + timedelta(days=3),
+        prep={"agenda": "  SOC 2 questions  ", "attendees": None},
+    )
+    logged = log_meeting(session, team_id="T1", user_id="U1", form=again, view_id="V2", now=now)
+    c = logged.coaching
+    step = session.get(NextStep, logged.next_step_id)
+    assert c is not None and not logged.new_account and not logged.new_deal
+    assert (c.account_name, c.deal_name, c.territory) == ("Acme Corp", "Acme expansion", "West")
+    assert (c.next_step_id, c.next_step_description, c.next_step_at) == (
+        step.id,
+        "Security review",
+        step.scheduled_at,
+    )
+    assert c.prep.agenda == "SOC 2 questions" and c.prep.attendees is None
+    assert c.streak == session.get(Rep, logged.rep_id).streak == 2
+    assert str(c.rep_tz) == "America/Los_Angeles" and c.deal_id == logged.deal_id
+    assert c.grade == grade_ask(again.ask_type, again.ask_text, "Security review", booked=True)
+
+    # No step and no step written: the coach reads the same words, the stored grade is passed on.
+    declined = log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        view_id="V3",
+        now=now,
+        form=form(now, account="new:Beta", reaction=Reaction.DECLINED, next_step=None, next_step_at=None),
+    )
+    d = declined.coaching
+    assert d is not None and d.next_step_id is None and d.next_step_description is None
+    assert (d.deal_name, d.territory, d.streak) == ("Beta opportunity", None, 0)
+    assert d.grade == grade_ask(AskType.SCHEDULED_MEETING, form(now).ask_text, None)
+    # An unscheduled step's description is the ask when no step was written: graded by the coach.
+    vague = log_meeting(
+        session,
+        team_id="T1",
+        user_id="U1",
+        view_id="V4",
+        now=now,
+        form=form(
+            now, account="new:Gamma", reaction=Reaction.AGREED_UNSCHEDULED, next_step=None, next_step_at=None
+        ),
+    )
+    assert vague.coaching is not None and vague.coaching.grade is None
+    assert vague.coaching.next_step_description == form(now).ask_text
