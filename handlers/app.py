@@ -113,12 +113,15 @@ def register_all(app: App, deps: Deps) -> None:
         current_request.set(context["request_id"])
         return next()
 
+    # Bolt tries each listener's matcher in this order until one matches, at a cost per listener:
+    # the busiest requests (the Home tab's event, `/meeting`'s Save) come first. Only one listener
+    # matches a request (one per action_id, callback_id, command or event), so order is speed only.
     events.register(app)  # first: it holds the event_id de-duplication middleware
+    views.register(app)  # the views package registers its catch-all for unknown modals last
     commands.register(app)
     options.register(app)
     actions.register(app)
     shortcuts.register(app)
-    views.register(app)  # the views package registers its catch-all for unknown modals last
 
     @app.error
     def log_error(error: Exception, body: dict, context: dict, logger: logging.Logger) -> None:
