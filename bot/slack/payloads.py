@@ -8,6 +8,7 @@ so Bolt reads it the same way whatever the body first looked like, and does not 
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from collections.abc import Callable
@@ -106,14 +107,42 @@ def team_named(body: bytes) -> str | None:
 
 
 def _form(text: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
-    except ValueError:
-        raise Malformed("too many form fields") from None
-    form = dict(pairs)
-    if len(form) != len(pairs):
-        raise Malformed("a form field given twice")
+    """The fields of a form body, as ``parse_qsl(text, keep_blank_values=True)`` reads them."""
+    if text and text.count("&") + 1 > MAX_FORM_FIELDS:
+        raise Malformed("too many form fields")
+    form: dict[str, str] = {}
+    for field in text.split("&") if text else ():
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        name = unquote_fast(name)
+        if name in form:
+            raise Malformed("a form field given twice")
+        form[name] = unquote_fast(value)
     return form
+
+
+# Percent-decoding is a Python loop over every escape in urllib: an interactivity payload is
+# JSON with a %22 for each quote (a /meeting submission, about 1,400 escapes). binascii's
+# quoted-printable decoder does the same in C once "%" reads "=": it is used when the text
+# can only mean one thing to both (ASCII, no "=", no line breaks, every "%" a full escape).
+_TO_QP = bytes.maketrans(b"%+", b"= ")
+_PARTIAL_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def unquote_fast(text: str) -> str:
+    """``urllib.parse.unquote_plus(text)``, the same string, faster on long escaped text."""
+    if "%" not in text:
+        return text.replace("+", " ")
+    if (
+        not text.isascii()
+        or "=" in text
+        or "\n" in text
+        or "\r" in text
+        or _PARTIAL_ESCAPE.search(text) is not None
+    ):
+        return unquote_plus(text)
+    return binascii.a2b_qp(text.encode("ascii").translate(_TO_QP)).decode("utf-8", "replace")
 
 
 def _json(text: str) -> Any:

@@ -148,3 +148,52 @@ def test_a_payload_with_nothing_to_clean_skips_the_walk_and_reads_the_same(texts
     read = payloads.parse(json.dumps(event, ensure_ascii=ascii_only).encode(), JSON)
     assert read["event"]["texts"] == [payloads.clean_text(t) for t in texts]
     assert read["event"]["keys"] == {payloads.clean_text(texts[0]): "k"}
+
+
+# Form bodies are read with a percent-decoder faster than urllib's: it must read every text the same.
+_ESCAPE = st.builds(
+    lambda b, upper: f"%{b:02X}" if upper else f"%{b:02x}", st.integers(0, 255), st.booleans()
+)
+_FORM_TEXT = st.lists(
+    st.one_of(
+        _ESCAPE,
+        st.sampled_from(["%", "%2", "%G1", "%%", "+", "=", "&", "\n", "\r", " ", "_", "%3D", "%25", "%2B"]),
+        st.text(max_size=4),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_FORM_TEXT)
+@example("abc%")
+@example("a+%2B+b%")
+@example("%C3%A9%E2%82%AC")
+@example("%E2%22%82")
+@example("%20 \t+")
+def test_the_fast_percent_decoder_reads_every_text_as_urllib_does(text):
+    from urllib.parse import unquote_plus
+
+    assert payloads.unquote_fast(text) == unquote_plus(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=60), max_size=6))
+def test_a_form_body_reads_back_as_its_fields(fields):
+    from urllib.parse import parse_qsl
+
+    body = urlencode(fields)
+    assert payloads._form(body) == fields == dict(parse_qsl(body, keep_blank_values=True))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_FORM_TEXT)
+def test_any_form_text_reads_as_parse_qsl_reads_it(text):
+    from urllib.parse import parse_qsl
+
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if len(dict(pairs)) != len(pairs) or text.count("&") + 1 > payloads.MAX_FORM_FIELDS:
+        with pytest.raises(payloads.Malformed):
+            payloads._form(text)
+    else:
+        assert payloads._form(text) == dict(pairs)
