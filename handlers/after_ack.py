@@ -56,40 +56,46 @@ class AfterAck:
     def __init__(self, slots: int = SLOTS, max_threads: int = MAX_THREADS):
         self.slots = slots
         self._free = slots
-        self._cond = threading.Condition()
-        self._line: list[tuple[int, int]] = []  # (lane, arrival): a heap
+        self._lock = threading.Lock()
+        # (lane, arrival, the waiter's lock): a heap. A freed slot is handed to the head of the
+        # line alone, by releasing its lock: with 50 waiting, a slot wakes one thread, not 50.
+        self._line: list[tuple[int, int, Any]] = []
         self._arrival = itertools.count()
         self._last_warning = 0.0
         self.threads = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="listener")
 
     def resize(self, slots: int) -> None:
         """The number of slots (the app sets it from its config when built)."""
-        with self._cond:
+        with self._lock:
             self._free += slots - self.slots
             self.slots = slots
-            self._cond.notify_all()
+            self._hand_out()
 
     @property
     def depth(self) -> int:
         """Jobs waiting for a slot now."""
-        with self._cond:
+        with self._lock:
             return len(self._line)
+
+    def _hand_out(self) -> None:
+        """Free slots to the first in line (lane, then arrival); the lock is held."""
+        while self._free > 0 and self._line:
+            _, _, waiter = heapq.heappop(self._line)
+            self._free -= 1
+            waiter.release()  # it holds the slot now
 
     def enter(self, lane: Lane, name: str = "") -> None:
         """Wait for a slot in ``lane``'s turn; the caller must ``leave()`` after."""
         started = time.monotonic()
-        with self._cond:
+        with self._lock:
             if self._free > 0 and not self._line:
                 self._free -= 1
                 return
-            ticket = (int(lane), next(self._arrival))
-            heapq.heappush(self._line, ticket)
+            waiter = threading.Lock()
+            waiter.acquire()
+            heapq.heappush(self._line, (int(lane), next(self._arrival), waiter))
             depth = len(self._line)
-            while not (self._free > 0 and self._line[0] == ticket):
-                self._cond.wait()
-            heapq.heappop(self._line)
-            self._free -= 1
-            self._cond.notify_all()  # the next in line may have a slot too
+        waiter.acquire()  # until _hand_out releases it: the slot is ours
         waited = time.monotonic() - started
         if depth >= WARN_DEPTH or waited >= WARN_WAIT:
             now = time.monotonic()
@@ -105,9 +111,9 @@ class AfterAck:
                 )
 
     def leave(self) -> None:
-        with self._cond:
+        with self._lock:
             self._free += 1
-            self._cond.notify_all()
+            self._hand_out()
 
     def submit(self, job: Callable[[], Any], lane: Lane, name: str = "") -> None:
         """Run ``job`` after the ack, in its lane's turn, in a copy of the caller's context (log ids)."""

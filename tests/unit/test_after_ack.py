@@ -75,6 +75,33 @@ def test_no_more_jobs_run_at_once_than_there_are_slots():
     assert most[0] == 2
 
 
+def test_more_slots_go_to_those_waiting_and_a_long_line_all_runs():
+    pool = AfterAck(slots=1)
+    pool.enter(Lane.REPLY)  # held: the line below waits
+    done: list[int] = []
+    lock = threading.Lock()
+    running, most = [0], [0]
+
+    def job(i: int) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        threading.Event().wait(0.001)
+        with lock:
+            running[0] -= 1
+            done.append(i)
+
+    for i in range(200):
+        pool.submit(lambda i=i: job(i), Lane.REPLY)
+    _wait(lambda: pool.depth == 200)
+    pool.resize(3)  # two more slots: handed to the first two in line at once
+    _wait(lambda: len(done) >= 2)
+    pool.leave()
+    assert pool.finish(10)
+    assert sorted(done) == list(range(200)) and pool.depth == 0
+    assert most[0] <= 3
+
+
 def test_a_write_rebuilds_the_home_only_for_a_rep_who_opened_it_lately(engine, now):
     clock = [now]
     deps = Deps(
