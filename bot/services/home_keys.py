@@ -42,7 +42,7 @@ from bot.domain.pipeline import (
 )
 from bot.domain.vocabulary import DealStatus
 from bot.services.chances import ChanceInputs, chances_from
-from bot.services.pipeline import _facts_rows, replacement_ratio, time_spent_of
+from bot.services.pipeline import DealSet, _facts_rows, replacement_ratio, time_spent_of
 from models import Deal, DealHomeKey, ForecastFit, Meeting, NextStep, Nudge, Rep, UTCDateTime, Workspace
 
 K = DealHomeKey
@@ -183,7 +183,7 @@ def _scored(
     inputs: dict[int, ChanceInputs] = {}
     facts = _facts_rows(
         session,
-        (Deal.team_id == team_id) & Deal.id.in_(deal_ids),
+        DealSet.ids(team_id, deal_ids),
         days,
         time_spent_of(session, team_id),
         now=now,

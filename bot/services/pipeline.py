@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, select, true
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, case, func, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from bot.domain.forecast import DealTimeline, MeetingRecord, StepRecord
 from bot.domain.nudge_kinds import ESCALATING
@@ -36,7 +38,7 @@ from bot.domain.vocabulary import (
 from bot.services.chances import ChanceInputs, chances_from
 from bot.services.forecast import latest_time_spent
 from bot.services.permissions import reps_managed_by
-from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, Workspace
+from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, UTCDateTime, Workspace
 
 # ---------------------------------------------------------------- loading from the store
 
@@ -47,7 +49,7 @@ _STEP_STATUSES = {s.value: s for s in NextStepStatus}
 _OPEN = tuple(s.value for s in OPEN_NEXT_STEP_STATUSES)
 
 
-def _recent_rows(session: Session, deal_ids: Select[Any], counted: ColumnElement[bool]) -> Sequence[Row[Any]]:
+def _recent_query(deal_ids: Select[Any], counted: ColumnElement[bool], postgresql: bool) -> Select[Any]:
     """Each deal's last MOMENTUM_WINDOW meetings among ``counted``, oldest first, with their step.
 
     On PostgreSQL a LATERAL top-5 per deal, reading five index entries a deal
@@ -78,7 +80,7 @@ def _recent_rows(session: Session, deal_ids: Select[Any], counted: ColumnElement
         NextStep.scheduled_at.label("step_scheduled_at"),
         reschedules.label("moves"),
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         # The step joined inside the LATERAL: joined outside, the planner (expecting one deal)
         # hashes next_steps once per deal.
         chosen = deal_ids.subquery()
@@ -110,7 +112,7 @@ def _recent_rows(session: Session, deal_ids: Select[Any], counted: ColumnElement
             .where(ranked.c.rn <= MOMENTUM_WINDOW)
             .order_by(ranked.c.deal_id, ranked.c.rn.desc())
         )
-    return session.connection().execute(query).all()
+    return query
 
 
 def _records(rows: Any, meetings: dict[int, list[MeetingRecord]], steps: dict[int, list[StepRecord]]) -> None:
@@ -139,18 +141,58 @@ def _records(rows: Any, meetings: dict[int, list[MeetingRecord]], steps: dict[in
             )
 
 
-def _facts_rows(
-    session: Session,
-    deal_filter: ColumnElement[bool],
-    stalled_days: int,
-    spent: TimeSpent | None = None,
-    *,
-    now: datetime | None = None,
-    inputs: dict[int, ChanceInputs] | None = None,
-) -> list[DealFacts]:
-    """The deals' facts. With ``now`` and ``inputs``, also what each deal's chance at ``now`` reads
-    (``ChanceInputs``), from the same queries: no meeting is read twice."""
-    deals = session.execute(
+# _facts_rows's deal sets: each shape's statements are built once, its values bound per call
+# (building a statement here cost more than running it: a Home build runs eight).
+_F_TEAM = bindparam("f_team", type_=String())
+_F_NOW = bindparam("f_now", type_=UTCDateTime())
+_SHAPES: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "ids": lambda: (Deal.team_id == _F_TEAM) & Deal.id.in_(bindparam("f_ids", expanding=True)),
+    "open_of_rep": lambda: (
+        (Deal.team_id == _F_TEAM)
+        & (Deal.owner_rep_id == bindparam("f_rep", type_=Integer()))
+        & (Deal.status == DealStatus.OPEN)
+    ),
+    "one": lambda: (Deal.team_id == _F_TEAM) & (Deal.id == bindparam("f_deal", type_=Integer())),
+}
+
+
+@dataclass(frozen=True)
+class DealSet:
+    """Which deals ``_facts_rows`` reads: a shape of ``_SHAPES`` and its values."""
+
+    shape: str
+    params: dict[str, Any]
+
+    @staticmethod
+    def ids(team_id: str, deal_ids: Sequence[int]) -> DealSet:
+        return DealSet("ids", {"f_team": team_id, "f_ids": list(deal_ids)})
+
+    @staticmethod
+    def open_of_rep(team_id: str, rep_id: int) -> DealSet:
+        """The rep's open deals (their pipeline)."""
+        return DealSet("open_of_rep", {"f_team": team_id, "f_rep": rep_id})
+
+    @staticmethod
+    def one(team_id: str, deal_id: int) -> DealSet:
+        return DealSet("one", {"f_team": team_id, "f_deal": deal_id})
+
+
+class _FactsStatements(NamedTuple):
+    deals: Executable
+    held: Executable
+    recent: Executable
+    recent_known: Executable  # the recent meetings held and logged by now, of the deals f_later
+    steps: Executable
+    totals: Executable
+    escalated: Executable
+    managed: Executable
+
+
+@functools.cache
+def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -> _FactsStatements:
+    """``_facts_rows``'s statements for a deal set's shape; ``dated``: as of f_now."""
+    deal_filter = _SHAPES[shape]()
+    deals = (
         select(
             Deal.id,
             Deal.name,
@@ -166,10 +208,7 @@ def _facts_rows(
         )
         .join(Account, Account.id == Deal.account_id)
         .where(deal_filter)
-    ).all()
-    if not deals:
-        return []
-    chance = inputs is not None and now is not None
+    )
     deal_ids = select(Deal.id).where(deal_filter).scalar_subquery()
     counted = Meeting.withdrawn_at.is_(None)
     # As the forecast sees the deal at now: what was held and logged by then, steps as they stood.
@@ -177,24 +216,103 @@ def _facts_rows(
     created: ColumnElement[bool] = true()
     ended: ColumnElement[bool] = true()
     booked: ColumnElement[bool] = NextStep.booked_at.is_not(None)
-    if now is not None:
-        known = (Meeting.held_at <= now) & (Meeting.logged_at <= now)
-        created = NextStep.created_at <= now
-        ended = NextStep.status_changed_at <= now
-        booked = NextStep.booked_at <= now
-    held: dict[int, int] = {}
-    known_held: dict[int, int] = {}
-    for deal_id, n, k in session.execute(  # ix_meetings_counted_deal_id_held_at, index only
+    if dated:
+        known = (Meeting.held_at <= _F_NOW) & (Meeting.logged_at <= _F_NOW)
+        created = NextStep.created_at <= _F_NOW
+        ended = NextStep.status_changed_at <= _F_NOW
+        booked = NextStep.booked_at <= _F_NOW
+    held = (  # ix_meetings_counted_deal_id_held_at, index only
         select(Meeting.deal_id, func.count(), func.count(case((known, 1))))
         .where(Meeting.deal_id.in_(deal_ids), counted)
         .group_by(Meeting.deal_id)
-    ):
+    )
+    recent = _recent_query(select(Deal.id).where(deal_filter), counted, postgresql)
+    recent_known = _recent_query(
+        select(Deal.id).where(Deal.id.in_(bindparam("f_later", expanding=True))), counted & known, postgresql
+    )
+    # The open steps, newest last (ix_next_steps_deal_id_status). For the forecast also the steps
+    # open as of now (closed after it), and whether each is visible then: no meeting, or one that
+    # counts and was held and logged by now.
+    opened = NextStep.status.in_(OPEN_NEXT_STEP_STATUSES)
+    steps = (
+        select(
+            NextStep.id,
+            NextStep.deal_id,
+            NextStep.meeting_id,
+            NextStep.description,
+            NextStep.status,
+            NextStep.scheduled_at,
+            NextStep.booked_at,
+            NextStep.status_changed_at,
+            NextStep.created_at,
+            Meeting.id.label("seen_meeting"),
+        )
+        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
+        .where(NextStep.deal_id.in_(deal_ids))
+        .order_by(NextStep.created_at, NextStep.id)
+        .where(opened | ~ended if chance else opened)
+    )
+    # Every step's bookings and endings in one pass: the Home's "last booked commitment" (any
+    # step); for the forecast, the visible steps' kept, missed and latest booking as of now.
+    visible = (NextStep.meeting_id.is_(None) | Meeting.id.is_not(None)) & created
+    totals = (
+        select(
+            NextStep.deal_id,
+            func.max(NextStep.booked_at).label("booked"),
+            func.count(case((visible & ended & (NextStep.status == NextStepStatus.DONE), 1))).label("kept"),
+            func.count(case((visible & ended & (NextStep.status == NextStepStatus.MISSED), 1))).label(
+                "missed"
+            ),
+            func.max(case((visible & booked, NextStep.booked_at))).label("known_booked"),
+        )
+        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
+        .where(NextStep.deal_id.in_(deal_ids))
+        .group_by(NextStep.deal_id)
+    )
+    managed = (
+        select(Rep.id)
+        .join(SalesTeam, SalesTeam.id == Rep.sales_team_id)
+        .where(
+            Rep.id.in_(bindparam("f_owners", expanding=True)),
+            SalesTeam.team_id == Rep.team_id,
+            SalesTeam.manager_user_id.is_not(None),
+        )
+    )
+    return _FactsStatements(
+        deals, held, recent, recent_known, steps, totals, _escalated_query(deal_ids), managed
+    )
+
+
+def _facts_rows(
+    session: Session,
+    deal_set: DealSet,
+    stalled_days: int,
+    spent: TimeSpent | None = None,
+    *,
+    now: datetime | None = None,
+    inputs: dict[int, ChanceInputs] | None = None,
+) -> list[DealFacts]:
+    """The deals' facts. With ``now`` and ``inputs``, also what each deal's chance at ``now`` reads
+    (``ChanceInputs``), from the same queries: no meeting is read twice."""
+    chance = inputs is not None and now is not None
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    q = _facts_statements(deal_set.shape, chance, now is not None, postgresql)
+    params = dict(deal_set.params)
+    if now is not None:
+        params["f_now"] = now
+    connection = session.connection()
+    deals = connection.execute(q.deals, params).all()
+    if not deals:
+        return []
+    held: dict[int, int] = {}
+    known_held: dict[int, int] = {}
+    for deal_id, n, k in connection.execute(q.held, params):
         held[deal_id] = n
         known_held[deal_id] = k
     recent: dict[int, list[MeetingFact]] = {}
     records: dict[int, list[MeetingRecord]] = {}
     step_records: dict[int, list[StepRecord]] = {}
-    rows = _recent_rows(session, select(Deal.id).where(deal_filter), counted)
+    rows = connection.execute(q.recent, params).all()
     for row in rows:
         recent.setdefault(row.deal_id, []).append(
             MeetingFact(
@@ -212,33 +330,12 @@ def _facts_rows(
         _records((r for r in rows if r.deal_id not in later), records, step_records)
         if later:
             _records(
-                _recent_rows(session, select(Deal.id).where(Deal.id.in_(later)), counted & known),
+                connection.execute(q.recent_known, params | {"f_later": sorted(later)}).all(),
                 records,
                 step_records,
             )
-    # The open steps, newest last (ix_next_steps_deal_id_status). For the forecast also the steps
-    # open as of now (closed after it), and whether each is visible then: no meeting, or one that
-    # counts and was held and logged by now.
     steps: dict[int, Any] = {}
-    step_query = (
-        select(
-            NextStep.id,
-            NextStep.deal_id,
-            NextStep.meeting_id,
-            NextStep.description,
-            NextStep.status,
-            NextStep.scheduled_at,
-            NextStep.booked_at,
-            NextStep.status_changed_at,
-            NextStep.created_at,
-            Meeting.id.label("seen_meeting"),
-        )
-        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
-        .where(NextStep.deal_id.in_(deal_ids))
-        .order_by(NextStep.created_at, NextStep.id)
-    )
-    opened = NextStep.status.in_(OPEN_NEXT_STEP_STATUSES)
-    for found in session.connection().execute(step_query.where(opened | ~ended if chance else opened)):
+    for found in connection.execute(q.steps, params):
         if found.status in _OPEN:
             steps[found.deal_id] = found  # the newest open step wins
         if chance and (found.meeting_id is None or found.seen_meeting is not None):
@@ -253,39 +350,15 @@ def _facts_rows(
                     found.scheduled_at,
                 )
             )
-    # Every step's bookings and endings in one pass: the Home's "last booked commitment" (any
-    # step); for the forecast, the visible steps' kept, missed and latest booking as of now.
-    visible = (NextStep.meeting_id.is_(None) | Meeting.id.is_not(None)) & created
     committed: dict[int, datetime] = {}
     totals: dict[int, tuple[int, int, datetime | None]] = {}
-    for row in session.execute(
-        select(
-            NextStep.deal_id,
-            func.max(NextStep.booked_at).label("booked"),
-            func.count(case((visible & ended & (NextStep.status == NextStepStatus.DONE), 1))).label("kept"),
-            func.count(case((visible & ended & (NextStep.status == NextStepStatus.MISSED), 1))).label(
-                "missed"
-            ),
-            func.max(case((visible & booked, NextStep.booked_at))).label("known_booked"),
-        )
-        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
-        .where(NextStep.deal_id.in_(deal_ids))
-        .group_by(NextStep.deal_id)
-    ):
+    for row in connection.execute(q.totals, params):
         if row.booked is not None:
             committed[row.deal_id] = row.booked
         totals[row.deal_id] = (row.kept, row.missed, row.known_booked)
-    escalated = escalated_steps(session, deal_ids)
+    escalated = _escalated_of(connection.execute(q.escalated, params))
     managed = set(
-        session.scalars(
-            select(Rep.id)
-            .join(SalesTeam, SalesTeam.id == Rep.sales_team_id)
-            .where(
-                Rep.id.in_({deal.owner_rep_id for deal in deals}),
-                SalesTeam.team_id == Rep.team_id,
-                SalesTeam.manager_user_id.is_not(None),
-            )
-        )
+        connection.scalars(q.managed, params | {"f_owners": sorted({deal.owner_rep_id for deal in deals})})
     )
     facts = []
     for deal in deals:
@@ -341,21 +414,25 @@ def escalated_steps(session: Session, deal_ids: Any) -> dict[int, datetime]:
 
     Per step, not per deal: a deal escalated once and booked since starts clean with its next step.
     """
-    return {
-        step_id: at
-        for step_id, at in session.execute(
-            select(Nudge.next_step_id, func.max(Nudge.escalated_at))
-            .join(NextStep, NextStep.id == Nudge.next_step_id)
-            .where(
-                Nudge.deal_id.in_(deal_ids),
-                Nudge.kind.in_(ESCALATING),
-                Nudge.escalated_at.is_not(None),
-                NextStep.status == NextStepStatus.UNSCHEDULED,
-            )
-            .group_by(Nudge.next_step_id)
+    return _escalated_of(session.execute(_escalated_query(deal_ids)))
+
+
+def _escalated_query(deal_ids: Any) -> Executable:
+    return (
+        select(Nudge.next_step_id, func.max(Nudge.escalated_at))
+        .join(NextStep, NextStep.id == Nudge.next_step_id)
+        .where(
+            Nudge.deal_id.in_(deal_ids),
+            Nudge.kind.in_(ESCALATING),
+            Nudge.escalated_at.is_not(None),
+            NextStep.status == NextStepStatus.UNSCHEDULED,
         )
-        if step_id is not None and at is not None
-    }
+        .group_by(Nudge.next_step_id)
+    )
+
+
+def _escalated_of(rows: Any) -> dict[int, datetime]:
+    return {step_id: at for step_id, at in rows if step_id is not None and at is not None}
 
 
 def time_spent_of(session: Session, team_id: str) -> TimeSpent | None:
@@ -366,9 +443,7 @@ def time_spent_of(session: Session, team_id: str) -> TimeSpent | None:
 def load_deal_facts(session: Session, team_id: str, deal_id: int) -> DealFacts | None:
     workspace = session.get(Workspace, team_id)
     days = workspace.stalled_after_days if workspace else DEFAULT_STALLED_DAYS
-    found = _facts_rows(
-        session, (Deal.team_id == team_id) & (Deal.id == deal_id), days, time_spent_of(session, team_id)
-    )
+    found = _facts_rows(session, DealSet.one(team_id, deal_id), days, time_spent_of(session, team_id))
     return found[0] if found else None
 
 
@@ -398,7 +473,7 @@ def load_pipeline(session: Session, team_id: str, rep: Rep, now: datetime) -> Pi
     inputs: dict[int, ChanceInputs] = {}
     facts = _facts_rows(
         session,
-        (Deal.team_id == team_id) & (Deal.owner_rep_id == rep.id) & (Deal.status == DealStatus.OPEN),
+        DealSet.open_of_rep(team_id, rep.id),
         days,
         time_spent_of(session, team_id),
         now=now,

@@ -18,7 +18,7 @@ from bot.domain.forecast import features_at
 from bot.domain.vocabulary import DealStatus, NextStepStatus, Reaction
 from bot.services.chances import ChanceInputs, chances, chances_from, features_of
 from bot.services.forecast import fit_workspace, load_timelines
-from bot.services.pipeline import _facts_rows
+from bot.services.pipeline import DealSet, _facts_rows
 from models import Deal, ForecastOverride, Meeting, NextStep, Reschedule
 from tests.seeds import pipeline as seed
 
@@ -111,7 +111,7 @@ def test_home_chances_match_the_forecast(session, fitted):
     inputs: dict[int, ChanceInputs] = {}
     _facts_rows(
         session,
-        (Deal.team_id == "T1") & (Deal.owner_rep_id == owner.id) & (Deal.status == DealStatus.OPEN),
+        DealSet.open_of_rep("T1", owner.id),
         14,
         now=NOW,
         inputs=inputs,
