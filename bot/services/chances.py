@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.forecast import DealTimeline, Features, Forecast, features_at, forecast
@@ -21,19 +21,30 @@ def current_overrides(session: Session, team_id: str, deal_ids: Iterable[int]) -
     ids = list(deal_ids)
     if not ids:
         return {}
-    newest = (
-        select(ForecastOverride.deal_id, func.max(ForecastOverride.id).label("last"))
-        .where(ForecastOverride.team_id == team_id, ForecastOverride.deal_id.in_(ids))
-        .group_by(ForecastOverride.deal_id)
-        .subquery()
-    )
     return {
         row.deal_id: Override(row.probability, row.reason, row.set_by_name, row.set_at)
-        for row in session.scalars(
-            select(ForecastOverride).join(newest, ForecastOverride.id == newest.c.last)
-        )
+        for row in session.execute(_STANDING, {"team": team_id, "ids": ids})
         if row.probability is not None
     }
+
+
+_NEWEST = (
+    select(ForecastOverride.deal_id, func.max(ForecastOverride.id).label("last"))
+    .where(
+        ForecastOverride.team_id == bindparam("team", type_=String()),
+        ForecastOverride.deal_id.in_(bindparam("ids", expanding=True)),
+    )
+    .group_by(ForecastOverride.deal_id)
+    .subquery()
+)
+# Each deal's newest override: built once (the Home reads it for every page).
+_STANDING = select(
+    ForecastOverride.deal_id,
+    ForecastOverride.probability,
+    ForecastOverride.reason,
+    ForecastOverride.set_by_name,
+    ForecastOverride.set_at,
+).join(_NEWEST, ForecastOverride.id == _NEWEST.c.last)
 
 
 def chances(

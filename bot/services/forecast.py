@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy import ColumnElement, String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -315,14 +315,23 @@ class StoredFit:
     local_day: date
 
 
-def latest_fit(session: Session, team_id: str) -> StoredFit | None:
-    """The workspace's most recent fit, or None before the first."""
-    row = session.scalar(
-        select(ForecastFit)
-        .where(ForecastFit.team_id == team_id, ForecastFit.fitted_at.is_not(None))
+def _latest(*columns: Any) -> Any:
+    """The workspace's (bound ``team``) most recent fit's ``columns``: built once, run per call."""
+    return (
+        select(*columns)
+        .where(ForecastFit.team_id == bindparam("team", type_=String()), ForecastFit.fitted_at.is_not(None))
         .order_by(ForecastFit.fitted_at.desc(), ForecastFit.id.desc())
         .limit(1)
     )
+
+
+_LATEST_FIT = _latest(ForecastFit)
+_LATEST_TIME_SPENT = _latest(ForecastFit.time_spent)
+
+
+def latest_fit(session: Session, team_id: str) -> StoredFit | None:
+    """The workspace's most recent fit, or None before the first."""
+    row = session.scalar(_LATEST_FIT, {"team": team_id})
     if row is None or row.params is None or row.fitted_at is None or row.time_spent is None:
         return None
     return StoredFit(Fit.from_json(row.fitted_at, row.params), _spent_from(row.time_spent), row.local_day)
@@ -330,12 +339,7 @@ def latest_fit(session: Session, team_id: str) -> StoredFit | None:
 
 def latest_time_spent(session: Session, team_id: str) -> TimeSpent | None:
     """The look back on time spent from the latest fit, without reading the fit's groups."""
-    data = session.scalar(
-        select(ForecastFit.time_spent)
-        .where(ForecastFit.team_id == team_id, ForecastFit.fitted_at.is_not(None))
-        .order_by(ForecastFit.fitted_at.desc(), ForecastFit.id.desc())
-        .limit(1)
-    )
+    data = session.scalar(_LATEST_TIME_SPENT, {"team": team_id})
     return _spent_from(data) if data else None
 
 

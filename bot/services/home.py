@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 
 from bot.domain.pipeline import HomePage, LastMeeting
-from bot.services.deal_edits import EDIT_WINDOW, last_meeting_id
+from bot.services.deal_edits import EDIT_WINDOW
 from bot.services.home_keys import home_page
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.services.store import Sessions
@@ -18,6 +18,23 @@ from models import Account, Deal, Meeting, Rep
 # A write rebuilds the Home of a rep who opened it (or clicked in it) this recently; Slack
 # shows the last published view when they come back, and app_home_opened rebuilds it then.
 HOME_RECENT = timedelta(minutes=10)
+# When they looked is written again only once it is this old: a rep clicking through their Home
+# costs no write a click (HOME_RECENT is then counted from up to this much earlier).
+OPENED_PRECISION = timedelta(minutes=1)
+
+# The rep's last meeting still in the edit window, with its deal and account: one statement.
+_LAST_MEETING = (
+    select(Meeting.id, Meeting.held_at, Meeting.logged_at, Deal.name, Account.name)
+    .join(Deal, Deal.id == Meeting.deal_id)
+    .join(Account, Account.id == Deal.account_id)
+    .where(
+        Meeting.team_id == bindparam("team", type_=String()),
+        Meeting.rep_id == bindparam("rep"),
+        Meeting.withdrawn_at.is_(None),
+    )
+    .order_by(Meeting.logged_at.desc(), Meeting.id.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -45,22 +62,14 @@ def home_content(
         if rep is None:
             ensure_workspace(session, team_id, now)
             rep = ensure_rep(session, team_id, user_id, now)
-        if looked:
+        if looked and (rep.home_opened_at is None or now - rep.home_opened_at >= OPENED_PRECISION):
             rep.home_opened_at = now
         session.commit()
         p = home_page(session, team_id, rep, now, page_start)
         session.commit()  # the deal keys it stored
         last = None
-        meeting_id = last_meeting_id(session, team_id, rep.id)
-        meeting = session.get(Meeting, meeting_id) if meeting_id else None
-        if meeting is not None and now - meeting.logged_at <= EDIT_WINDOW:
-            deal = session.get(Deal, meeting.deal_id)
-            account = session.get(Account, deal.account_id) if deal else None
-            last = LastMeeting(
-                meeting.id,
-                account.name if account else "",
-                deal.name if deal else "",
-                meeting.held_at,
-                meeting.logged_at + EDIT_WINDOW,
-            )
+        found = session.execute(_LAST_MEETING, {"team": team_id, "rep": rep.id}).first()
+        if found is not None and now - found[2] <= EDIT_WINDOW:
+            meeting_id, held_at, logged_at, deal_name, account_name = found
+            last = LastMeeting(meeting_id, account_name, deal_name, held_at, logged_at + EDIT_WINDOW)
         return HomeContent(p, zone(rep.timezone), last)

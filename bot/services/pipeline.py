@@ -447,23 +447,24 @@ def load_deal_facts(session: Session, team_id: str, deal_id: int) -> DealFacts |
     return found[0] if found else None
 
 
-def replacement_ratio(session: Session, team_id: str, rep_id: int) -> ReplacementRatio:
-    replacements = session.scalar(
-        select(func.count())
-        .select_from(Deal)
-        .where(Deal.team_id == team_id, Deal.owner_rep_id == rep_id, Deal.replaces_deal_id.is_not(None))
-    )
-    lost = session.scalar(
-        select(func.count())
-        .select_from(Deal)
-        .where(
-            Deal.team_id == team_id,
-            Deal.owner_rep_id == rep_id,
-            Deal.status == DealStatus.LOST,
-            Deal.lost_reason.in_([LostReason.DECLINED, LostReason.WENT_DARK]),
+# The rep's replacement deals and the deals they lost to a "no" or silence, in one pass.
+_REPLACEMENT_COUNTS = select(
+    func.count(case((Deal.replaces_deal_id.is_not(None), 1))),
+    func.count(
+        case(
+            (
+                (Deal.status == DealStatus.LOST)
+                & Deal.lost_reason.in_([LostReason.DECLINED, LostReason.WENT_DARK]),
+                1,
+            )
         )
-    )
-    return ReplacementRatio(replacements or 0, lost or 0)
+    ),
+).where(Deal.team_id == _F_TEAM, Deal.owner_rep_id == bindparam("f_rep", type_=Integer()))
+
+
+def replacement_ratio(session: Session, team_id: str, rep_id: int) -> ReplacementRatio:
+    found = session.execute(_REPLACEMENT_COUNTS, {"f_team": team_id, "f_rep": rep_id}).one()
+    return ReplacementRatio(found[0] or 0, found[1] or 0)
 
 
 def load_pipeline(session: Session, team_id: str, rep: Rep, now: datetime) -> Pipeline:

@@ -95,6 +95,16 @@ class FakeBase:
         with self._lock:
             return list(self._calls)
 
+    def calls_since(self, start: int) -> list[Call]:
+        """The calls recorded after the first ``start`` (``len(calls)`` taken earlier): a poll that
+        copies only what is new, however many calls came before."""
+        with self._lock:
+            return self._calls[start:]
+
+    def call_count(self) -> int:
+        with self._lock:
+            return len(self._calls)
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self._calls if c.method == method]

@@ -117,3 +117,34 @@ def test_a_write_rebuilds_the_home_only_for_a_rep_who_opened_it_lately(engine, n
     assert build_home(deps, team_id="T1", user_id="U1", looked=False) is not None
     clock[0] = now + HOME_RECENT + timedelta(seconds=1)
     assert build_home(deps, team_id="T1", user_id="U1", looked=False) is None, "looked too long ago"
+
+
+def test_looking_again_within_a_minute_writes_nothing_and_later_moves_the_time(engine, now):
+    from sqlalchemy import select
+
+    from bot.services.home import OPENED_PRECISION
+    from models import Rep
+
+    clock = [now]
+    deps = Deps(
+        config=Config(signing_secret="s", database_url=str(engine.url)),
+        session_factory=make_session_factory(engine),
+        clock=lambda: clock[0],
+        tokens=TokenSource("xoxb-t", None),
+    )
+
+    def opened_at() -> Any:
+        with deps.session_factory() as session:
+            return session.scalar(select(Rep.home_opened_at).where(Rep.user_id == "U1"))
+
+    assert build_home(deps, team_id="T1", user_id="U1") is not None
+    assert opened_at() == now
+    clock[0] = now + OPENED_PRECISION - timedelta(seconds=1)
+    assert build_home(deps, team_id="T1", user_id="U1") is not None
+    assert opened_at() == now, "a click a moment later is not written"
+    clock[0] = now + OPENED_PRECISION
+    build_home(deps, team_id="T1", user_id="U1")
+    assert opened_at() == now + OPENED_PRECISION
+    # a write still rebuilds it within HOME_RECENT of the last recorded look
+    clock[0] = now + OPENED_PRECISION + HOME_RECENT - timedelta(seconds=1)
+    assert build_home(deps, team_id="T1", user_id="U1", looked=False) is not None
