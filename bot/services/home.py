@@ -23,17 +23,24 @@ HOME_RECENT = timedelta(minutes=10)
 OPENED_PRECISION = timedelta(minutes=1)
 
 # The rep's last meeting still in the edit window, with its deal and account: one statement.
+# The meeting is found first (the newest logged, by index), then joined: joined before the
+# LIMIT, the planner may join every meeting of a rep with thousands.
 _LAST_MEETING = (
     select(Meeting.id, Meeting.held_at, Meeting.logged_at, Deal.name, Account.name)
     .join(Deal, Deal.id == Meeting.deal_id)
     .join(Account, Account.id == Deal.account_id)
     .where(
-        Meeting.team_id == bindparam("team", type_=String()),
-        Meeting.rep_id == bindparam("rep"),
-        Meeting.withdrawn_at.is_(None),
+        Meeting.id
+        == select(Meeting.id)
+        .where(
+            Meeting.team_id == bindparam("team", type_=String()),
+            Meeting.rep_id == bindparam("rep"),
+            Meeting.withdrawn_at.is_(None),
+        )
+        .order_by(Meeting.logged_at.desc(), Meeting.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    .order_by(Meeting.logged_at.desc(), Meeting.id.desc())
-    .limit(1)
 )
 
 
