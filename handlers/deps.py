@@ -26,6 +26,9 @@ class Deps:
     fresh_profiles: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # (team, user) → until when a user id Slack does not know is not asked about again (App Home).
     unknown_people: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # (team, user) this process found a rep row for: their next Home opens ask the database only
+    # for the Home itself (a row gone since is made again by the Home, as for a first visit).
+    known_reps: set[tuple[str, str]] = field(default_factory=set)
 
     # (team, user) whose Home refresh is queued (handlers.events.app_home.refresh_home).
     home_pending: set[tuple[str, str]] = field(default_factory=set)

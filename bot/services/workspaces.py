@@ -11,7 +11,7 @@ import enum
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.services.reps import ensure_workspace, token_accepted, token_refused
@@ -65,11 +65,17 @@ class EventSeen(enum.Enum):
     UNKNOWN = "unknown"  # not recorded (the database failed): better handled twice than dropped
 
 
+# Every event is recorded: one INSERT, built once (a second one of the same id fails on the key).
+_RECORD_EVENT = insert(ProcessedEvent)
+
+
 def record_event(sessions: Sessions, event_id: str, team_id: str, now: datetime) -> EventSeen:
     """Record an Events API event_id once."""
     try:
         with sessions() as session:
-            session.add(ProcessedEvent(event_id=event_id[:64], team_id=team_id[:32], received_at=now))
+            session.execute(
+                _RECORD_EVENT, {"event_id": event_id[:64], "team_id": team_id[:32], "received_at": now}
+            )
             session.commit()
     except IntegrityError:
         return EventSeen.AGAIN

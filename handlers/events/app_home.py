@@ -28,6 +28,7 @@ log = logging.getLogger("nextstep")
 # How long a user id Slack said it does not know is not asked about again.
 UNKNOWN_FOR = timedelta(minutes=10)
 MAX_UNKNOWN = 10_000
+MAX_KNOWN = 100_000
 
 
 def build_home(
@@ -100,9 +101,14 @@ def known_person(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
     UNKNOWN_FOR, so a flood of such events costs neither rows nor a users.info each.
     """
     now = deps.clock()
-    if is_rep(deps.session_factory, team_id, user_id):
-        return True
     key = (team_id, user_id)
+    if key in deps.known_reps:
+        return True
+    if is_rep(deps.session_factory, team_id, user_id):
+        if len(deps.known_reps) > MAX_KNOWN:
+            deps.known_reps.clear()
+        deps.known_reps.add(key)
+        return True
     until = deps.unknown_people.get(key)
     if until is not None and now < until:
         return False
