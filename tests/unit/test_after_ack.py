@@ -8,13 +8,16 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.config import Config
+from bot.services.home import OPENED_PRECISION
 from bot.slack.tokens import TokenSource
 from handlers import after_ack
 from handlers.after_ack import AfterAck, Lane
 from handlers.deps import Deps
 from handlers.events.app_home import HOME_RECENT, build_home
-from models import make_session_factory
+from models import Rep, make_session_factory
 
 
 def _wait(condition: Any, timeout: float = 5.0) -> None:
@@ -102,14 +105,19 @@ def test_more_slots_go_to_those_waiting_and_a_long_line_all_runs():
     assert most[0] <= 3
 
 
-def test_a_write_rebuilds_the_home_only_for_a_rep_who_opened_it_lately(engine, now):
-    clock = [now]
-    deps = Deps(
+def _deps(engine: Any, clock: list) -> Deps:
+    """Deps whose clock reads ``clock[0]``."""
+    return Deps(
         config=Config(signing_secret="s", database_url=str(engine.url)),
         session_factory=make_session_factory(engine),
         clock=lambda: clock[0],
         tokens=TokenSource("xoxb-t", None),
     )
+
+
+def test_a_write_rebuilds_the_home_only_for_a_rep_who_opened_it_lately(engine, now):
+    clock = [now]
+    deps = _deps(engine, clock)
     assert build_home(deps, team_id="T1", user_id="U1", looked=False) is None, "never opened"
     opened = build_home(deps, team_id="T1", user_id="U1")  # app_home_opened: recorded
     assert opened is not None and opened["type"] == "home"
@@ -120,18 +128,8 @@ def test_a_write_rebuilds_the_home_only_for_a_rep_who_opened_it_lately(engine, n
 
 
 def test_looking_again_within_a_minute_writes_nothing_and_later_moves_the_time(engine, now):
-    from sqlalchemy import select
-
-    from bot.services.home import OPENED_PRECISION
-    from models import Rep
-
     clock = [now]
-    deps = Deps(
-        config=Config(signing_secret="s", database_url=str(engine.url)),
-        session_factory=make_session_factory(engine),
-        clock=lambda: clock[0],
-        tokens=TokenSource("xoxb-t", None),
-    )
+    deps = _deps(engine, clock)
 
     def opened_at() -> Any:
         with deps.session_factory() as session:
