@@ -23,6 +23,7 @@ from bot.slack.tokens import TokenSource, installation_store, oauth_state_store
 from handlers import actions, commands, events, options, shortcuts, views
 from handlers.after_ack import AFTER_ACK
 from handlers.deps import Deps
+from handlers.events.tokens import dedupe_events
 
 log = logging.getLogger("nextstep")
 
@@ -111,12 +112,12 @@ def register_all(app: App, deps: Deps) -> None:
         # scoped: Bolt's next() only marks the chain to go on; handlers.web scopes each request.
         current_team.set(context.get("team_id"))
         current_request.set(context["request_id"])
-        return next()
+        return dedupe_events(body, context, next)  # an event Slack retried stops here
 
     # Bolt tries each listener's matcher in this order until one matches, at a cost per listener:
     # the busiest requests (the Home tab's event, `/meeting`'s Save) come first. Only one listener
     # matches a request (one per action_id, callback_id, command or event), so order is speed only.
-    events.register(app)  # first: it holds the event_id de-duplication middleware
+    events.register(app)
     views.register(app)  # the views package registers its catch-all for unknown modals last
     commands.register(app)
     options.register(app)
