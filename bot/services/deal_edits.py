@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain.coaching import grade_ask
@@ -177,13 +177,21 @@ def editable_meeting(
     return meeting
 
 
-def last_meeting_id(session: Session, team_id: str, rep_id: int) -> int | None:
-    return session.scalar(
-        select(Meeting.id)
-        .where(Meeting.team_id == team_id, Meeting.rep_id == rep_id, Meeting.withdrawn_at.is_(None))
-        .order_by(Meeting.logged_at.desc(), Meeting.id.desc())
-        .limit(1)
+# The rep's (bound ``team`` and ``rep``) newest logged meeting that was not withdrawn.
+LAST_MEETING_ID = (
+    select(Meeting.id)
+    .where(
+        Meeting.team_id == bindparam("team", type_=String()),
+        Meeting.rep_id == bindparam("rep"),
+        Meeting.withdrawn_at.is_(None),
     )
+    .order_by(Meeting.logged_at.desc(), Meeting.id.desc())
+    .limit(1)
+)
+
+
+def last_meeting_id(session: Session, team_id: str, rep_id: int) -> int | None:
+    return session.scalar(LAST_MEETING_ID, {"team": team_id, "rep": rep_id})
 
 
 def _keep_version(session: Session, meeting: Meeting, user_id: str, now: datetime) -> None:

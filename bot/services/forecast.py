@@ -315,7 +315,7 @@ class StoredFit:
     local_day: date
 
 
-def _latest(*columns: Any) -> Any:
+def latest_fit_statement(*columns: Any) -> Any:
     """The workspace's (bound ``team``) most recent fit's ``columns``: built once, run per call."""
     return (
         select(*columns)
@@ -325,8 +325,8 @@ def _latest(*columns: Any) -> Any:
     )
 
 
-_LATEST_FIT = _latest(ForecastFit)
-_LATEST_TIME_SPENT = _latest(ForecastFit.time_spent)
+_LATEST_FIT = latest_fit_statement(ForecastFit)
+_LATEST_TIME_SPENT = latest_fit_statement(ForecastFit.time_spent)
 
 
 def latest_fit(session: Session, team_id: str) -> StoredFit | None:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import select
 
 from bot.domain.pipeline import HomePage, LastMeeting
-from bot.services.deal_edits import EDIT_WINDOW
+from bot.services.deal_edits import EDIT_WINDOW, LAST_MEETING_ID
 from bot.services.home_keys import home_page
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.services.store import Sessions
@@ -29,18 +29,7 @@ _LAST_MEETING = (
     select(Meeting.id, Meeting.held_at, Meeting.logged_at, Deal.name, Account.name)
     .join(Deal, Deal.id == Meeting.deal_id)
     .join(Account, Account.id == Deal.account_id)
-    .where(
-        Meeting.id
-        == select(Meeting.id)
-        .where(
-            Meeting.team_id == bindparam("team", type_=String()),
-            Meeting.rep_id == bindparam("rep"),
-            Meeting.withdrawn_at.is_(None),
-        )
-        .order_by(Meeting.logged_at.desc(), Meeting.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    .where(Meeting.id == LAST_MEETING_ID.scalar_subquery())
 )
 
 

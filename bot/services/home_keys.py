@@ -42,6 +42,7 @@ from bot.domain.pipeline import (
 )
 from bot.domain.vocabulary import DealStatus
 from bot.services.chances import ChanceInputs, chances_from
+from bot.services.forecast import latest_fit_statement
 from bot.services.pipeline import DealSet, _facts_rows, replacement_ratio, time_spent_of
 from models import Deal, DealHomeKey, ForecastFit, Meeting, NextStep, Nudge, Rep, UTCDateTime, Workspace
 
@@ -49,15 +50,13 @@ K = DealHomeKey
 _CENT = Decimal("0.01")
 
 
+_LATEST_FIT_ID = latest_fit_statement(ForecastFit.id, ForecastFit.signals_gen)
+
+
 def latest_fit_id(session: Session, team_id: str) -> tuple[int, int]:
     """The row ``latest_fit`` reads and its generation ((0, 0) before the first fit): a key
     computed with another fit, or this one before it was written again, is stale."""
-    found = session.execute(
-        select(ForecastFit.id, ForecastFit.signals_gen)
-        .where(ForecastFit.team_id == team_id, ForecastFit.fitted_at.is_not(None))
-        .order_by(ForecastFit.fitted_at.desc(), ForecastFit.id.desc())
-        .limit(1)
-    ).first()
+    found = session.execute(_LATEST_FIT_ID, {"team": team_id}).first()
     return (found[0], found[1]) if found else (0, 0)
 
 
@@ -70,14 +69,7 @@ _OWNED = (Deal.team_id == _TEAM) & (Deal.owner_rep_id == _REP) & (Deal.status ==
 
 
 def _latest_fit_column(column: Any) -> Any:
-    return func.coalesce(
-        select(column)
-        .where(ForecastFit.team_id == _TEAM, ForecastFit.fitted_at.is_not(None))
-        .order_by(ForecastFit.fitted_at.desc(), ForecastFit.id.desc())
-        .limit(1)
-        .scalar_subquery(),
-        0,
-    )
+    return func.coalesce(latest_fit_statement(column).scalar_subquery(), 0)
 
 
 _DAYS = func.coalesce(

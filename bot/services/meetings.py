@@ -238,7 +238,8 @@ class LoggedMeeting:
     # When the rep last opened their App Home: the write rebuilds it only when lately.
     home_opened_at: datetime | None = None
     # What the coaching DM needs, as stored: no read after the ack. Its replacement accounts
-    # (a declined ask) are read when the DM is sent, and its zone and day then too.
+    # (a declined ask) and the day suggestions count from are set when the DM is sent, and its
+    # zone again if the rep's profile was refreshed then.
     coaching: CoachingInput | None = None
 
 
@@ -352,11 +353,10 @@ def log_meeting(
         if streak != rep.streak:
             connection.execute(_UPDATE_STREAK, {"p_rep": rep.id, "p_streak": streak})
         session.commit()
-        tz = zone(rep.timezone)
         description = cast(str, step["description"]) if step else None
         step_at = cast("datetime | None", step["scheduled_at"]) if step else None
         coaching = CoachingInput(
-            rep_tz=tz,
+            rep_tz=zone(rep.timezone),
             account_name=account_name,
             deal_name=deal.name,
             ask_text=form.ask_text or "",
@@ -371,7 +371,6 @@ def log_meeting(
             next_step_id=step_id,
             deal_id=deal.id,
             territory=territory,
-            counted_from=now.astimezone(tz).date(),
             streak=streak,
             # the coach grades the same words the same way: the stored grade, when its words are those
             grade=grade if (description, step_at is not None) == (form.next_step, booked) else None,

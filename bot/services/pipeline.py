@@ -145,12 +145,11 @@ def _records(rows: Any, meetings: dict[int, list[MeetingRecord]], steps: dict[in
 # (building a statement here cost more than running it: a Home build runs eight).
 _F_TEAM = bindparam("f_team", type_=String())
 _F_NOW = bindparam("f_now", type_=UTCDateTime())
+_F_REP = bindparam("f_rep", type_=Integer())
 _SHAPES: dict[str, Callable[[], ColumnElement[bool]]] = {
     "ids": lambda: (Deal.team_id == _F_TEAM) & Deal.id.in_(bindparam("f_ids", expanding=True)),
     "open_of_rep": lambda: (
-        (Deal.team_id == _F_TEAM)
-        & (Deal.owner_rep_id == bindparam("f_rep", type_=Integer()))
-        & (Deal.status == DealStatus.OPEN)
+        (Deal.team_id == _F_TEAM) & (Deal.owner_rep_id == _F_REP) & (Deal.status == DealStatus.OPEN)
     ),
     "one": lambda: (Deal.team_id == _F_TEAM) & (Deal.id == bindparam("f_deal", type_=Integer())),
 }
@@ -459,7 +458,7 @@ _REPLACEMENT_COUNTS = select(
             )
         )
     ),
-).where(Deal.team_id == _F_TEAM, Deal.owner_rep_id == bindparam("f_rep", type_=Integer()))
+).where(Deal.team_id == _F_TEAM, Deal.owner_rep_id == _F_REP)
 
 
 def replacement_ratio(session: Session, team_id: str, rep_id: int) -> ReplacementRatio:
