@@ -25,6 +25,7 @@ from models.entities import (
     SalesTeam,
     Workspace,
 )
+from models.sql import one_of
 
 __all__ = [
     "Account",
@@ -51,4 +52,5 @@ __all__ = [
     "Workspace",
     "make_engine",
     "make_session_factory",
+    "one_of",
 ]

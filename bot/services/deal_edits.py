@@ -35,7 +35,7 @@ from bot.services.permissions import DEAL_NOT_YOURS, manager_of, manages_owner, 
 from bot.services.reps import ensure_rep
 from bot.services.watching import watch, watching
 from bot.slack import ids
-from models import Account, Deal, Meeting, MeetingVersion, NextStep, Nudge, Rep
+from models import Account, Deal, Meeting, MeetingVersion, NextStep, Nudge, Rep, one_of
 
 EDIT_WINDOW = timedelta(days=7)
 NOT_YOURS = DEAL_NOT_YOURS
@@ -61,7 +61,7 @@ def close_steps_and_nudges(
 ) -> list[Message]:
     """Cancel the deal's open next steps; answer its open reminders (so their DMs read as done)."""
     for step in session.scalars(
-        select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+        select(NextStep).where(NextStep.deal_id == deal.id, one_of(NextStep.status, OPEN_NEXT_STEP_STATUSES))
     ):
         step.status, step.status_changed_at = NextStepStatus.CANCELLED, now
         watch(step, None)
@@ -151,7 +151,7 @@ def reassign_deal(
     target = ensure_rep(session, team_id, to_user_id, now)
     deal.owner_rep_id = target.id
     for step in session.scalars(
-        select(NextStep).where(NextStep.deal_id == deal.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+        select(NextStep).where(NextStep.deal_id == deal.id, one_of(NextStep.status, OPEN_NEXT_STEP_STATUSES))
     ):
         step.rep_id = target.id
         watch(step, now)

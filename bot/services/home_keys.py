@@ -44,7 +44,18 @@ from bot.domain.vocabulary import DealStatus
 from bot.services.chances import ChanceInputs, chances_from
 from bot.services.forecast import latest_fit_statement
 from bot.services.pipeline import DealSet, _facts_rows, replacement_ratio, time_spent_of
-from models import Deal, DealHomeKey, ForecastFit, Meeting, NextStep, Nudge, Rep, UTCDateTime, Workspace
+from models import (
+    Deal,
+    DealHomeKey,
+    ForecastFit,
+    Meeting,
+    NextStep,
+    Nudge,
+    Rep,
+    UTCDateTime,
+    Workspace,
+    one_of,
+)
 
 K = DealHomeKey
 _CENT = Decimal("0.01")
@@ -79,7 +90,7 @@ _DAYS = func.coalesce(
 _ESCALATED_NOW = exists().where(
     Nudge.deal_id == K.deal_id,
     Nudge.next_step_id == K.step_id,
-    Nudge.kind.in_(sorted(ESCALATING)),
+    one_of(Nudge.kind, ESCALATING),
     Nudge.escalated_at.is_not(None),
 )
 # (deal id, generation) of the rep's open deals whose stored key is missing or stale.

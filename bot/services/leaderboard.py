@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from bot.domain.vocabulary import AskType, NextStepStatus, Reaction, RepStatus
 from bot.domain.worktime import parse_days
 from bot.services.reps import ensure_workspace, zone
-from models import Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace
+from models import Meeting, NextStep, Rep, RepPause, SalesTeam, Workspace, one_of
 
 # Follow-through: a booked step's 2-day grace, and how early a meeting on that deal may come
 # and still count as the step having happened (moved forward a day by the prospect).
@@ -291,7 +291,7 @@ def earlier_weeks(
             bucket,
             last_week_rep,
             func.count(),  # not Meeting.id: the index has no id, and the scan can stay index-only
-            func.sum(case((Meeting.graded_ask_type.in_(SCHEDULED_ASKS), 1), else_=0)),
+            func.sum(case((one_of(Meeting.graded_ask_type, SCHEDULED_ASKS), 1), else_=0)),
             func.sum(case((Meeting.reaction == Reaction.BOOKED.value, 1), else_=0)),
         )
         .where(
@@ -352,7 +352,7 @@ def follow_through(
     steps = session.execute(
         select(NextStep.rep_id, NextStep.deal_id, NextStep.meeting_id, NextStep.scheduled_at).where(
             NextStep.team_id == team_id,
-            NextStep.status.in_(FOLLOW_THROUGH_STATUSES),
+            one_of(NextStep.status, FOLLOW_THROUGH_STATUSES),
             NextStep.scheduled_at >= start,
             NextStep.scheduled_at < end,
             NextStep.booked_at.is_not(None),

@@ -42,7 +42,7 @@ from bot.services.forecast import monday
 from bot.services.permissions import managed_teams, manager_of, reps_managed_by
 from bot.services.pipeline import load_pipeline
 from bot.slack import ids
-from models import Account, Deal, DealForecast, ForecastOverride, Meeting, Rep, SalesTeam
+from models import Account, Deal, DealForecast, ForecastOverride, Meeting, Rep, SalesTeam, one_of
 
 TREND_WEEKS = 12
 REASON_NEEDED = "Say why, in a few words: the team learns whose judgement beats the data."
@@ -348,7 +348,7 @@ def calibration_seen(session: Session, team_id: str, rep_ids: Sequence[int]) -> 
         .where(
             DealForecast.team_id == team_id,
             _scope_deals(team_id, rep_ids),
-            Deal.status.in_([DealStatus.WON, DealStatus.LOST]),
+            one_of(Deal.status, [DealStatus.WON, DealStatus.LOST]),
         )
     ).all()
     changes: dict[int, list[OverrideSet]] = defaultdict(list)

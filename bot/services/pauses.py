@@ -13,7 +13,7 @@ from bot.domain.errors import UserFacingError
 from bot.domain.vocabulary import OPEN_NEXT_STEP_STATUSES, DealStatus
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.services.watching import watching
-from models import Deal, NextStep, Nudge, Rep, RepPause
+from models import Deal, NextStep, Nudge, Rep, RepPause, one_of
 
 MONTHS = {
     m: i
@@ -113,7 +113,7 @@ def resume(session: Session, *, team_id: str, user_id: str, now: datetime) -> Re
     # The sweep pushed their checks to the pause's end; look again now instead.
     session.execute(
         update(NextStep)
-        .where(NextStep.rep_id == rep.id, NextStep.status.in_(OPEN_NEXT_STEP_STATUSES))
+        .where(NextStep.rep_id == rep.id, one_of(NextStep.status, OPEN_NEXT_STEP_STATUSES))
         .values(**watching(NextStep, now))
     )
     session.execute(

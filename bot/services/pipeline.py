@@ -38,7 +38,19 @@ from bot.domain.vocabulary import (
 from bot.services.chances import ChanceInputs, chances_from
 from bot.services.forecast import latest_time_spent
 from bot.services.permissions import reps_managed_by
-from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, SalesTeam, UTCDateTime, Workspace
+from models import (
+    Account,
+    Deal,
+    Meeting,
+    NextStep,
+    Nudge,
+    Rep,
+    Reschedule,
+    SalesTeam,
+    UTCDateTime,
+    Workspace,
+    one_of,
+)
 
 # ---------------------------------------------------------------- loading from the store
 
@@ -232,7 +244,7 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
     # The open steps, newest last (ix_next_steps_deal_id_status). For the forecast also the steps
     # open as of now (closed after it), and whether each is visible then: no meeting, or one that
     # counts and was held and logged by now.
-    opened = NextStep.status.in_(OPEN_NEXT_STEP_STATUSES)
+    opened = one_of(NextStep.status, OPEN_NEXT_STEP_STATUSES)
     steps = (
         select(
             NextStep.id,
@@ -422,7 +434,7 @@ def _escalated_query(deal_ids: Any) -> Executable:
         .join(NextStep, NextStep.id == Nudge.next_step_id)
         .where(
             Nudge.deal_id.in_(deal_ids),
-            Nudge.kind.in_(ESCALATING),
+            one_of(Nudge.kind, ESCALATING),
             Nudge.escalated_at.is_not(None),
             NextStep.status == NextStepStatus.UNSCHEDULED,
         )
@@ -453,7 +465,7 @@ _REPLACEMENT_COUNTS = select(
         case(
             (
                 (Deal.status == DealStatus.LOST)
-                & Deal.lost_reason.in_([LostReason.DECLINED, LostReason.WENT_DARK]),
+                & one_of(Deal.lost_reason, [LostReason.DECLINED, LostReason.WENT_DARK]),
                 1,
             )
         )
