@@ -18,11 +18,13 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    null,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.domain.coaching import CoachingInput, Prep, grade_ask
 from bot.domain.errors import DuplicateSubmission, FieldErrors
@@ -43,7 +45,7 @@ from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.services.watching import watch, watching
 from bot.slack import ids
 from bot.slack.view_state import ViewState
-from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule
+from models import Account, Deal, Meeting, NextStep, Nudge, Rep, Reschedule, one_of
 
 _E = TypeVar("_E", AskType, Reaction, MeetingKind)
 
@@ -289,49 +291,8 @@ def log_meeting(
 
         booked = form.reaction is Reaction.BOOKED and form.next_step_at is not None
         grade = grade_ask(form.ask_type, form.ask_text or "", form.next_step, booked=booked)
-        # A second submission of the same view fails on uq_meetings_team_id_source_view_id here
-        # and is reported below: no look-up first, every submission pays for it.
-        meeting_id = connection.scalar(
-            _INSERT_MEETING,
-            {
-                "team_id": team_id,
-                "deal_id": deal.id,
-                "rep_id": rep.id,
-                "held_at": form.held_at,
-                "kind": form.kind.value if form.kind else None,
-                "ask_text": form.ask_text or "",
-                "ask_type": form.ask_type.value,
-                "graded_ask_type": grade.graded.value,
-                "grade_reason": grade.reason,
-                "grader_version": GRADER_VERSION,
-                "reaction": form.reaction.value if form.reaction else None,
-                "notes": form.notes,
-                "logged_at": now,
-                "logged_via": "modal",
-                "source_view_id": view_id,
-            },
-        )
-        assert meeting_id is not None
-
-        answered: tuple[tuple[str, str], ...] = ()
-        done: list[int] = []
-        if deal.open_steps:
-            # The meeting is what the deal's unscheduled steps, and its booked steps due by then,
-            # were waiting for. A booked step still ahead (Thursday's demo, after Tuesday's call)
-            # stays booked, with its prep and overdue nudges.
-            done = list(
-                connection.scalars(
-                    _STEPS_DONE,
-                    {
-                        "p_deal": deal.id,
-                        "due_by": form.held_at + MEETING_COUNTS_FOR,
-                        "p_now": now,
-                        "p_meeting": meeting_id,
-                    },
-                )
-            )
-        if deal.open_nudges:
-            answered = _answer_nudges(session, team_id, deal.id, done, now)
+        streak = rep.streak + 1 if form.reaction is Reaction.BOOKED else 0
+        deal_update = None
         if not new_deal:
             last = max(filter(None, (deal.last_meeting_at, form.held_at)))
             at_risk = deal.at_risk_since
@@ -340,18 +301,44 @@ def log_meeting(
             elif form.reaction is Reaction.BOOKED:
                 at_risk = None
             # A lower bound on when it could stall; the clock works out the real moment from the settings.
-            connection.execute(
-                _UPDATE_DEAL,
-                {"p_deal": deal.id, "last": last, "at_risk": at_risk, "check_at": last},
-            )
-
-        step_id = None
-        step = _next_step(form, team_id, deal.id, rep.id, meeting_id, now)
-        if step is not None:
-            step_id = connection.scalar(_INSERT_STEP, step)
-        streak = rep.streak + 1 if form.reaction is Reaction.BOOKED else 0
-        if streak != rep.streak:
-            connection.execute(_UPDATE_STREAK, {"p_rep": rep.id, "p_streak": streak})
+            deal_update = {"p_deal": deal.id, "last": last, "at_risk": at_risk, "check_at": last}
+        step = _next_step(form, team_id, deal.id, rep.id, now)
+        # A second submission of the same view fails on uq_meetings_team_id_source_view_id here
+        # and is reported below: no look-up first, every submission pays for it.
+        meeting_id, step_id, done = _write(
+            connection,
+            _Writes(
+                meeting={
+                    "team_id": team_id,
+                    "deal_id": deal.id,
+                    "rep_id": rep.id,
+                    "held_at": form.held_at,
+                    "kind": form.kind.value if form.kind else None,
+                    "ask_text": form.ask_text or "",
+                    "ask_type": form.ask_type.value,
+                    "graded_ask_type": grade.graded.value,
+                    "grade_reason": grade.reason,
+                    "grader_version": GRADER_VERSION,
+                    "reaction": form.reaction.value if form.reaction else None,
+                    "notes": form.notes,
+                    "logged_at": now,
+                    "logged_via": "modal",
+                    "source_view_id": view_id,
+                },
+                # The meeting is what the deal's unscheduled steps, and its booked steps due by
+                # then, were waiting for. A booked step still ahead (Thursday's demo, after
+                # Tuesday's call) stays booked, with its prep and overdue nudges.
+                steps_done={"p_deal": deal.id, "due_by": form.held_at + MEETING_COUNTS_FOR, "p_now": now}
+                if deal.open_steps
+                else None,
+                deal=deal_update,
+                step=step,
+                streak={"p_rep": rep.id, "p_streak": streak} if streak != rep.streak else None,
+            ),
+        )
+        answered: tuple[tuple[str, str], ...] = ()
+        if deal.open_nudges:
+            answered = _answer_nudges(session, team_id, deal.id, done, now)
         session.commit()
         description = cast(str, step["description"]) if step else None
         step_at = cast("datetime | None", step["scheduled_at"]) if step else None
@@ -430,11 +417,11 @@ class _DealRow:
 
 
 def _deal_columns() -> list[ColumnElement[Any]]:
-    steps = exists().where(_S.c.deal_id == _D.c.id, _S.c.status.in_(_OPEN_STEPS))
+    steps = exists().where(_S.c.deal_id == _D.c.id, one_of(_S.c.status, _OPEN_STEPS))
     nudges = exists().where(
         _N.c.deal_id == _D.c.id,
         _N.c.answer.is_(None),
-        _N.c.kind.in_(sorted(ANSWERED_BY_MEETING)),
+        one_of(_N.c.kind, ANSWERED_BY_MEETING),
     )
     return [
         _D.c.id.label("deal_id"),
@@ -548,21 +535,28 @@ _INSERT_ACCOUNT = insert(_A).returning(_A.c.id)
 _INSERT_DEAL = insert(_D).returning(_D.c.id)
 _INSERT_MEETING = insert(_M).returning(_M.c.id)
 _INSERT_STEP = insert(_S).returning(_S.c.id)
-_STEPS_DONE = (
-    update(_S)
-    .where(
-        _S.c.deal_id == bindparam("p_deal"),
-        (_S.c.status == NextStepStatus.UNSCHEDULED)
-        | ((_S.c.status == NextStepStatus.BOOKED) & (_S.c.scheduled_at <= bindparam("due_by"))),
+
+
+def _steps_done(meeting_id: ColumnElement[Any]) -> ReturningUpdate[tuple[int]]:
+    """The deal's open steps the meeting completed: unscheduled ones, and booked ones due by ``due_by``."""
+    return (
+        update(_S)
+        .where(
+            _S.c.deal_id == bindparam("p_deal"),
+            (_S.c.status == NextStepStatus.UNSCHEDULED)
+            | ((_S.c.status == NextStepStatus.BOOKED) & (_S.c.scheduled_at <= bindparam("due_by"))),
+        )
+        .values(
+            status=NextStepStatus.DONE,
+            status_changed_at=bindparam("p_now"),
+            done_by_meeting_id=meeting_id,
+            **watching(NextStep, None),
+        )
+        .returning(_S.c.id)
     )
-    .values(
-        status=NextStepStatus.DONE,
-        status_changed_at=bindparam("p_now"),
-        done_by_meeting_id=bindparam("p_meeting"),
-        **watching(NextStep, None),
-    )
-    .returning(_S.c.id)
-)
+
+
+_STEPS_DONE = _steps_done(bindparam("p_meeting"))
 _UPDATE_DEAL = (
     update(_D)
     .where(_D.c.id == bindparam("p_deal"))
@@ -575,6 +569,118 @@ _UPDATE_DEAL = (
     )
 )
 _UPDATE_STREAK = update(_R).where(_R.c.id == bindparam("p_rep")).values(streak=bindparam("p_streak"))
+
+
+@dataclass(frozen=True)
+class _Writes:
+    """The rows a meeting writes, as the values of their statements (None: not written)."""
+
+    meeting: dict[str, object]  # the INSERT's values
+    steps_done: dict[str, object] | None  # the deal's steps it completes: p_deal, due_by, p_now
+    deal: dict[str, object] | None  # _UPDATE_DEAL's (an existing deal)
+    step: dict[str, object] | None  # the next step's INSERT, but its meeting_id
+    streak: dict[str, object] | None  # _UPDATE_STREAK's (when it changed)
+
+    @property
+    def shape(self) -> tuple[bool, bool, bool, bool]:
+        return (
+            self.steps_done is not None,
+            self.deal is not None,
+            self.step is not None,
+            self.streak is not None,
+        )
+
+
+def _write(connection: Connection, writes: _Writes) -> tuple[int, int | None, list[int]]:
+    """Store the meeting's rows: (meeting id, next step id, ids of the steps it completed).
+
+    PostgreSQL takes them as one statement (data-modifying CTEs, one round trip instead of up to
+    five); SQLite, in the process, one statement each.
+    """
+    if connection.dialect.name == "postgresql":
+        params = {f"m_{key}": value for key, value in writes.meeting.items()}
+        params.update(writes.steps_done or {})
+        params.update(writes.deal or {})
+        params.update({f"s_{key}": value for key, value in (writes.step or {}).items()})
+        params.update(writes.streak or {})
+        shape = writes.shape
+        statement = _AT_ONCE.get(shape)
+        if statement is None:
+            statement = _AT_ONCE[shape] = _at_once(writes)
+        meeting_id, step_id, done = connection.execute(statement, params).one()
+        return meeting_id, step_id, list(done or ())
+    meeting_id = connection.scalar(_INSERT_MEETING, writes.meeting)
+    assert meeting_id is not None
+    done = []
+    if writes.steps_done is not None:
+        done = list(connection.scalars(_STEPS_DONE, {**writes.steps_done, "p_meeting": meeting_id}))
+    if writes.deal is not None:
+        connection.execute(_UPDATE_DEAL, writes.deal)
+    step_id = None
+    if writes.step is not None:
+        step_id = connection.scalar(_INSERT_STEP, {**writes.step, "meeting_id": meeting_id})
+    if writes.streak is not None:
+        connection.execute(_UPDATE_STREAK, writes.streak)
+    return meeting_id, step_id, done
+
+
+def _at_once(writes: _Writes) -> Select[Any]:
+    """``writes``'s statements as one PostgreSQL statement, for its shape (built once per shape).
+
+    Every part sees the database as it was before the statement: the steps completed are the
+    deal's earlier ones, never the next step inserted alongside; the foreign keys to the new
+    meeting are checked at the statement's end, when it exists.
+    """
+    meeting = (
+        insert(_M)
+        .values({**_defaults(_M, writes.meeting), **{key: bindparam(f"m_{key}") for key in writes.meeting}})
+        .returning(_M.c.id)
+        .cte("m")
+    )
+    meeting_id = select(meeting.c.id).scalar_subquery()
+    step_id: ColumnElement[Any] = null()
+    done: ColumnElement[Any] = null()
+    unreturned = []
+    if writes.steps_done is not None:
+        steps_done = _steps_done(meeting_id).cte("done")
+        done = select(func.array_agg(steps_done.c.id)).scalar_subquery()
+    if writes.deal is not None:
+        unreturned.append(_UPDATE_DEAL.cte("deal"))
+    if writes.step is not None:
+        step = (
+            insert(_S)
+            .values(
+                {
+                    **_defaults(_S, writes.step),
+                    **{key: bindparam(f"s_{key}") for key in writes.step},
+                    "meeting_id": meeting_id,
+                }
+            )
+            .returning(_S.c.id)
+            .cte("step")
+        )
+        step_id = select(step.c.id).scalar_subquery()
+    if writes.streak is not None:
+        unreturned.append(_UPDATE_STREAK.cte("streak"))
+    return select(meeting_id.label("meeting_id"), step_id.label("step_id"), done.label("done")).add_cte(
+        *unreturned
+    )
+
+
+_AT_ONCE: dict[tuple[bool, bool, bool, bool], Select[Any]] = {}
+
+
+def _defaults(table: Table, given: dict[str, object]) -> dict[str, object]:
+    """The Python-side defaults of ``table``'s columns not ``given``: SQLAlchemy fills them in for
+    an INSERT it runs, not for one inside a CTE."""
+    defaults: dict[str, object] = {}
+    for column in table.c:
+        if column.key in given or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            raise TypeError(f"{table.name}.{column.key}: give its value; a computed default is not filled in")
+        defaults[column.key] = column.default.arg  # type: ignore[attr-defined]
+    return defaults
 
 
 def _clean_name(name: str) -> str:
@@ -676,9 +782,9 @@ def _deal(
 
 
 def _next_step(
-    form: MeetingForm, team_id: str, deal_id: int, rep_id: int, meeting_id: int, now: datetime
+    form: MeetingForm, team_id: str, deal_id: int, rep_id: int, now: datetime
 ) -> dict[str, object] | None:
-    """The next step the reaction gives (the INSERT's values), if any."""
+    """The next step the reaction gives (the INSERT's values but its meeting's id), if any."""
     if form.reaction is Reaction.BOOKED:
         status, at = NextStepStatus.BOOKED, form.next_step_at
     elif form.reaction in (Reaction.AGREED_UNSCHEDULED, Reaction.HESITANT):
@@ -689,7 +795,6 @@ def _next_step(
     return {
         "team_id": team_id,
         "deal_id": deal_id,
-        "meeting_id": meeting_id,
         "rep_id": rep_id,
         "description": form.next_step or (form.ask_text or "")[:MAX_NEXT_STEP],
         "scheduled_at": at,
@@ -719,7 +824,7 @@ def _answer_nudges(
             Nudge.deal_id == deal_id,
             Nudge.team_id == team_id,
             Nudge.answer.is_(None),
-            Nudge.kind.in_(ANSWERED_BY_MEETING),
+            one_of(Nudge.kind, ANSWERED_BY_MEETING),
             Nudge.kind.in_(ON_DEALS) | Nudge.next_step_id.in_(done_step_ids),
         )
     ).all()
@@ -830,7 +935,7 @@ def book_next_step(
             Nudge.team_id == team_id,
             Nudge.next_step_id == step.id,
             Nudge.answer.is_(None),
-            Nudge.kind.in_(ANSWERED_BY_BOOKING),
+            one_of(Nudge.kind, ANSWERED_BY_BOOKING),
         )
     ).all()
     messages = answer_reminders(reminders, answer, now)

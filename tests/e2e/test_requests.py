@@ -126,7 +126,7 @@ def test_missing_state_values_get_field_errors(fake, running, maria, ready_view)
 
 def test_database_failing_mid_submit_shows_an_error_and_writes_nothing(fake, running, maria, ready_view):
     def fail_on_next_step(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("INSERT INTO NEXT_STEPS"):
+        if "INSERT INTO NEXT_STEPS" in statement.upper():  # alone, or in PostgreSQL's one write statement
             raise OperationalError(
                 statement, parameters, Exception("server closed the connection unexpectedly")
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.domain.errors import DuplicateSubmission, FieldErrors, NotAllowed
 from bot.domain.vocabulary import AskType, NextStepStatus, Reaction
@@ -492,3 +492,37 @@ def test_the_logged_meeting_carries_what_the_coaching_dm_needs_as_stored(session
     )
     assert vague.coaching is not None and vague.coaching.grade is None
     assert vague.coaching.next_step_description == form(now).ask_text
+
+
+def test_a_meeting_on_a_deal_with_open_steps_writes_every_row_in_one_statement_on_postgresql(session, now):
+    """The busiest write: the read, then on PostgreSQL one statement for all it writes (SQLite: one each)."""
+    first = log_meeting(session, team_id="T1", user_id="U1", form=form(now), view_id="V1", now=now)
+    later = now + timedelta(days=2, hours=1)
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        follow_up = log_meeting(
+            session,
+            team_id="T1",
+            user_id="U1",
+            view_id="V2",
+            now=later,
+            form=form(later, account=f"acct:{first.account_id}", next_step_at=later + timedelta(days=7)),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len(statements) == (2 if engine.dialect.name == "postgresql" else 6), statements
+    session.expire_all()
+    done, booked = session.get(NextStep, first.next_step_id), session.get(NextStep, follow_up.next_step_id)
+    assert done.status == NextStepStatus.DONE and done.done_by_meeting_id == follow_up.meeting_id
+    assert booked.status == NextStepStatus.BOOKED and booked.meeting_id == follow_up.meeting_id
+    assert booked.scheduled_at == later + timedelta(days=7)
+    deal = session.get(Deal, first.deal_id)
+    assert follow_up.deal_id == deal.id and deal.last_meeting_at == later - timedelta(hours=1)
+    assert session.get(Rep, first.rep_id).streak == 2
+    assert session.get(Meeting, follow_up.meeting_id).source_view_id == "V2"
