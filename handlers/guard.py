@@ -239,7 +239,7 @@ class _SignallingAck:
 Listener = Callable[..., None]
 
 
-def guarded(listener: Listener | None = None, *, lane: Lane = Lane.MODAL) -> Any:
+def guarded(listener: Listener | None = None, *, lane: Lane = Lane.MODAL, inline: bool = False) -> Any:
     """Answer Slack the moment the listener acks; finish its work after; never leave Slack hanging.
 
     The listener runs on a thread of ``handlers.after_ack``; the request thread waits on an
@@ -249,43 +249,35 @@ def guarded(listener: Listener | None = None, *, lane: Lane = Lane.MODAL) -> Any
     views.open, whose trigger expires). A failure is logged with the workspace and request id,
     and answered if Slack is still waiting. The listener must take ``ack`` and ``body``; Bolt
     injects by parameter name through ``functools.wraps``. ``@guarded`` or ``@guarded(lane=...)``.
+
+    ``inline=True``: the listener runs on the request thread and returns once it has acked,
+    handing what comes after to ``later()`` (the busiest Save: no thread to hand over to and
+    wake from). It must do nothing slow before its ack: nobody answers for it at the deadline.
     """
     if listener is None:
-        return functools.partial(guarded, lane=lane)
+        return functools.partial(guarded, lane=lane, inline=inline)
     named: Listener = listener
+
+    if inline:
+
+        @functools.wraps(named)
+        def inline_wrapper(**kwargs: Any) -> None:
+            try:
+                named(**kwargs)
+            except Exception as error:
+                _failed(named.__name__, kwargs, error)
+                _answer_failure(kwargs["ack"], kwargs.get("body") or {})
+
+        return inline_wrapper
 
     def run(kwargs: dict[str, Any], acked: threading.Event) -> None:
         ack: _SignallingAck = kwargs["ack"]
         try:
             named(**kwargs)
         except Exception as error:
-            body: dict[str, Any] = kwargs.get("body") or {}
-            context = kwargs.get("context") or {}
-            if handle_refusal(error, context.get("deps"), context.get("team_id"), named.__name__):
-                pass  # a refusal with a meaning: acted on and logged once there
-            elif isinstance(error, SlackApiError):  # any other refusal: one line, no traceback
-                log.warning(
-                    "%s: Slack refused team=%s request=%s: %s",
-                    named.__name__,
-                    context.get("team_id"),
-                    context.get("request_id"),
-                    error.response.get("error"),
-                )
-            else:
-                log.exception(
-                    "%s failed team=%s request=%s: %s",
-                    named.__name__,
-                    context.get("team_id"),
-                    context.get("request_id"),
-                    type(error).__name__,
-                )
+            _failed(named.__name__, kwargs, error)
             if ack.response is None:
-                if body.get("type") == "view_submission":
-                    modal_error(ack, body.get("view"), SAVE_FAILED, prefer=ids.ACCOUNT)  # type: ignore[arg-type]
-                elif body.get("type") == "block_suggestion":
-                    ack(options=[])
-                else:
-                    ack()
+                _answer_failure(ack, kwargs.get("body") or {})
         finally:
             acked.set()
             if ack.holds_slot:
@@ -305,6 +297,53 @@ def guarded(listener: Listener | None = None, *, lane: Lane = Lane.MODAL) -> Any
             kwargs["ack"].answer_for()
 
     return wrapper
+
+
+def later(job: Callable[[], None], context: dict[str, Any], lane: Lane, name: str) -> None:
+    """An inline listener's work after its ack: run in ``lane``'s turn, a failure logged as a listener's."""
+
+    def run() -> None:
+        try:
+            job()
+        except Exception as error:
+            _failed(name, {"context": context}, error)
+
+    AFTER_ACK.submit(run, lane, name)
+
+
+def _failed(name: str, kwargs: dict[str, Any], error: Exception) -> None:
+    """Log a listener's failure once, with its workspace and request id."""
+    context = kwargs.get("context") or {}
+    if handle_refusal(error, context.get("deps"), context.get("team_id"), name):
+        pass  # a refusal with a meaning: acted on and logged once there
+    elif isinstance(error, SlackApiError):  # any other refusal: one line, no traceback
+        log.warning(
+            "%s: Slack refused team=%s request=%s: %s",
+            name,
+            context.get("team_id"),
+            context.get("request_id"),
+            error.response.get("error"),
+        )
+    else:
+        log.exception(
+            "%s failed team=%s request=%s: %s",
+            name,
+            context.get("team_id"),
+            context.get("request_id"),
+            type(error).__name__,
+        )
+
+
+def _answer_failure(ack: Ack | _SignallingAck, body: dict[str, Any]) -> None:
+    """Answer Slack for a listener that failed before it acked: the modal says so, a menu offers nothing."""
+    if getattr(ack, "response", None) is not None:
+        return
+    if body.get("type") == "view_submission":
+        modal_error(ack, body.get("view"), SAVE_FAILED, prefer=ids.ACCOUNT)  # type: ignore[arg-type]
+    elif body.get("type") == "block_suggestion":
+        ack(options=[])
+    else:
+        ack()
 
 
 def finish_after_ack_work(timeout: float) -> bool:

@@ -13,13 +13,14 @@ from bot.services.store import run
 from bot.slack import ids
 from handlers.after_ack import Lane
 from handlers.events.app_home import refresh_home
-from handlers.guard import FAILED, guarded, submission
+from handlers.guard import FAILED, guarded, later, submission
 from handlers.meeting_flow import refresh_nudge_messages, send_coaching
 
 log = logging.getLogger("nextstep")
 
 
-@guarded(lane=Lane.REPLY)
+# Inline: the busiest Save stores and acks on the request thread; the DM waits its turn after.
+@guarded(inline=True)
 def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     found = submission(ack, body, context, ids.MEETING_MODAL_VERSION, read_meeting_form, prefer=ids.ACCOUNT)
     if found is None:
@@ -51,13 +52,17 @@ def meeting_submitted(ack: Ack, body: dict, client: WebClient, context: dict) ->
     if logged is FAILED:
         return
     ack()
-    try:
-        send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
-        # the deal moved in their pipeline
-        refresh_home(client, deps, team_id=team_id, user_id=user_id, opened_at=logged.home_opened_at)
-    finally:
-        # The meeting answered the deal's open nudges: their DMs say so, in place.
-        refresh_nudge_messages(client, deps, team_id=team_id, messages=logged.answered_messages)
+
+    def after() -> None:
+        try:
+            send_coaching(client, deps, team_id=team_id, user_id=user_id, logged=logged)
+            # the deal moved in their pipeline
+            refresh_home(client, deps, team_id=team_id, user_id=user_id, opened_at=logged.home_opened_at)
+        finally:
+            # The meeting answered the deal's open nudges: their DMs say so, in place.
+            refresh_nudge_messages(client, deps, team_id=team_id, messages=logged.answered_messages)
+
+    later(after, context, Lane.REPLY, "meeting_submitted")
 
 
 def register(app: App) -> None:

@@ -3,20 +3,24 @@ is rebuilt after a write only for a rep who looked at it lately."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import timedelta
 from typing import Any
 
+from slack_bolt import Ack
 from sqlalchemy import select
 
 from bot.config import Config
 from bot.services.home import OPENED_PRECISION
+from bot.slack import ids
 from bot.slack.tokens import TokenSource
-from handlers import after_ack
+from handlers import after_ack, guard
 from handlers.after_ack import AfterAck, Lane
 from handlers.deps import Deps
 from handlers.events.app_home import HOME_RECENT, build_home
+from handlers.guard import SAVE_FAILED, guarded, later
 from models import Rep, make_session_factory
 
 
@@ -103,6 +107,67 @@ def test_more_slots_go_to_those_waiting_and_a_long_line_all_runs():
     assert pool.finish(10)
     assert sorted(done) == list(range(200)) and pool.depth == 0
     assert most[0] <= 3
+
+
+def test_jobs_waiting_for_a_slot_hold_no_thread_and_the_stop_runs_them_first():
+    pool = AfterAck(slots=1)
+    pool.enter(Lane.REPLY)  # held: everything submitted waits
+    threads_before = threading.active_count()
+    done: list[int] = []
+    for i in range(100):
+        pool.submit(lambda i=i: done.append(i), Lane.REPLY)
+    assert pool.depth == 100 and done == []
+    assert threading.active_count() == threads_before, "a job waits in the line, not on a thread"
+    results: list[bool] = []
+    stopping = threading.Thread(target=lambda: results.append(pool.finish(5)))
+    stopping.start()
+    _wait(lambda: pool.stopping)
+    pool.leave()  # the listener holding the slot is done: the line runs, then the stop returns
+    stopping.join(5)
+    assert results == [True] and done == list(range(100))
+    pool.submit(lambda: done.append(100), Lane.REPLY)  # once stopping: runs here and now
+    assert done[-1] == 100
+
+
+def test_the_stop_says_so_when_a_job_is_still_running():
+    pool = AfterAck(slots=1)
+    release = threading.Event()
+    pool.submit(lambda: release.wait(5), Lane.REPLY)
+    assert pool.finish(0.2) is False
+    release.set()
+
+
+def test_an_inline_listener_that_fails_before_its_ack_shows_the_error_in_the_modal(caplog):
+    view = {"blocks": [{"type": "input", "block_id": ids.ACCOUNT}], "callback_id": ids.MEETING_MODAL}
+
+    @guarded(inline=True)
+    def broken(ack: Ack, body: dict) -> None:
+        raise RuntimeError("boom")
+
+    ack = Ack()
+    caplog.set_level(logging.ERROR, logger="nextstep")
+    broken(ack=ack, body={"type": "view_submission", "view": view}, context={"team_id": "T1"})
+    answer = json.loads(ack.response.body)
+    assert answer["response_action"] == "errors" and answer["errors"][ids.ACCOUNT] == SAVE_FAILED
+    assert any("broken failed team=T1" in r.getMessage() for r in caplog.records)
+
+
+def test_work_after_an_inline_ack_runs_in_its_lane_and_a_failure_is_logged_with_the_workspace(
+    monkeypatch, caplog
+):
+    pool = AfterAck(slots=1)
+    monkeypatch.setattr(guard, "AFTER_ACK", pool)
+    caplog.set_level(logging.ERROR, logger="nextstep")
+    ran = threading.Event()
+
+    def fails() -> None:
+        ran.set()
+        raise RuntimeError("no DM")
+
+    later(fails, {"team_id": "T9", "request_id": "r1"}, Lane.REPLY, "meeting_submitted")
+    assert ran.wait(5) and pool.finish(5)
+    (line,) = [r.getMessage() for r in caplog.records if "meeting_submitted" in r.getMessage()]
+    assert "team=T9 request=r1" in line
 
 
 def _deps(engine: Any, clock: list) -> Deps:
