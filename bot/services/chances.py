@@ -23,7 +23,7 @@ def current_overrides(session: Session, team_id: str, deal_ids: Iterable[int]) -
         return {}
     return {
         row.deal_id: Override(row.probability, row.reason, row.set_by_name, row.set_at)
-        for row in session.execute(_STANDING, {"team": team_id, "ids": ids})
+        for row in session.connection().execute(_STANDING, {"team": team_id, "ids": ids})
         if row.probability is not None
     }
 

@@ -339,7 +339,7 @@ def latest_fit(session: Session, team_id: str) -> StoredFit | None:
 
 def latest_time_spent(session: Session, team_id: str) -> TimeSpent | None:
     """The look back on time spent from the latest fit, without reading the fit's groups."""
-    data = session.scalar(_LATEST_TIME_SPENT, {"team": team_id})
+    data = session.connection().scalar(_LATEST_TIME_SPENT, {"team": team_id})
     return _spent_from(data) if data else None
 
 

@@ -55,16 +55,19 @@ def home_content(
             rep is None or rep.home_opened_at is None or now - rep.home_opened_at > HOME_RECENT
         ):
             return None
+        wrote = rep is None
         if rep is None:
             ensure_workspace(session, team_id, now)
             rep = ensure_rep(session, team_id, user_id, now)
         if looked and (rep.home_opened_at is None or now - rep.home_opened_at >= OPENED_PRECISION):
             rep.home_opened_at = now
-        session.commit()
+            wrote = True
+        if wrote:  # committed before the build: the rep's row is not held locked through it
+            session.commit()
         p = home_page(session, team_id, rep, now, page_start)
         session.commit()  # the deal keys it stored
         last = None
-        found = session.execute(_LAST_MEETING, {"team": team_id, "rep": rep.id}).first()
+        found = session.connection().execute(_LAST_MEETING, {"team": team_id, "rep": rep.id}).first()
         if found is not None and now - found[2] <= EDIT_WINDOW:
             meeting_id, held_at, logged_at, deal_name, account_name = found
             last = LastMeeting(meeting_id, account_name, deal_name, held_at, logged_at + EDIT_WINDOW)

@@ -36,6 +36,7 @@ from bot.domain.pipeline import (
     HOME_PAGE_SIZE,
     DealSignals,
     HomePage,
+    ReplacementRatio,
     StepState,
     page_start_of,
     signals,
@@ -43,7 +44,7 @@ from bot.domain.pipeline import (
 from bot.domain.vocabulary import DealStatus
 from bot.services.chances import ChanceInputs, chances_from
 from bot.services.forecast import latest_fit_statement
-from bot.services.pipeline import DealSet, _facts_rows, replacement_ratio, time_spent_of
+from bot.services.pipeline import DealSet, _facts_rows, replacement_counts, replacement_ratio, time_spent_of
 from models import (
     Deal,
     DealHomeKey,
@@ -67,7 +68,7 @@ _LATEST_FIT_ID = latest_fit_statement(ForecastFit.id, ForecastFit.signals_gen)
 def latest_fit_id(session: Session, team_id: str) -> tuple[int, int]:
     """The row ``latest_fit`` reads and its generation ((0, 0) before the first fit): a key
     computed with another fit, or this one before it was written again, is stale."""
-    found = session.execute(_LATEST_FIT_ID, {"team": team_id}).first()
+    found = session.connection().execute(_LATEST_FIT_ID, {"team": team_id}).first()
     return (found[0], found[1]) if found else (0, 0)
 
 
@@ -120,8 +121,14 @@ def _count(condition: Any) -> Any:
     return func.count(case((condition, 1))).over()
 
 
+# The rep's replacement ratio, read with the page: its two counts as scalar subqueries, which
+# PostgreSQL runs once (InitPlans); a one-row subquery joined instead was run again for every row.
+_RATIO = [
+    replacement_counts(_TEAM, _REP).with_only_columns(column).scalar_subquery()
+    for column in replacement_counts(_TEAM, _REP).selected_columns
+]
 # The page, most urgent first, each row with the totals over all the rep's open deals (a window
-# over the whole set, computed before the LIMIT) and the stall threshold.
+# over the whole set, computed before the LIMIT), the stall threshold and the replacement counts.
 _PAGE = (
     select(
         K.deal_id,
@@ -140,11 +147,14 @@ _PAGE = (
         _count(K.override),
         _count(K.fallback),
         _DAYS,
+        *_RATIO,
     )
     .join(Deal, Deal.id == K.deal_id)
     .where(_OWNED)
     .order_by(K.bucket, K.anchor, K.deal_id)
 )
+# A slice of it: LIMIT and OFFSET bound too, so the statement is built (and its cache key made) once.
+_PAGE_SLICE = _PAGE.limit(bindparam("p_limit")).offset(bindparam("p_offset"))
 
 
 def _future(session: Session, deal_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
@@ -269,17 +279,18 @@ def home_page(
 ) -> HomePage:
     """The page of the rep's Home starting at ``page_start``, equal to ``page_of(load_pipeline(…))``."""
     params = {"team": team_id, "rep": rep.id, "now": now}
-    stale = [(deal_id, gen) for deal_id, gen in session.execute(_STALE, params)]
+    connection = session.connection()  # the Core statements skip the ORM's execution path
+    stale = [(deal_id, gen) for deal_id, gen in connection.execute(_STALE, params)]
     scored: dict[int, DealSignals] = {}
     if stale:
         fit = latest_fit_id(session, team_id)
         scored = _refresh(session, team_id, stale, fit, _stalled_days(session, team_id), now)
     start = max(0, page_start)
-    rows = session.execute(_PAGE.limit(size).offset(start), params).all()
+    rows = connection.execute(_PAGE_SLICE, params | {"p_limit": size, "p_offset": start}).all()
     if not rows and start > 0:  # past the end: the last page that has deals
-        first = session.execute(_PAGE.limit(1), params).first()
+        first = connection.execute(_PAGE_SLICE, params | {"p_limit": 1, "p_offset": 0}).first()
         start = page_start_of(page_start, first[1] if first else 0)
-        rows = session.execute(_PAGE.limit(size).offset(start), params).all()
+        rows = connection.execute(_PAGE_SLICE, params | {"p_limit": size, "p_offset": start}).all()
     if not rows:
         return HomePage(
             deals=(),
@@ -293,7 +304,7 @@ def home_page(
         )
     totals = rows[0]
     n, overdue, unscheduled, no_step, booked, sinks, replace, escalated = totals[1:9]
-    cents, priced, micros, wins, overrides, fallbacks, days = totals[9:]
+    cents, priced, micros, wins, overrides, fallbacks, days, replacements, lost = totals[9:18]
     ids = [row[0] for row in rows]
     missing = [i for i in ids if i not in scored]
     if missing:
@@ -302,7 +313,7 @@ def home_page(
         deals=tuple(scored[i] for i in ids),
         start=start,
         open_deals=n,
-        ratio=replacement_ratio(session, team_id, rep.id),
+        ratio=ReplacementRatio(replacements or 0, lost or 0),
         total=Decimal(cents or 0).scaleb(-2),
         expected=Decimal(micros or 0).scaleb(-6).quantize(_CENT),
         priced=priced,

@@ -458,23 +458,28 @@ def load_deal_facts(session: Session, team_id: str, deal_id: int) -> DealFacts |
     return found[0] if found else None
 
 
-# The rep's replacement deals and the deals they lost to a "no" or silence, in one pass.
-_REPLACEMENT_COUNTS = select(
-    func.count(case((Deal.replaces_deal_id.is_not(None), 1))),
-    func.count(
-        case(
-            (
-                (Deal.status == DealStatus.LOST)
-                & one_of(Deal.lost_reason, [LostReason.DECLINED, LostReason.WENT_DARK]),
-                1,
+def replacement_counts(team: Any, rep: Any) -> Select[int, int]:
+    """The rep's replacement deals and the deals they lost to a "no" or silence, in one pass
+    (``ReplacementRatio``'s two numbers, in that order); ``team`` and ``rep`` bound parameters."""
+    return select(
+        func.count(case((Deal.replaces_deal_id.is_not(None), 1))).label("replacements"),
+        func.count(
+            case(
+                (
+                    (Deal.status == DealStatus.LOST)
+                    & one_of(Deal.lost_reason, [LostReason.DECLINED, LostReason.WENT_DARK]),
+                    1,
+                )
             )
-        )
-    ),
-).where(Deal.team_id == _F_TEAM, Deal.owner_rep_id == _F_REP)
+        ).label("lost"),
+    ).where(Deal.team_id == team, Deal.owner_rep_id == rep)
+
+
+_REPLACEMENT_COUNTS = replacement_counts(_F_TEAM, _F_REP)
 
 
 def replacement_ratio(session: Session, team_id: str, rep_id: int) -> ReplacementRatio:
-    found = session.execute(_REPLACEMENT_COUNTS, {"f_team": team_id, "f_rep": rep_id}).one()
+    found = session.connection().execute(_REPLACEMENT_COUNTS, {"f_team": team_id, "f_rep": rep_id}).one()
     return ReplacementRatio(found[0] or 0, found[1] or 0)
 
 
