@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.services.reps import ensure_workspace, token_accepted, token_refused
@@ -66,14 +67,14 @@ class EventSeen(enum.Enum):
 
 
 # Every event is recorded: one INSERT, built once (a second one of the same id fails on the key).
-_RECORD_EVENT = insert(ProcessedEvent)
+_RECORD_EVENT = insert(cast(Table, ProcessedEvent.__table__))  # Core: no ORM bulk-insert path
 
 
 def record_event(sessions: Sessions, event_id: str, team_id: str, now: datetime) -> EventSeen:
     """Record an Events API event_id once."""
     try:
         with sessions() as session:
-            session.execute(
+            session.connection().execute(
                 _RECORD_EVENT, {"event_id": event_id[:64], "team_id": team_id[:32], "received_at": now}
             )
             session.commit()

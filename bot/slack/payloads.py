@@ -328,6 +328,10 @@ def _kind_problem(p: dict[str, Any]) -> str | None:
             return why or "event is not an object with a type"
         if not isinstance(p.get("event_id", ""), str) or not isinstance(p.get("authorizations", []), list):
             return "event_id or authorizations of the wrong type"
+        authorizations = p.get("authorizations") or []
+        # Bolt takes the workspace from the first authorization when there is one, not from team_id.
+        if authorizations and ids.parse_team_id(authorizations[0].get("team_id")) is None:
+            return "authorizations[0].team_id is missing or of the wrong type"
         return _fields(event, _EVENTS.get(event["type"], {}), "event.")
     if kind not in _INTERACTIONS:
         return f"{kind[:40]!r} is not a kind of request the app handles"

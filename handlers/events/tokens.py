@@ -15,12 +15,21 @@ from handlers.guard import guarded
 log = logging.getLogger("nextstep")
 
 
+# The events whose handling is done once, recorded by event_id so a retry is dropped. The others
+# handled twice do what once does (app_home_opened publishes the Home again) and are not recorded:
+# no session, row and commit on every look at the Home, and no row for an event nobody handles.
+ONCE = frozenset({"tokens_revoked", "app_uninstalled"})
+
+
 def dedupe_events(body: dict, context: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
     """Record each event_id once; a retry of a handled event is acknowledged and dropped."""
     event_id = (
         body.get("event_id") if isinstance(body, dict) and body.get("type") == "event_callback" else None
     )
     if not isinstance(event_id, str) or not event_id:
+        return next()
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("type") not in ONCE:
         return next()
     deps: Deps = context["deps"]
     seen = record_event(deps.session_factory, event_id, str(body.get("team_id") or ""), deps.clock())

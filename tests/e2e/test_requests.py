@@ -159,6 +159,17 @@ def test_retried_event_is_handled_once(fake, running, maria, caplog):
     assert len(handled) == 1
 
 
+def test_a_retried_home_open_publishes_the_home_again_and_records_nothing(fake, running, maria):
+    """Handling app_home_opened twice does what once does: no row, no commit for it."""
+    event = {"type": "app_home_opened", "user": "U1", "tab": "home"}
+    assert maria.send_event(event, event_id="EvHome").status == 200
+    fake.wait_until(lambda: len(fake.calls_to("views.publish")) == 1)
+    assert maria.send_event(event, event_id="EvHome", retry_num=1).status == 200
+    fake.wait_until(lambda: len(fake.calls_to("views.publish")) == 2)
+    with Session(running.engine) as session:
+        assert session.scalars(select(ProcessedEvent.event_id)).all() == []
+
+
 def test_healthz_answers_when_the_database_does(running):
     response = requests.get(f"{running.url}/healthz", timeout=5)
     assert response.status_code == 200
