@@ -3,8 +3,8 @@
 A listener (``handlers.guard.guarded``) runs on a thread of its own until it acks, so the ack
 path never waits behind work already acked: the HTTP answer leaves the moment the listener
 decides it (the busiest, the ``/meeting`` Save, runs on the request thread and hands its work
-after the ack over with ``submit``). From its ack on, the listener's thread holds one of ``SLOTS`` slots: when they
-are all taken it waits, in lane order (a modal to open before its trigger expires, then
+after the ack over with ``submit``). From its ack on, the listener's thread holds one of
+``SLOTS`` slots: when they are all taken it waits, in lane order (a modal to open before its trigger expires, then
 replies such as the coaching DM, then refreshes such as the Home tab), first come first
 served within a lane. A saturated process so answers Slack in time and catches up after,
 instead of queueing acks behind DMs; the backlog's depth and its wait are logged at WARNING

@@ -265,7 +265,7 @@ def guarded(listener: Listener | None = None, *, lane: Lane = Lane.MODAL, inline
             try:
                 named(**kwargs)
             except Exception as error:
-                _failed(named.__name__, kwargs, error)
+                _failed(named.__name__, kwargs.get("context"), error)
                 _answer_failure(kwargs["ack"], kwargs.get("body") or {})
 
         return inline_wrapper
@@ -275,9 +275,8 @@ def guarded(listener: Listener | None = None, *, lane: Lane = Lane.MODAL, inline
         try:
             named(**kwargs)
         except Exception as error:
-            _failed(named.__name__, kwargs, error)
-            if ack.response is None:
-                _answer_failure(ack, kwargs.get("body") or {})
+            _failed(named.__name__, kwargs.get("context"), error)
+            _answer_failure(ack, kwargs.get("body") or {})
         finally:
             acked.set()
             if ack.holds_slot:
@@ -306,14 +305,14 @@ def later(job: Callable[[], None], context: dict[str, Any], lane: Lane, name: st
         try:
             job()
         except Exception as error:
-            _failed(name, {"context": context}, error)
+            _failed(name, context, error)
 
     AFTER_ACK.submit(run, lane, name)
 
 
-def _failed(name: str, kwargs: dict[str, Any], error: Exception) -> None:
-    """Log a listener's failure once, with its workspace and request id."""
-    context = kwargs.get("context") or {}
+def _failed(name: str, context: dict[str, Any] | None, error: Exception) -> None:
+    """Log a listener's failure once, with its workspace and request id (from Bolt's ``context``)."""
+    context = context or {}
     if handle_refusal(error, context.get("deps"), context.get("team_id"), name):
         pass  # a refusal with a meaning: acted on and logged once there
     elif isinstance(error, SlackApiError):  # any other refusal: one line, no traceback

@@ -123,10 +123,8 @@ def _count(condition: Any) -> Any:
 
 # The rep's replacement ratio, read with the page: its two counts as scalar subqueries, which
 # PostgreSQL runs once (InitPlans); a one-row subquery joined instead was run again for every row.
-_RATIO = [
-    replacement_counts(_TEAM, _REP).with_only_columns(column).scalar_subquery()
-    for column in replacement_counts(_TEAM, _REP).selected_columns
-]
+_COUNTS = replacement_counts(_TEAM, _REP)
+_RATIO = [_COUNTS.with_only_columns(column).scalar_subquery() for column in _COUNTS.selected_columns]
 # The page, most urgent first, each row with the totals over all the rep's open deals (a window
 # over the whole set, computed before the LIMIT), the stall threshold and the replacement counts.
 _PAGE = (

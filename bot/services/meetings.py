@@ -262,7 +262,8 @@ def log_meeting(
 
     The busiest write in the app (every ``/meeting``), so it is written as statements, not as
     ORM objects: one read for the rep with the account and deal the form names, then only the
-    writes this meeting needs (no UPDATE of steps or nudges the deal doesn't have).
+    writes this meeting needs (no UPDATE of steps or nudges the deal doesn't have), which
+    PostgreSQL takes as one statement (``_write``).
     """
     block_of = block_of or {}
     option = ids.parse_account_option(form.account)

@@ -66,7 +66,8 @@ class EventSeen(enum.Enum):
     UNKNOWN = "unknown"  # not recorded (the database failed): better handled twice than dropped
 
 
-# Every event is recorded: one INSERT, built once (a second one of the same id fails on the key).
+# An event handled once (handlers.events.tokens.ONCE) is recorded: one INSERT, built once (a
+# second one of the same id fails on the key).
 _RECORD_EVENT = insert(cast(Table, ProcessedEvent.__table__))  # Core: no ORM bulk-insert path
 
 
