@@ -29,6 +29,10 @@ class Deps:
     # (team, user) this process found a rep row for: their next Home opens ask the database only
     # for the Home itself (a row gone since is made again by the Home, as for a first visit).
     known_reps: set[tuple[str, str]] = field(default_factory=set)
+    # (team, user) Slack is being asked about now (users.info), set when the answer is in: the
+    # other events for them wait for it instead of asking again.
+    people_asked: dict[tuple[str, str], threading.Event] = field(default_factory=dict)
+    people_lock: threading.Lock = field(default_factory=threading.Lock)
 
     # (team, user) whose Home refresh is queued (handlers.events.app_home.refresh_home).
     home_pending: set[tuple[str, str]] = field(default_factory=set)

@@ -10,6 +10,7 @@ A rep who has not looked for longer sees it rebuilt when they next open it.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from slack_bolt import Ack, App
@@ -29,6 +30,8 @@ log = logging.getLogger("nextstep")
 UNKNOWN_FOR = timedelta(minutes=10)
 MAX_UNKNOWN = 10_000
 MAX_KNOWN = 100_000
+# How long an event waits for another's users.info about the same person.
+ASK_WAIT = 10.0
 
 
 def build_home(
@@ -98,7 +101,8 @@ def known_person(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
     """A rep we have a row for, or someone Slack confirms (users.info) and who is then stored.
 
     Anybody can name a user id; one Slack does not know is logged once and remembered for
-    UNKNOWN_FOR, so a flood of such events costs neither rows nor a users.info each.
+    UNKNOWN_FOR, so a flood of such events costs neither rows nor a users.info each (those that
+    arrive while Slack is being asked wait for that answer).
     """
     now = deps.clock()
     key = (team_id, user_id)
@@ -112,6 +116,26 @@ def known_person(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
     until = deps.unknown_people.get(key)
     if until is not None and now < until:
         return False
+    with deps.people_lock:
+        asked = deps.people_asked.get(key)
+        first = asked is None
+        if asked is None:
+            asked = deps.people_asked[key] = threading.Event()
+    if not first:  # another event for them is asking Slack: its answer is this one's too
+        asked.wait(ASK_WAIT)
+        until = deps.unknown_people.get(key)
+        return (until is None or now >= until) and is_rep(deps.session_factory, team_id, user_id)
+    try:
+        return _ask_slack(client, deps, team_id=team_id, user_id=user_id, now=now)
+    finally:
+        with deps.people_lock:
+            deps.people_asked.pop(key, None)
+        asked.set()
+
+
+def _ask_slack(client: WebClient, deps: Deps, *, team_id: str, user_id: str, now: datetime) -> bool:
+    """users.info: a person Slack knows is stored; one it does not is remembered for UNKNOWN_FOR."""
+    key = (team_id, user_id)
     try:
         user = client.users_info(user=user_id)["user"]
         profile = SlackProfile.from_users_info(user)
