@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.forecast import DealTimeline, Features, Forecast, features_at, forecast
 from bot.domain.pipeline import Chance, Level, Override
-from bot.services.forecast import latest_fit, open_deal_forecasts
+from bot.services.forecast import StoredFit, latest_fit, open_deal_forecasts
 from models import ForecastOverride
 
 
@@ -95,9 +95,19 @@ def chances_from(
 ) -> dict[int, Chance]:
     """``chances`` for open deals whose facts were just loaded, without reading every meeting
     again: the same features and forecast, from each deal's ``ChanceInputs``."""
-    stored = latest_fit(session, team_id)
+    return chances_with(
+        latest_fit(session, team_id), current_overrides(session, team_id, inputs), now, inputs
+    )
+
+
+def chances_with(
+    stored: StoredFit | None,
+    standing: Mapping[int, Override],
+    now: datetime,
+    inputs: Mapping[int, ChanceInputs],
+) -> dict[int, Chance]:
+    """``chances_from`` with the latest fit and the standing overrides already read."""
     model = stored.fit if stored else None
-    standing = current_overrides(session, team_id, inputs)
     prior: dict[tuple[tuple[str, ...], Level], Forecast] = {}  # before a fit: the same per state
     out: dict[int, Chance] = {}
     for deal_id, i in inputs.items():

@@ -343,6 +343,23 @@ def latest_time_spent(session: Session, team_id: str) -> TimeSpent | None:
     return _spent_from(data) if data else None
 
 
+_LATEST_FIT_ROW = latest_fit_statement(
+    ForecastFit.fitted_at, ForecastFit.params, ForecastFit.time_spent, ForecastFit.local_day
+)
+
+
+def latest_fit_and_time_spent(session: Session, team_id: str) -> tuple[StoredFit | None, TimeSpent | None]:
+    """``latest_fit`` and ``latest_time_spent`` from one read of the row."""
+    row = session.connection().execute(_LATEST_FIT_ROW, {"team": team_id}).first()
+    if row is None:
+        return None, None
+    fitted_at, params, time_spent, local_day = row
+    spent = _spent_from(time_spent) if time_spent else None
+    if params is None or time_spent is None:
+        return None, spent
+    return StoredFit(Fit.from_json(fitted_at, params), _spent_from(time_spent), local_day), spent
+
+
 @dataclass(frozen=True)
 class DealForecast:
     """One open deal's chance to be won, as part 2 shows it."""

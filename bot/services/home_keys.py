@@ -12,19 +12,43 @@ step state, flags and the chance the totals count. A row is recomputed when it i
 - the clock escalated (or un-escalated) its open unscheduled step: that is a Core UPDATE of
   nudges, so it is checked here, against the nudges themselves, for unscheduled deals only.
 
-Then one query for the header's totals and one for the page (ORDER BY bucket, anchor, deal id),
-and the page's deals read and scored as ``load_pipeline`` would. A rep's first Home after a
-deploy (or after every deal changed) computes all their keys once; later ones only what moved.
+Then one query for the header's totals and the page (ORDER BY bucket, anchor, deal id), and the
+page's deals scored as ``load_pipeline`` would. A rep's first Home after a deploy (or after every
+deal changed) computes all their keys once; later ones only what moved.
+
+A page deal whose key is still the one this process computed or read it with (same ``gen`` and
+``computed_at``) is not read again: its facts and chance are kept per process (``_Scores``) and
+only its signals are derived again at ``now``. What its facts hold that no deal write bumps (the
+account's name, whether the owner's team has a manager, when its open step was escalated) comes
+with the page row.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
+import weakref
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, String, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import (
+    Engine,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -34,6 +58,8 @@ from bot.domain.nudge_kinds import ESCALATING
 from bot.domain.pipeline import (
     DEFAULT_STALLED_DAYS,
     HOME_PAGE_SIZE,
+    Chance,
+    DealFacts,
     DealSignals,
     HomePage,
     ReplacementRatio,
@@ -41,11 +67,12 @@ from bot.domain.pipeline import (
     page_start_of,
     signals,
 )
-from bot.domain.vocabulary import DealStatus
-from bot.services.chances import ChanceInputs, chances_from
-from bot.services.forecast import latest_fit_statement
-from bot.services.pipeline import DealSet, _facts_rows, replacement_counts, replacement_ratio, time_spent_of
+from bot.domain.vocabulary import DealStatus, NextStepStatus
+from bot.services.chances import ChanceInputs, chances_with, current_overrides
+from bot.services.forecast import latest_fit_and_time_spent, latest_fit_statement
+from bot.services.pipeline import DealSet, _facts_rows, replacement_counts, replacement_ratio
 from models import (
+    Account,
     Deal,
     DealHomeKey,
     ForecastFit,
@@ -53,6 +80,7 @@ from models import (
     NextStep,
     Nudge,
     Rep,
+    SalesTeam,
     UTCDateTime,
     Workspace,
     one_of,
@@ -60,16 +88,6 @@ from models import (
 
 K = DealHomeKey
 _CENT = Decimal("0.01")
-
-
-_LATEST_FIT_ID = latest_fit_statement(ForecastFit.id, ForecastFit.signals_gen)
-
-
-def latest_fit_id(session: Session, team_id: str) -> tuple[int, int]:
-    """The row ``latest_fit`` reads and its generation ((0, 0) before the first fit): a key
-    computed with another fit, or this one before it was written again, is stale."""
-    found = session.connection().execute(_LATEST_FIT_ID, {"team": team_id}).first()
-    return (found[0], found[1]) if found else (0, 0)
 
 
 # The statements every Home build runs, built once (building a statement costs more than running
@@ -94,9 +112,17 @@ _ESCALATED_NOW = exists().where(
     one_of(Nudge.kind, ESCALATING),
     Nudge.escalated_at.is_not(None),
 )
-# (deal id, generation) of the rep's open deals whose stored key is missing or stale.
+# (deal id, generation) of the rep's open deals whose stored key is missing or stale, each with
+# what the keys are computed with: the latest fit (the row ``latest_fit`` reads: a key computed with
+# another fit, or this one before it was written again, is stale) and the stall threshold.
 _STALE = (
-    select(Deal.id, Deal.signals_gen)
+    select(
+        Deal.id,
+        Deal.signals_gen,
+        _latest_fit_column(ForecastFit.id),
+        _latest_fit_column(ForecastFit.signals_gen),
+        _DAYS,
+    )
     .outerjoin(K, K.deal_id == Deal.id)
     .where(
         _OWNED,
@@ -125,8 +151,34 @@ def _count(condition: Any) -> Any:
 # PostgreSQL runs once (InitPlans); a one-row subquery joined instead was run again for every row.
 _COUNTS = replacement_counts(_TEAM, _REP)
 _RATIO = [_COUNTS.with_only_columns(column).scalar_subquery() for column in _COUNTS.selected_columns]
+# What a deal's facts hold that no write to the deal bumps its generation for, read per page row
+# (a kept score is brought up to date with them): its account's name, whether the owner's team has
+# a manager, and when its open unscheduled step was escalated (as ``_facts_rows`` reads each).
+_ACCOUNT_NAME = select(Account.name).where(Account.id == Deal.account_id).scalar_subquery()
+_HAS_MANAGER = exists().where(
+    Rep.id == _REP,
+    SalesTeam.id == Rep.sales_team_id,
+    SalesTeam.team_id == Rep.team_id,
+    SalesTeam.manager_user_id.is_not(None),
+)
+_STEP_ESCALATED_AT = (
+    select(func.max(Nudge.escalated_at))
+    .join(NextStep, NextStep.id == Nudge.next_step_id)
+    .where(
+        Nudge.deal_id == K.deal_id,
+        Nudge.next_step_id == K.step_id,
+        one_of(Nudge.kind, ESCALATING),
+        Nudge.escalated_at.is_not(None),
+        NextStep.status == NextStepStatus.UNSCHEDULED,
+    )
+    .scalar_subquery()
+)
+# What a kept score was read with (``_Scores``), and where it and the page row's own facts are in a row.
+_KEY = (K.gen, K.fit_id, K.fit_gen, K.stalled_days, K.computed_at)
+_KEY_AT = slice(-3 - len(_KEY), -3)
 # The page, most urgent first, each row with the totals over all the rep's open deals (a window
-# over the whole set, computed before the LIMIT), the stall threshold and the replacement counts.
+# over the whole set, computed before the LIMIT), the stall threshold, the replacement counts,
+# and what tells whether a kept score (``_Scores``) still holds.
 _PAGE = (
     select(
         K.deal_id,
@@ -146,6 +198,10 @@ _PAGE = (
         _count(K.fallback),
         _DAYS,
         *_RATIO,
+        *_KEY,
+        _ACCOUNT_NAME,
+        _HAS_MANAGER,
+        _STEP_ESCALATED_AT,
     )
     .join(Deal, Deal.id == K.deal_id)
     .where(_OWNED)
@@ -155,36 +211,104 @@ _PAGE = (
 _PAGE_SLICE = _PAGE.limit(bindparam("p_limit")).offset(bindparam("p_offset"))
 
 
+class _Kept(NamedTuple):
+    """A deal's facts and chance, the stored key they were read with (``_KEY``'s columns) and when."""
+
+    team_id: str
+    key: tuple[Any, ...]
+    read_at: datetime
+    facts: DealFacts
+    chance: Chance | None
+
+
+class _Scores:
+    """The page deals this process scored, per deal id: kept while the deal's stored key is the
+    one they were read with. The key is computed again whenever anything its facts read was
+    written (``gen``), the fit or the stall threshold changed, or time made it stale
+    (``computed_at``), so a kept score whose key is the page row's reads as the store does now,
+    except the page row's own columns (``_ACCOUNT_NAME``, ``_HAS_MANAGER``,
+    ``_STEP_ESCALATED_AT``). Bounded: the oldest kept goes first, and none is kept longer than
+    ``KEEP_FOR``, so a write that bypassed the generation (a fix made by hand in SQL) shows within it."""
+
+    MAX = 10_000
+    KEEP_FOR = timedelta(minutes=10)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[int, _Kept] = {}
+
+    def get(self, team_id: str, deal_id: int, key: tuple[Any, ...], now: datetime) -> _Kept | None:
+        kept = self._kept.get(deal_id)
+        if kept is None or kept.team_id != team_id or kept.key != key:
+            return None
+        return kept if timedelta(0) <= now - kept.read_at <= self.KEEP_FOR else None
+
+    def put(self, deal_id: int, kept: _Kept) -> None:
+        with self._lock:
+            self._kept.pop(deal_id, None)
+            if len(self._kept) >= self.MAX:
+                del self._kept[next(iter(self._kept))]
+            self._kept[deal_id] = kept
+
+
+# One per database (tests, the demo and a server each have their own engine).
+_SCORES: weakref.WeakKeyDictionary[Engine, _Scores] = weakref.WeakKeyDictionary()
+_SCORES_LOCK = threading.Lock()
+
+
+def _scores_of(session: Session) -> _Scores:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _SCORES_LOCK:
+        found = _SCORES.get(engine)
+        if found is None:
+            found = _SCORES[engine] = _Scores()
+    return found
+
+
+def _later(column: Any) -> Any:
+    return func.min(case((column >= _NOW, column)))
+
+
+_STEP_TIMES = (NextStep.created_at, NextStep.status_changed_at, NextStep.booked_at, NextStep.scheduled_at)
+_IDS = bindparam("ids", type_=Integer(), expanding=True)
+# Per deal, the earliest of its meetings' and steps' recorded times at or after now (as ``passing``
+# reads them), in one statement built once: the steps' four times, then the meetings' two.
+_FUTURE = union_all(
+    select(NextStep.deal_id, *(_later(c) for c in _STEP_TIMES))
+    .where(NextStep.deal_id.in_(_IDS), or_(*(c >= _NOW for c in _STEP_TIMES)))
+    .group_by(NextStep.deal_id),
+    select(
+        Meeting.deal_id,
+        _later(Meeting.held_at),
+        _later(Meeting.logged_at),
+        type_coerce(null(), UTCDateTime()),
+        type_coerce(null(), UTCDateTime()),
+    )
+    .where(Meeting.deal_id.in_(_IDS), (Meeting.held_at >= _NOW) | (Meeting.logged_at >= _NOW))
+    .group_by(Meeting.deal_id),
+)
+
+
 def _future(session: Session, deal_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
     """Per deal, the earliest recorded time at or after ``now`` among all its meetings and steps
     (as ``passing`` reads it): what the chance's whole-history counts read by the clock."""
     out: dict[int, datetime] = {}
-
-    def take(rows: Any) -> None:
-        for deal_id, *times in rows:
-            at = earliest(passing(t, now) for t in times)
-            if at is not None:
-                out[deal_id] = min(out.get(deal_id, at), at)
-
-    def later(column: Any) -> Any:
-        return func.min(case((column >= now, column)))
-
-    take(
-        session.execute(
-            select(Meeting.deal_id, later(Meeting.held_at), later(Meeting.logged_at))
-            .where(Meeting.deal_id.in_(deal_ids), (Meeting.held_at >= now) | (Meeting.logged_at >= now))
-            .group_by(Meeting.deal_id)
-        )
-    )
-    step_times = (NextStep.created_at, NextStep.status_changed_at, NextStep.booked_at, NextStep.scheduled_at)
-    take(
-        session.execute(
-            select(NextStep.deal_id, *(later(c) for c in step_times))
-            .where(NextStep.deal_id.in_(deal_ids), or_(*(c >= now for c in step_times)))
-            .group_by(NextStep.deal_id)
-        )
-    )
+    for deal_id, *times in session.connection().execute(_FUTURE, {"ids": list(deal_ids), "now": now}):
+        at = earliest(passing(t, now) for t in times)
+        if at is not None:
+            out[deal_id] = min(out.get(deal_id, at), at)
     return out
+
+
+@functools.cache
+def _upsert(postgresql: bool) -> Any:
+    """Store keys, one row each (executemany), replacing a deal's older key: built once per dialect."""
+    statement = (pg_insert if postgresql else sqlite_insert)(K)
+    return statement.on_conflict_do_update(
+        index_elements=[K.deal_id],
+        set_={c.name: statement.excluded[c.name] for c in K.__table__.columns if c.name != "deal_id"},
+    )
 
 
 def _scored(
@@ -192,15 +316,9 @@ def _scored(
 ) -> tuple[dict[int, DealSignals], dict[int, ChanceInputs]]:
     """These deals' signals at ``now``, exactly as ``load_pipeline`` scores them."""
     inputs: dict[int, ChanceInputs] = {}
-    facts = _facts_rows(
-        session,
-        DealSet.ids(team_id, deal_ids),
-        days,
-        time_spent_of(session, team_id),
-        now=now,
-        inputs=inputs,
-    )
-    chances = chances_from(session, team_id, now, inputs) if facts else {}
+    stored, spent = latest_fit_and_time_spent(session, team_id)  # the fit read once for both
+    facts = _facts_rows(session, DealSet.ids(team_id, deal_ids), days, spent, now=now, inputs=inputs)
+    chances = chances_with(stored, current_overrides(session, team_id, inputs), now, inputs) if facts else {}
     return {f.deal_id: signals(f, now, chances.get(f.deal_id)) for f in facts}, inputs
 
 
@@ -251,25 +369,14 @@ def _refresh(
             }
         )
     if rows:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert(K).values(rows)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[K.deal_id],
-                set_={c: statement.excluded[c] for c in rows[0] if c != "deal_id"},
-            )
-        )
+        connection = session.connection()
+        connection.execute(_upsert(connection.dialect.name == "postgresql"), rows)
     return scored
-
-
-def _stalled_days(session: Session, team_id: str) -> int:
-    workspace = session.get(Workspace, team_id)
-    return workspace.stalled_after_days if workspace else DEFAULT_STALLED_DAYS
 
 
 def stale_deals(session: Session, team_id: str, rep: Rep, now: datetime) -> list[int]:
     """The rep's open deals the next Home build would score again."""
-    return [i for i, _ in session.execute(_STALE, {"team": team_id, "rep": rep.id, "now": now})]
+    return [i for i, *_ in session.execute(_STALE, {"team": team_id, "rep": rep.id, "now": now})]
 
 
 def home_page(
@@ -278,11 +385,11 @@ def home_page(
     """The page of the rep's Home starting at ``page_start``, equal to ``page_of(load_pipeline(…))``."""
     params = {"team": team_id, "rep": rep.id, "now": now}
     connection = session.connection()  # the Core statements skip the ORM's execution path
-    stale = [(deal_id, gen) for deal_id, gen in connection.execute(_STALE, params)]
+    found = connection.execute(_STALE, params).all()
     scored: dict[int, DealSignals] = {}
-    if stale:
-        fit = latest_fit_id(session, team_id)
-        scored = _refresh(session, team_id, stale, fit, _stalled_days(session, team_id), now)
+    if found:  # each row also has the latest fit's id and generation, and the stall threshold
+        fit, days = (found[0][2], found[0][3]), found[0][4]
+        scored = _refresh(session, team_id, [(deal_id, gen) for deal_id, gen, *_ in found], fit, days, now)
     start = max(0, page_start)
     rows = connection.execute(_PAGE_SLICE, params | {"p_limit": size, "p_offset": start}).all()
     if not rows and start > 0:  # past the end: the last page that has deals
@@ -301,12 +408,27 @@ def home_page(
             ),
         )
     totals = rows[0]
-    n, overdue, unscheduled, no_step, booked, sinks, replace, escalated = totals[1:9]
+    n, overdue, unscheduled, no_step, booked, sinks, replace_now, escalated = totals[1:9]
     cents, priced, micros, wins, overrides, fallbacks, days, replacements, lost = totals[9:18]
     ids = [row[0] for row in rows]
-    missing = [i for i in ids if i not in scored]
+    kept = _scores_of(session)
+    read: list[Any] = []  # rows whose deal is scored from the store now
+    for row in rows:
+        deal_id, (account_name, has_manager, escalated_at) = row[0], row[-3:]
+        hit = None if deal_id in scored else kept.get(team_id, deal_id, tuple(row[_KEY_AT]), now)
+        if hit is None:
+            read.append(row)
+            continue
+        facts = replace(
+            hit.facts, account_name=account_name, has_manager=has_manager, escalated_at=escalated_at
+        )
+        scored[deal_id] = signals(facts, now, hit.chance)
+    missing = [row[0] for row in read if row[0] not in scored]
     if missing:
         scored.update(_scored(session, team_id, missing, days, now)[0])
+    for row in read:
+        s = scored[row[0]]
+        kept.put(row[0], _Kept(team_id, tuple(row[_KEY_AT]), now, s.facts, s.chance))
     return HomePage(
         deals=tuple(scored[i] for i in ids),
         start=start,
@@ -321,7 +443,7 @@ def home_page(
             "no_step": no_step,
             "booked": booked,
             "time_sink": sinks,
-            "replace_now": replace,
+            "replace_now": replace_now,
             "escalated": escalated,
         },
         expected_wins=float(wins or 0.0),

@@ -2,9 +2,11 @@
 
 A varied pipeline (withdrawn and late-logged meetings, steps of every status, moved steps, rows
 dated after now, a fit or none), then random writes through the services (log a meeting, book a
-step, edit a deal, win or lose one, override a chance, a new deal) and the clock's writes
-(an escalation as the sweep makes it, a new fit, a new stall threshold), with time passing in
-between across the DST changes of Europe and the US. After each, every page of the Home from
+step, edit a deal, win or lose one, override a chance, a new deal), the clock's writes (an
+escalation as the sweep makes it, a new fit, a new stall threshold) and the writes no deal's
+generation follows (an account renamed, the rep's team given or relieved of a manager), with time
+passing in between across the DST changes of Europe and the US (or none: several builds at the
+same instant, where the deals kept from an earlier build are most at risk of being stale). After each, every page of the Home from
 ``home_page`` (stored keys, refreshed where stale) renders exactly as ``page_of(load_pipeline())``
 (every deal scored from scratch) does.
 """
@@ -17,7 +19,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from bot.domain.errors import FieldErrors
 from bot.domain.nudge_kinds import ESCALATING
@@ -25,12 +27,12 @@ from bot.domain.pipeline import page_of
 from bot.domain.vocabulary import AskType, DealStatus, LostReason, NextStepStatus, Reaction
 from bot.services.deal_edits import DealDetails, close_deal, edit_deal
 from bot.services.forecast import fit_workspace
-from bot.services.home_keys import home_page, stale_deals
+from bot.services.home_keys import _Scores, home_page, stale_deals
 from bot.services.meetings import MeetingForm, book_next_step, log_meeting
 from bot.services.outlook import set_override
 from bot.services.pipeline import load_pipeline
 from bot.slack.blocks.app_home import PAGE_SIZE, home_view
-from models import Deal, NextStep, Nudge, Rep, Workspace, make_session_factory
+from models import Account, Deal, NextStep, Nudge, Rep, SalesTeam, Workspace, make_session_factory
 from tests.seeds import pipeline as seed
 from tests.unit.services.test_home_chances import _varied
 
@@ -51,6 +53,9 @@ def _same_home(sessions, rep_id: int, now: datetime) -> int:
             session.commit()
         fresh = page_of(whole, start)
         assert [s.facts.deal_id for s in stored.deals] == [s.facts.deal_id for s in fresh.deals]
+        # Whether scored now or kept from an earlier build, each deal's facts, chance and signals are
+        # what scoring it from scratch gives.
+        assert list(stored.deals) == list(fresh.deals)
         got, want = home_view(stored, now, BERLIN)["blocks"], home_view(fresh, now, BERLIN)["blocks"]
         assert [b for b in got if b not in want] == [b for b in want if b not in got], (
             now,
@@ -72,23 +77,27 @@ def _open_deals(session, rep_id: int) -> list[Deal]:
     )
 
 
-def _write(sessions, rng: random.Random, rep_id: int, now: datetime, fitted: bool) -> str:
-    what = rng.choice(
-        [
-            "meeting",
-            "meeting",
-            "book",
-            "book",
-            "edit",
-            "close",
-            "override",
-            "escalate",
-            "escalate",
-            "new",
-            "threshold",
-            "fit",
-        ]
-    )
+# The writes, the likelier ones twice.
+WRITES = (
+    "meeting",
+    "meeting",
+    "book",
+    "book",
+    "edit",
+    "close",
+    "override",
+    "escalate",
+    "escalate",
+    "new",
+    "threshold",
+    "fit",
+    "rename",
+    "manager",
+    "re-escalate",
+)
+
+
+def _write(sessions, rng: random.Random, rep_id: int, now: datetime, fitted: bool, what: str) -> str:
     with sessions() as session:
         deals = _open_deals(session, rep_id)
         if not deals:
@@ -188,10 +197,35 @@ def _write(sessions, rng: random.Random, rep_id: int, now: datetime, fitted: boo
                 .where(Nudge.id == nudge.id)
                 .values(escalated_at=None if nudge.escalated_at else now)
             )
+        elif what == "re-escalate":
+            # An open unscheduled step escalated again: its flag stays, the time it shows moves.
+            nudge = session.scalar(
+                select(Nudge)
+                .join(NextStep, NextStep.id == Nudge.next_step_id)
+                .where(
+                    Nudge.rep_id == rep_id,
+                    Nudge.escalated_at.is_not(None),
+                    NextStep.status == NextStepStatus.UNSCHEDULED,
+                )
+                .order_by(Nudge.id)
+                .limit(1)
+            )
+            if nudge is None:
+                return "re-escalate: none"
+            session.execute(
+                update(Nudge)
+                .where(Nudge.id == nudge.id)
+                .values(escalated_at=nudge.escalated_at - timedelta(minutes=rng.randint(1, 600)))
+            )
         elif what == "threshold":
             session.get(Workspace, "T1").stalled_after_days = rng.choice([7, 14, 30])
         elif what == "fit" and fitted:
             fit_workspace(session, "T1", now)
+        elif what == "rename" and deal:
+            session.get(Account, deal.account_id).name = f"Renamed {rng.randint(1, 10**6)}"
+        elif what == "manager":
+            team = session.scalar(select(SalesTeam).where(SalesTeam.team_id == "T1"))
+            team.manager_user_id = None if team.manager_user_id else "UBOSS"
         session.commit()
     return what
 
@@ -203,6 +237,10 @@ def test_the_stored_home_is_the_home_scored_from_scratch(engine, fitted, seed_):
     with sessions() as session:
         rep = seed.rep(session, "T1", "UREP", START)
         rep.timezone = "Europe/Berlin"
+        team = SalesTeam(team_id="T1", name="East", manager_user_id=None, created_at=START)
+        session.add(team)
+        session.flush()
+        rep.sales_team_id = team.id
         other = seed.rep(session, "T1", "UOTHER", START)
         _varied(session, rng, rep, 55, ended=False)
         if fitted:
@@ -232,13 +270,63 @@ def test_the_stored_home_is_the_home_scored_from_scratch(engine, fitted, seed_):
     now = START
     assert _same_home(sessions, rep_id, now) == 55
     done = []
+    # Every kind of write at least once (in a random order), then at random.
+    planned = [*rng.sample(sorted(set(WRITES)), len(set(WRITES))), *(rng.choice(WRITES) for _ in range(30))]
     for _ in range(20):
         for _ in range(rng.randint(1, 2)):
-            done.append(_write(sessions, rng, rep_id, now, fitted))
+            done.append(_write(sessions, rng, rep_id, now, fitted, planned.pop(0)))
         _same_home(sessions, rep_id, now)
         now += rng.choice(
             [timedelta(0), timedelta(minutes=rng.randint(1, 600)), timedelta(days=rng.randint(1, 4))]
         )
         _same_home(sessions, rep_id, now)
     # The run wrote what it means to: meetings, bookings, closes, overrides, escalations.
-    assert {"meeting", "book", "close", "override", "escalate"} <= set(done), done
+    assert {"meeting", "book", "close", "override", "escalate", "rename", "manager", "re-escalate"} <= set(
+        done
+    ), done
+
+
+def _statements_of(engine, build) -> tuple[object, list[str]]:
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        return build(), statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_home_opened_again_scores_its_page_once_and_a_fix_made_by_hand_shows_within_keep_for(engine):
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        rep = seed.rep(session, "T1", "UREP", START)
+        _varied(session, random.Random(7), rep, 8, ended=False)
+        session.commit()
+        rep_id = rep.id
+
+    def build(now: datetime):
+        with sessions() as session:
+            page = home_page(session, "T1", session.get(Rep, rep_id), now)
+            session.commit()
+            return page
+
+    first, cold = _statements_of(engine, lambda: build(START))
+    again, warm = _statements_of(engine, lambda: build(START + timedelta(minutes=1)))
+    # The page deals were scored by the first build: the second reads the page and nothing else of them.
+    assert len(warm) < len(cold) - 5, (len(warm), len(cold))
+    assert not [s for s in warm if "meetings" in s.lower()], warm
+    assert [d.facts.deal_id for d in again.deals] == [d.facts.deal_id for d in first.deals]
+    # A deal renamed in SQL, bypassing its generation: kept for at most KEEP_FOR, then read again.
+    deal_id = again.deals[0].facts.deal_id
+    with sessions() as session:
+        session.execute(update(Deal).where(Deal.id == deal_id).values(name="Fixed by hand"))
+        session.commit()
+    later = START + timedelta(minutes=1) + _Scores.KEEP_FOR + timedelta(seconds=1)
+    shown = {d.facts.deal_id: d.facts.name for d in build(later).deals}
+    assert shown[deal_id] == "Fixed by hand"
+    with sessions() as session:
+        whole = load_pipeline(session, "T1", session.get(Rep, rep_id), later)
+    assert list(build(later).deals) == list(page_of(whole, 0).deals)
