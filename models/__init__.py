@@ -25,7 +25,7 @@ from models.entities import (
     SalesTeam,
     Workspace,
 )
-from models.sql import one_of
+from models.sql import among, one_of
 
 __all__ = [
     "Account",
@@ -52,5 +52,6 @@ __all__ = [
     "Workspace",
     "make_engine",
     "make_session_factory",
+    "among",
     "one_of",
 ]

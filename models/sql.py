@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, false
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, false
 from sqlalchemy.orm import QueryableAttribute
 
 
@@ -20,3 +20,17 @@ def one_of(
     """
     binds = [bindparam(None, value, type_=column.type) for value in sorted(set(values))]
     return column.in_(binds) if binds else false()
+
+
+def among(
+    column: ColumnElement[int] | QueryableAttribute[int], name: str, *, postgresql: bool
+) -> ColumnElement[bool]:
+    """``column`` is one of the ids bound as ``name`` (a list), in a statement built once.
+
+    On PostgreSQL one array parameter (``= ANY``): the statement's text is the same whatever the
+    count, and nothing is rendered per execution. Elsewhere (SQLite has no arrays) an expanding
+    IN list, which SQLAlchemy renders again at every execution.
+    """
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(Integer())))
+    return column.in_(bindparam(name, type_=Integer(), expanding=True))

@@ -3,9 +3,11 @@ override a manager set by hand. App Home, `/nextsteps forecast` and the deal his
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain.forecast import DealTimeline, Features, Forecast, features_at, forecast
 from bot.domain.pipeline import Chance, Level, Override
 from bot.services.forecast import StoredFit, latest_fit, open_deal_forecasts
-from models import ForecastOverride
+from models import ForecastOverride, among
 
 
 def current_overrides(session: Session, team_id: str, deal_ids: Iterable[int]) -> dict[int, Override]:
@@ -21,30 +23,35 @@ def current_overrides(session: Session, team_id: str, deal_ids: Iterable[int]) -
     ids = list(deal_ids)
     if not ids:
         return {}
+    connection = session.connection()
     return {
         row.deal_id: Override(row.probability, row.reason, row.set_by_name, row.set_at)
-        for row in session.connection().execute(_STANDING, {"team": team_id, "ids": ids})
+        for row in connection.execute(
+            _standing(connection.dialect.name == "postgresql"), {"team": team_id, "ids": ids}
+        )
         if row.probability is not None
     }
 
 
-_NEWEST = (
-    select(ForecastOverride.deal_id, func.max(ForecastOverride.id).label("last"))
-    .where(
-        ForecastOverride.team_id == bindparam("team", type_=String()),
-        ForecastOverride.deal_id.in_(bindparam("ids", expanding=True)),
+@functools.cache
+def _standing(postgresql: bool) -> Any:
+    """Each deal's newest override: built once per dialect (the Home reads it for every page)."""
+    newest = (
+        select(ForecastOverride.deal_id, func.max(ForecastOverride.id).label("last"))
+        .where(
+            ForecastOverride.team_id == bindparam("team", type_=String()),
+            among(ForecastOverride.deal_id, "ids", postgresql=postgresql),
+        )
+        .group_by(ForecastOverride.deal_id)
+        .subquery()
     )
-    .group_by(ForecastOverride.deal_id)
-    .subquery()
-)
-# Each deal's newest override: built once (the Home reads it for every page).
-_STANDING = select(
-    ForecastOverride.deal_id,
-    ForecastOverride.probability,
-    ForecastOverride.reason,
-    ForecastOverride.set_by_name,
-    ForecastOverride.set_at,
-).join(_NEWEST, ForecastOverride.id == _NEWEST.c.last)
+    return select(
+        ForecastOverride.deal_id,
+        ForecastOverride.probability,
+        ForecastOverride.reason,
+        ForecastOverride.set_by_name,
+        ForecastOverride.set_at,
+    ).join(newest, ForecastOverride.id == newest.c.last)
 
 
 def chances(

@@ -83,6 +83,7 @@ from models import (
     SalesTeam,
     UTCDateTime,
     Workspace,
+    among,
     one_of,
 )
 
@@ -271,30 +272,38 @@ def _later(column: Any) -> Any:
 
 
 _STEP_TIMES = (NextStep.created_at, NextStep.status_changed_at, NextStep.booked_at, NextStep.scheduled_at)
-_IDS = bindparam("ids", type_=Integer(), expanding=True)
-# Per deal, the earliest of its meetings' and steps' recorded times at or after now (as ``passing``
-# reads them), in one statement built once: the steps' four times, then the meetings' two.
-_FUTURE = union_all(
-    select(NextStep.deal_id, *(_later(c) for c in _STEP_TIMES))
-    .where(NextStep.deal_id.in_(_IDS), or_(*(c >= _NOW for c in _STEP_TIMES)))
-    .group_by(NextStep.deal_id),
-    select(
-        Meeting.deal_id,
-        _later(Meeting.held_at),
-        _later(Meeting.logged_at),
-        type_coerce(null(), UTCDateTime()),
-        type_coerce(null(), UTCDateTime()),
+
+
+@functools.cache
+def _future_statement(postgresql: bool) -> Any:
+    """Per deal, the earliest of its meetings' and steps' recorded times at or after now (as
+    ``passing`` reads them), in one statement built once: the steps' four times, then the
+    meetings' two."""
+    steps = among(NextStep.deal_id, "ids", postgresql=postgresql)
+    meetings = among(Meeting.deal_id, "ids", postgresql=postgresql)
+    return union_all(
+        select(NextStep.deal_id, *(_later(c) for c in _STEP_TIMES))
+        .where(steps, or_(*(c >= _NOW for c in _STEP_TIMES)))
+        .group_by(NextStep.deal_id),
+        select(
+            Meeting.deal_id,
+            _later(Meeting.held_at),
+            _later(Meeting.logged_at),
+            type_coerce(null(), UTCDateTime()),
+            type_coerce(null(), UTCDateTime()),
+        )
+        .where(meetings, (Meeting.held_at >= _NOW) | (Meeting.logged_at >= _NOW))
+        .group_by(Meeting.deal_id),
     )
-    .where(Meeting.deal_id.in_(_IDS), (Meeting.held_at >= _NOW) | (Meeting.logged_at >= _NOW))
-    .group_by(Meeting.deal_id),
-)
 
 
 def _future(session: Session, deal_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
     """Per deal, the earliest recorded time at or after ``now`` among all its meetings and steps
     (as ``passing`` reads it): what the chance's whole-history counts read by the clock."""
     out: dict[int, datetime] = {}
-    for deal_id, *times in session.connection().execute(_FUTURE, {"ids": list(deal_ids), "now": now}):
+    connection = session.connection()
+    statement = _future_statement(connection.dialect.name == "postgresql")
+    for deal_id, *times in connection.execute(statement, {"ids": list(deal_ids), "now": now}):
         at = earliest(passing(t, now) for t in times)
         if at is not None:
             out[deal_id] = min(out.get(deal_id, at), at)

@@ -49,6 +49,7 @@ from models import (
     SalesTeam,
     UTCDateTime,
     Workspace,
+    among,
     one_of,
 )
 
@@ -158,12 +159,12 @@ def _records(rows: Any, meetings: dict[int, list[MeetingRecord]], steps: dict[in
 _F_TEAM = bindparam("f_team", type_=String())
 _F_NOW = bindparam("f_now", type_=UTCDateTime())
 _F_REP = bindparam("f_rep", type_=Integer())
-_SHAPES: dict[str, Callable[[], ColumnElement[bool]]] = {
-    "ids": lambda: (Deal.team_id == _F_TEAM) & Deal.id.in_(bindparam("f_ids", expanding=True)),
-    "open_of_rep": lambda: (
+_SHAPES: dict[str, Callable[[bool], ColumnElement[bool]]] = {
+    "ids": lambda postgresql: (Deal.team_id == _F_TEAM) & among(Deal.id, "f_ids", postgresql=postgresql),
+    "open_of_rep": lambda _: (
         (Deal.team_id == _F_TEAM) & (Deal.owner_rep_id == _F_REP) & (Deal.status == DealStatus.OPEN)
     ),
-    "one": lambda: (Deal.team_id == _F_TEAM) & (Deal.id == bindparam("f_deal", type_=Integer())),
+    "one": lambda _: (Deal.team_id == _F_TEAM) & (Deal.id == bindparam("f_deal", type_=Integer())),
 }
 
 
@@ -202,7 +203,7 @@ class _FactsStatements(NamedTuple):
 @functools.cache
 def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -> _FactsStatements:
     """``_facts_rows``'s statements for a deal set's shape; ``dated``: as of f_now."""
-    deal_filter = _SHAPES[shape]()
+    deal_filter = _SHAPES[shape](postgresql)
     deals = (
         select(
             Deal.id,
@@ -239,7 +240,7 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
     )
     recent = _recent_query(select(Deal.id).where(deal_filter), counted, postgresql)
     recent_known = _recent_query(
-        select(Deal.id).where(Deal.id.in_(bindparam("f_later", expanding=True))), counted & known, postgresql
+        select(Deal.id).where(among(Deal.id, "f_later", postgresql=postgresql)), counted & known, postgresql
     )
     # The open steps, newest last (ix_next_steps_deal_id_status). For the forecast also the steps
     # open as of now (closed after it), and whether each is visible then: no meeting, or one that
@@ -284,7 +285,7 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
         select(Rep.id)
         .join(SalesTeam, SalesTeam.id == Rep.sales_team_id)
         .where(
-            Rep.id.in_(bindparam("f_owners", expanding=True)),
+            among(Rep.id, "f_owners", postgresql=postgresql),
             SalesTeam.team_id == Rep.team_id,
             SalesTeam.manager_user_id.is_not(None),
         )
