@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, case, func, select, true
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, case, exists, func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -196,8 +196,6 @@ class _FactsStatements(NamedTuple):
     recent_known: Executable  # the recent meetings held and logged by now, of the deals f_later
     steps: Executable
     totals: Executable
-    escalated: Executable
-    managed: Executable
 
 
 @functools.cache
@@ -217,6 +215,14 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
             Deal.at_risk_since,
             Deal.owner_rep_id,
             Account.name.label("account_name"),
+            exists()
+            .where(
+                Rep.id == Deal.owner_rep_id,
+                SalesTeam.id == Rep.sales_team_id,
+                SalesTeam.team_id == Rep.team_id,
+                SalesTeam.manager_user_id.is_not(None),
+            )
+            .label("has_manager"),
         )
         .join(Account, Account.id == Deal.account_id)
         .where(deal_filter)
@@ -258,6 +264,7 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
             NextStep.status_changed_at,
             NextStep.created_at,
             Meeting.id.label("seen_meeting"),
+            case((NextStep.status == NextStepStatus.UNSCHEDULED, _step_escalated_at())).label("escalated_at"),
         )
         .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
         .where(NextStep.deal_id.in_(deal_ids))
@@ -281,18 +288,7 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
         .where(NextStep.deal_id.in_(deal_ids))
         .group_by(NextStep.deal_id)
     )
-    managed = (
-        select(Rep.id)
-        .join(SalesTeam, SalesTeam.id == Rep.sales_team_id)
-        .where(
-            among(Rep.id, "f_owners", postgresql=postgresql),
-            SalesTeam.team_id == Rep.team_id,
-            SalesTeam.manager_user_id.is_not(None),
-        )
-    )
-    return _FactsStatements(
-        deals, held, recent, recent_known, steps, totals, _escalated_query(deal_ids), managed
-    )
+    return _FactsStatements(deals, held, recent, recent_known, steps, totals)
 
 
 def _facts_rows(
@@ -368,10 +364,6 @@ def _facts_rows(
         if row.booked is not None:
             committed[row.deal_id] = row.booked
         totals[row.deal_id] = (row.kept, row.missed, row.known_booked)
-    escalated = _escalated_of(connection.execute(q.escalated, params))
-    managed = set(
-        connection.scalars(q.managed, params | {"f_owners": sorted({deal.owner_rep_id for deal in deals})})
-    )
     facts = []
     for deal in deals:
         step: Any = steps.get(deal.id)
@@ -396,8 +388,8 @@ def _facts_rows(
                 step_description=step.description if step else "",
                 last_commitment_at=committed.get(deal.id),
                 stalled_after_days=stalled_days,
-                escalated_at=escalated.get(step.id) if step else None,
-                has_manager=deal.owner_rep_id in managed,
+                escalated_at=step.escalated_at if step else None,
+                has_manager=deal.has_manager,
                 time_spent=spent,
             )
         )
@@ -427,6 +419,21 @@ def escalated_steps(session: Session, deal_ids: Any) -> dict[int, datetime]:
     Per step, not per deal: a deal escalated once and booked since starts clean with its next step.
     """
     return _escalated_of(session.execute(_escalated_query(deal_ids)))
+
+
+def _step_escalated_at() -> Any:
+    """When the clock last escalated the enclosing query's step (NextStep), as ``escalated_steps``
+    reads it for an open unscheduled step."""
+    return (
+        select(func.max(Nudge.escalated_at))
+        .where(
+            Nudge.deal_id == NextStep.deal_id,
+            Nudge.next_step_id == NextStep.id,
+            one_of(Nudge.kind, ESCALATING),
+            Nudge.escalated_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
 
 
 def _escalated_query(deal_ids: Any) -> Executable:
