@@ -46,6 +46,7 @@ class FakeBase:
         self.wall_clock: Callable[[], float] = time.time
         self.internal_errors: list[str] = []
         self._lock = threading.RLock()
+        self._recorded = threading.Condition(self._lock)  # notified at every call recorded
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -100,6 +101,18 @@ class FakeBase:
         copies only what is new, however many calls came before."""
         with self._lock:
             return self._calls[start:]
+
+    def wait_for_calls(self, start: int, timeout: float) -> list[Call]:
+        """``calls_since(start)``, once there is one, waiting up to ``timeout`` seconds without
+        polling (empty if none came): a harness waiting for the app costs no CPU meanwhile."""
+        with self._recorded:
+            self._recorded.wait_for(lambda: len(self._calls) > start, timeout)
+            return self._calls[start:]
+
+    def _recorded_call(self, call: Call) -> None:
+        """Record a call (the lock held)."""
+        self._calls.append(call)
+        self._recorded.notify_all()
 
     def call_count(self) -> int:
         with self._lock:

@@ -53,7 +53,7 @@ class ResponseUrlsMixin(ChatMixin):
                 None,
                 self.wall_clock(),
             )
-            self._calls.append(call)
+            self._recorded_call(call)
             fault = self._take_fault("response_url")
         if fault is not None and fault.delay:
             self._stopping.wait(fault.delay)

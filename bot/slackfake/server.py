@@ -161,7 +161,7 @@ class ServerMixin(RateLimitsMixin, ResponseUrlsMixin, FilesMixin, OAuthMixin):
 
         with self._lock:
             call = Call(method, params, token, self.wall_clock())
-            self._calls.append(call)
+            self._recorded_call(call)
             fault = self._take_fault(method)
         status, headers = 200, {"Content-Type": "application/json; charset=utf-8"}
         if fault is not None and fault.delay:

@@ -76,6 +76,20 @@ def test_api_url_is_a_loopback_base_url(fake: FakeSlack, client: WebClient) -> N
     assert fake.calls_to("auth.test")[0].token == TOKEN
 
 
+def test_wait_for_calls_wakes_on_the_next_call_and_returns_empty_when_none_comes(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    start = fake.call_count()
+    assert fake.wait_for_calls(start, 0.05) == []
+    caller = threading.Timer(0.1, client.auth_test)
+    caller.start()
+    began = time.monotonic()
+    calls = fake.wait_for_calls(start, 10.0)
+    caller.join()
+    assert [c.method for c in calls] == ["auth.test"]
+    assert time.monotonic() - began < 5.0  # woken by the call, not by the timeout
+
+
 def test_unknown_method(client: WebClient) -> None:
     assert error_of(lambda: client.api_call("nothing.here")) == "unknown_method"
 
