@@ -69,7 +69,7 @@ def _home(
     def stored() -> dict:
         with Session(engine) as session:
             rep = session.get(seed.Rep, rep_id)
-            view = home_view(home_page(session, "TB", rep, NOW), NOW, zone("UTC"))
+            view = home_view(home_page(session, "TB", rep.id, NOW), NOW, zone("UTC"))
             session.commit()
         return view
 

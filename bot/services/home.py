@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, bindparam, select, update
 
 from bot.domain.pipeline import HomePage, LastMeeting
 from bot.services.deal_edits import EDIT_WINDOW, LAST_MEETING_ID
 from bot.services.home_keys import home_page
 from bot.services.reps import ensure_rep, ensure_workspace, zone
 from bot.services.store import Sessions
-from models import Account, Deal, Meeting, Rep
+from models import Account, Deal, Meeting, Rep, UTCDateTime
 
 # A write rebuilds the Home of a rep who opened it (or clicked in it) this recently; Slack
 # shows the last published view when they come back, and app_home_opened rebuilds it then.
@@ -30,6 +30,18 @@ _LAST_MEETING = (
     .join(Deal, Deal.id == Meeting.deal_id)
     .join(Account, Account.id == Deal.account_id)
     .where(Meeting.id == LAST_MEETING_ID.scalar_subquery())
+)
+
+
+# The rep as the Home reads them (a Core read: the ORM's identity map is not needed here), and
+# when they looked, written without loading them.
+_REP = select(Rep.id, Rep.home_opened_at, Rep.timezone).where(
+    Rep.team_id == bindparam("team", type_=String()), Rep.user_id == bindparam("user", type_=String())
+)
+_LOOKED = (
+    update(Rep)
+    .where(Rep.id == bindparam("rep", type_=Integer()))
+    .values(home_opened_at=bindparam("now", type_=UTCDateTime()))
 )
 
 
@@ -50,25 +62,28 @@ def home_content(
     they looked within ``HOME_RECENT``.
     """
     with sessions() as session:
-        rep = session.scalar(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+        connection = session.connection()
+        rep = connection.execute(_REP, {"team": team_id, "user": user_id}).first()
         if not looked and (
             rep is None or rep.home_opened_at is None or now - rep.home_opened_at > HOME_RECENT
         ):
             return None
-        wrote = rep is None
-        if rep is None:
+        if rep is None:  # a first-time visitor: stored, and committed before the build
             ensure_workspace(session, team_id, now)
-            rep = ensure_rep(session, team_id, user_id, now)
-        if looked and (rep.home_opened_at is None or now - rep.home_opened_at >= OPENED_PRECISION):
-            rep.home_opened_at = now
-            wrote = True
-        if wrote:  # committed before the build: the rep's row is not held locked through it
+            added = ensure_rep(session, team_id, user_id, now)
+            added.home_opened_at = now  # looked: a write never builds a Home for someone unknown
+            rep_id, timezone = added.id, added.timezone
             session.commit()
-        p = home_page(session, team_id, rep, now, page_start)
+        else:
+            rep_id, timezone = rep.id, rep.timezone
+            if looked and (rep.home_opened_at is None or now - rep.home_opened_at >= OPENED_PRECISION):
+                connection.execute(_LOOKED, {"rep": rep_id, "now": now})
+                session.commit()  # before the build: the rep's row is not held locked through it
+        p = home_page(session, team_id, rep_id, now, page_start)
         session.commit()  # the deal keys it stored
         last = None
-        found = session.connection().execute(_LAST_MEETING, {"team": team_id, "rep": rep.id}).first()
+        found = session.connection().execute(_LAST_MEETING, {"team": team_id, "rep": rep_id}).first()
         if found is not None and now - found[2] <= EDIT_WINDOW:
             meeting_id, held_at, logged_at, deal_name, account_name = found
             last = LastMeeting(meeting_id, account_name, deal_name, held_at, logged_at + EDIT_WINDOW)
-        return HomeContent(p, zone(rep.timezone), last)
+        return HomeContent(p, zone(timezone), last)

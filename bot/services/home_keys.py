@@ -389,10 +389,15 @@ def stale_deals(session: Session, team_id: str, rep: Rep, now: datetime) -> list
 
 
 def home_page(
-    session: Session, team_id: str, rep: Rep, now: datetime, page_start: int = 0, size: int = HOME_PAGE_SIZE
+    session: Session,
+    team_id: str,
+    rep_id: int,
+    now: datetime,
+    page_start: int = 0,
+    size: int = HOME_PAGE_SIZE,
 ) -> HomePage:
     """The page of the rep's Home starting at ``page_start``, equal to ``page_of(load_pipeline(…))``."""
-    params = {"team": team_id, "rep": rep.id, "now": now}
+    params = {"team": team_id, "rep": rep_id, "now": now}
     connection = session.connection()  # the Core statements skip the ORM's execution path
     found = connection.execute(_STALE, params).all()
     scored: dict[int, DealSignals] = {}
@@ -410,7 +415,7 @@ def home_page(
             deals=(),
             start=0,
             open_deals=0,
-            ratio=replacement_ratio(session, team_id, rep.id),
+            ratio=replacement_ratio(session, team_id, rep_id),
             expected=Decimal(0).quantize(_CENT),
             counts=dict.fromkeys(
                 ("overdue", "unscheduled", "no_step", "booked", "time_sink", "replace_now", "escalated"), 0

@@ -49,7 +49,7 @@ def _same_home(sessions, rep_id: int, now: datetime) -> int:
     for start in [*range(0, max(n, 1), PAGE_SIZE), n + 3]:
         with sessions() as session:
             rep = session.get(Rep, rep_id)
-            stored = home_page(session, "T1", rep, now, start)
+            stored = home_page(session, "T1", rep.id, now, start)
             session.commit()
         fresh = page_of(whole, start)
         assert [s.facts.deal_id for s in stored.deals] == [s.facts.deal_id for s in fresh.deals]
@@ -309,7 +309,7 @@ def test_a_home_opened_again_scores_its_page_once_and_a_fix_made_by_hand_shows_w
 
     def build(now: datetime):
         with sessions() as session:
-            page = home_page(session, "T1", session.get(Rep, rep_id), now)
+            page = home_page(session, "T1", rep_id, now)
             session.commit()
             return page
 
