@@ -181,42 +181,24 @@ def _write(sessions, rng: random.Random, rep_id: int, now: datetime, fitted: boo
                 now=now,
                 name="Mia",
             )
-        elif what == "escalate":
-            # As the sweep does: a Core UPDATE, no ORM object in sight.
-            nudge = session.scalar(
-                select(Nudge)
-                .where(Nudge.rep_id == rep_id)
-                .order_by(Nudge.id)
-                .offset(rng.randint(0, 9))
-                .limit(1)
-            )
-            if nudge is None:
-                return "escalate: none"
-            session.execute(
-                update(Nudge)
-                .where(Nudge.id == nudge.id)
-                .values(escalated_at=None if nudge.escalated_at else now)
-            )
-        elif what == "re-escalate":
-            # An open unscheduled step escalated again: its flag stays, the time it shows moves.
-            nudge = session.scalar(
-                select(Nudge)
-                .join(NextStep, NextStep.id == Nudge.next_step_id)
-                .where(
-                    Nudge.rep_id == rep_id,
-                    Nudge.escalated_at.is_not(None),
-                    NextStep.status == NextStepStatus.UNSCHEDULED,
+        elif what in ("escalate", "re-escalate"):
+            # As the sweep does: a Core UPDATE, no ORM object in sight. Escalate or un-escalate one
+            # of the rep's nudges; or escalate an open unscheduled step again: its flag stays, the
+            # time it shows moves.
+            again = what == "re-escalate"
+            chosen = select(Nudge).where(Nudge.rep_id == rep_id).order_by(Nudge.id)
+            if again:
+                chosen = chosen.join(NextStep, NextStep.id == Nudge.next_step_id).where(
+                    Nudge.escalated_at.is_not(None), NextStep.status == NextStepStatus.UNSCHEDULED
                 )
-                .order_by(Nudge.id)
-                .limit(1)
-            )
+            nudge = session.scalar(chosen.offset(0 if again else rng.randint(0, 9)).limit(1))
             if nudge is None:
-                return "re-escalate: none"
-            session.execute(
-                update(Nudge)
-                .where(Nudge.id == nudge.id)
-                .values(escalated_at=nudge.escalated_at - timedelta(minutes=rng.randint(1, 600)))
-            )
+                return f"{what}: none"
+            if again:
+                at = nudge.escalated_at - timedelta(minutes=rng.randint(1, 600))
+            else:
+                at = None if nudge.escalated_at else now
+            session.execute(update(Nudge).where(Nudge.id == nudge.id).values(escalated_at=at))
         elif what == "threshold":
             session.get(Workspace, "T1").stalled_after_days = rng.choice([7, 14, 30])
         elif what == "fit" and fitted:
