@@ -70,7 +70,14 @@ from bot.domain.pipeline import (
 from bot.domain.vocabulary import DealStatus, NextStepStatus
 from bot.services.chances import ChanceInputs, chances_with, current_overrides
 from bot.services.forecast import latest_fit_and_time_spent, latest_fit_statement
-from bot.services.pipeline import DealSet, _facts_rows, replacement_counts, replacement_ratio
+from bot.services.pipeline import (
+    DealSet,
+    _facts_rows,
+    owner_has_manager,
+    replacement_counts,
+    replacement_ratio,
+    step_escalation,
+)
 from models import (
     Account,
     Deal,
@@ -80,7 +87,6 @@ from models import (
     NextStep,
     Nudge,
     Rep,
-    SalesTeam,
     UTCDateTime,
     Workspace,
     among,
@@ -156,22 +162,11 @@ _RATIO = [_COUNTS.with_only_columns(column).scalar_subquery() for column in _COU
 # (a kept score is brought up to date with them): its account's name, whether the owner's team has
 # a manager, and when its open unscheduled step was escalated (as ``_facts_rows`` reads each).
 _ACCOUNT_NAME = select(Account.name).where(Account.id == Deal.account_id).scalar_subquery()
-_HAS_MANAGER = exists().where(
-    Rep.id == _REP,
-    SalesTeam.id == Rep.sales_team_id,
-    SalesTeam.team_id == Rep.team_id,
-    SalesTeam.manager_user_id.is_not(None),
-)
+_HAS_MANAGER = owner_has_manager(_REP)
 _STEP_ESCALATED_AT = (
-    select(func.max(Nudge.escalated_at))
+    step_escalation(K.step_id, K.deal_id)
     .join(NextStep, NextStep.id == Nudge.next_step_id)
-    .where(
-        Nudge.deal_id == K.deal_id,
-        Nudge.next_step_id == K.step_id,
-        one_of(Nudge.kind, ESCALATING),
-        Nudge.escalated_at.is_not(None),
-        NextStep.status == NextStepStatus.UNSCHEDULED,
-    )
+    .where(NextStep.status == NextStepStatus.UNSCHEDULED)
     .scalar_subquery()
 )
 # What a kept score was read with (``_Scores``), and where it and the page row's own facts are in a row.

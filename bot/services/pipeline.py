@@ -215,14 +215,7 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
             Deal.at_risk_since,
             Deal.owner_rep_id,
             Account.name.label("account_name"),
-            exists()
-            .where(
-                Rep.id == Deal.owner_rep_id,
-                SalesTeam.id == Rep.sales_team_id,
-                SalesTeam.team_id == Rep.team_id,
-                SalesTeam.manager_user_id.is_not(None),
-            )
-            .label("has_manager"),
+            owner_has_manager(Deal.owner_rep_id).label("has_manager"),
         )
         .join(Account, Account.id == Deal.account_id)
         .where(deal_filter)
@@ -264,7 +257,12 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
             NextStep.status_changed_at,
             NextStep.created_at,
             Meeting.id.label("seen_meeting"),
-            case((NextStep.status == NextStepStatus.UNSCHEDULED, _step_escalated_at())).label("escalated_at"),
+            case(
+                (
+                    NextStep.status == NextStepStatus.UNSCHEDULED,
+                    step_escalation(NextStep.id, NextStep.deal_id).scalar_subquery(),
+                )
+            ).label("escalated_at"),
         )
         .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
         .where(NextStep.deal_id.in_(deal_ids))
@@ -421,18 +419,25 @@ def escalated_steps(session: Session, deal_ids: Any) -> dict[int, datetime]:
     return _escalated_of(session.execute(_escalated_query(deal_ids)))
 
 
-def _step_escalated_at() -> Any:
-    """When the clock last escalated the enclosing query's step (NextStep), as ``escalated_steps``
-    reads it for an open unscheduled step."""
-    return (
-        select(func.max(Nudge.escalated_at))
-        .where(
-            Nudge.deal_id == NextStep.deal_id,
-            Nudge.next_step_id == NextStep.id,
-            one_of(Nudge.kind, ESCALATING),
-            Nudge.escalated_at.is_not(None),
-        )
-        .scalar_subquery()
+def step_escalation(step_id: Any, deal_id: Any) -> Select[Any]:
+    """When the clock last escalated this step (columns or parameters of the enclosing query),
+    as ``escalated_steps`` reads it; the caller says which steps count (open unscheduled)."""
+    return select(func.max(Nudge.escalated_at)).where(
+        Nudge.deal_id == deal_id,
+        Nudge.next_step_id == step_id,
+        one_of(Nudge.kind, ESCALATING),
+        Nudge.escalated_at.is_not(None),
+    )
+
+
+def owner_has_manager(rep_id: Any) -> ColumnElement[bool]:
+    """The rep (a column or parameter of the enclosing query) is in a team that has a manager,
+    who gets their escalations in the weekly digest."""
+    return exists().where(
+        Rep.id == rep_id,
+        SalesTeam.id == Rep.sales_team_id,
+        SalesTeam.team_id == Rep.team_id,
+        SalesTeam.manager_user_id.is_not(None),
     )
 
 
