@@ -331,10 +331,20 @@ _LATEST_TIME_SPENT = latest_fit_statement(ForecastFit.time_spent)
 
 def latest_fit(session: Session, team_id: str) -> StoredFit | None:
     """The workspace's most recent fit, or None before the first."""
-    row = session.scalar(_LATEST_FIT, {"team": team_id})
-    if row is None or row.params is None or row.fitted_at is None or row.time_spent is None:
+    row = session.scalar(_LATEST_FIT, {"team": team_id})  # the ORM's path: pending writes are flushed first
+    return None if row is None else _stored_fit(row.fitted_at, row.params, row.time_spent, row.local_day)
+
+
+def _stored_fit(
+    fitted_at: datetime | None,
+    params: dict[str, Any] | None,
+    time_spent: dict[str, Any] | None,
+    local_day: date,
+) -> StoredFit | None:
+    """A fit row's columns as ``latest_fit`` returns them: None until it has all it needs."""
+    if params is None or fitted_at is None or time_spent is None:
         return None
-    return StoredFit(Fit.from_json(row.fitted_at, row.params), _spent_from(row.time_spent), row.local_day)
+    return StoredFit(Fit.from_json(fitted_at, params), _spent_from(time_spent), local_day)
 
 
 def latest_time_spent(session: Session, team_id: str) -> TimeSpent | None:
@@ -354,10 +364,9 @@ def latest_fit_and_time_spent(session: Session, team_id: str) -> tuple[StoredFit
     if row is None:
         return None, None
     fitted_at, params, time_spent, local_day = row
-    spent = _spent_from(time_spent) if time_spent else None
-    if params is None or time_spent is None:
-        return None, spent
-    return StoredFit(Fit.from_json(fitted_at, params), _spent_from(time_spent), local_day), spent
+    return _stored_fit(fitted_at, params, time_spent, local_day), _spent_from(
+        time_spent
+    ) if time_spent else None
 
 
 @dataclass(frozen=True)
