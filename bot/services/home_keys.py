@@ -86,7 +86,6 @@ from models import (
     Meeting,
     NextStep,
     Nudge,
-    Rep,
     UTCDateTime,
     Workspace,
     among,
@@ -378,9 +377,9 @@ def _refresh(
     return scored
 
 
-def stale_deals(session: Session, team_id: str, rep: Rep, now: datetime) -> list[int]:
+def stale_deals(session: Session, team_id: str, rep_id: int, now: datetime) -> list[int]:
     """The rep's open deals the next Home build would score again."""
-    return [i for i, *_ in session.execute(_STALE, {"team": team_id, "rep": rep.id, "now": now})]
+    return [i for i, *_ in session.execute(_STALE, {"team": team_id, "rep": rep_id, "now": now})]
 
 
 def home_page(

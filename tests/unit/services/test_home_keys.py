@@ -65,7 +65,7 @@ def _same_home(sessions, rep_id: int, now: datetime) -> int:
         )
         assert got == want
     with sessions() as session:
-        assert stale_deals(session, "T1", session.get(Rep, rep_id), now) == [], "stored, then fresh"
+        assert stale_deals(session, "T1", rep_id, now) == [], "stored, then fresh"
     return n
 
 
