@@ -77,7 +77,8 @@ class ChanceInputs:
 
     ``timeline`` is the deal trimmed to what ``features_at`` reads: its last meetings held and
     logged by now, the steps they produced and the steps open as of now. The figures that need
-    the whole history are SQL aggregates, each as ``features_at`` counts it.
+    the whole history are SQL aggregates, each as ``features_at`` counts it. ``override``: the one
+    standing on the deal (as ``current_overrides`` reads it), read with the rest.
     """
 
     timeline: DealTimeline
@@ -85,6 +86,12 @@ class ChanceInputs:
     kept: int  # visible steps done by now
     missed: int  # visible steps missed by now
     last_booked: datetime | None  # the latest booking of a visible step, by now
+    override: Override | None = None
+
+
+def standing_of(inputs: Mapping[int, ChanceInputs]) -> dict[int, Override]:
+    """The overrides standing on these deals, as read with their inputs."""
+    return {deal_id: i.override for deal_id, i in inputs.items() if i.override is not None}
 
 
 def features_of(inputs: ChanceInputs, now: datetime) -> Features:
@@ -102,9 +109,7 @@ def chances_from(
 ) -> dict[int, Chance]:
     """``chances`` for open deals whose facts were just loaded, without reading every meeting
     again: the same features and forecast, from each deal's ``ChanceInputs``."""
-    return chances_with(
-        latest_fit(session, team_id), current_overrides(session, team_id, inputs), now, inputs
-    )
+    return chances_with(latest_fit(session, team_id), standing_of(inputs), now, inputs)
 
 
 def chances_with(

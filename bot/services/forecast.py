@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, String, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Integer, String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -360,7 +360,28 @@ _LATEST_FIT_ROW = latest_fit_statement(
 
 def latest_fit_and_time_spent(session: Session, team_id: str) -> tuple[StoredFit | None, TimeSpent | None]:
     """``latest_fit`` and ``latest_time_spent`` from one read of the row."""
-    row = session.connection().execute(_LATEST_FIT_ROW, {"team": team_id}).first()
+    return _fit_and_time_spent(session.connection().execute(_LATEST_FIT_ROW, {"team": team_id}).first())
+
+
+_FIT_ROW = select(
+    ForecastFit.fitted_at, ForecastFit.params, ForecastFit.time_spent, ForecastFit.local_day
+).where(
+    ForecastFit.team_id == bindparam("team", type_=String()),
+    ForecastFit.id == bindparam("fit", type_=Integer()),
+    ForecastFit.signals_gen == bindparam("gen", type_=Integer()),
+)
+
+
+def fit_and_time_spent(
+    session: Session, team_id: str, fit_id: int, gen: int
+) -> tuple[StoredFit | None, TimeSpent | None] | None:
+    """``latest_fit_and_time_spent`` of this fit row as of its generation ``gen``; None when the
+    row is gone or was written since."""
+    row = session.connection().execute(_FIT_ROW, {"team": team_id, "fit": fit_id, "gen": gen}).first()
+    return None if row is None else _fit_and_time_spent(row)
+
+
+def _fit_and_time_spent(row: Any) -> tuple[StoredFit | None, TimeSpent | None]:
     if row is None:
         return None, None
     fitted_at, params, time_spent, local_day = row

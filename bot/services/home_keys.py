@@ -64,12 +64,18 @@ from bot.domain.pipeline import (
     HomePage,
     ReplacementRatio,
     StepState,
+    TimeSpent,
     page_start_of,
     signals,
 )
 from bot.domain.vocabulary import DealStatus, NextStepStatus
-from bot.services.chances import ChanceInputs, chances_with, current_overrides
-from bot.services.forecast import latest_fit_and_time_spent, latest_fit_statement
+from bot.services.chances import ChanceInputs, chances_with, standing_of
+from bot.services.forecast import (
+    StoredFit,
+    fit_and_time_spent,
+    latest_fit_and_time_spent,
+    latest_fit_statement,
+)
 from bot.services.pipeline import (
     DealSet,
     _facts_rows,
@@ -216,6 +222,9 @@ class _Kept(NamedTuple):
     chance: Chance | None
 
 
+_Fit = tuple[StoredFit | None, TimeSpent | None]
+
+
 class _Scores:
     """The page deals this process scored, per deal id: kept while the deal's stored key is the
     one they were read with. The key is computed again whenever anything its facts read was
@@ -226,11 +235,32 @@ class _Scores:
     ``KEEP_FOR``, so a write that bypassed the generation (a fix made by hand in SQL) shows within it."""
 
     MAX = 10_000
+    MAX_FITS = 1_000
     KEEP_FOR = timedelta(minutes=10)
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: dict[int, _Kept] = {}
+        self._fits: dict[tuple[str, int, int], tuple[datetime, _Fit]] = {}
+
+    def fit(self, session: Session, team_id: str, fit: tuple[int, int], now: datetime) -> _Fit:
+        """The workspace's fit and its time spent, for keys computed with fit ``(id, generation)``
+        (0: none): read once per process while that row stands (a write to it bumps its
+        generation), and again after ``KEEP_FOR``."""
+        if fit[0] == 0:
+            return None, None
+        key = (team_id, *fit)
+        found = self._fits.get(key)
+        if found is not None and timedelta(0) <= now - found[0] <= self.KEEP_FOR:
+            return found[1]
+        read = fit_and_time_spent(session, team_id, *fit)
+        if read is None:  # written since the keys' statement: the latest, as it is now
+            return latest_fit_and_time_spent(session, team_id)
+        with self._lock:
+            if len(self._fits) >= self.MAX_FITS:
+                self._fits.clear()
+            self._fits[key] = (now, read)
+        return read
 
     def get(self, team_id: str, deal_id: int, key: tuple[Any, ...], now: datetime) -> _Kept | None:
         kept = self._kept.get(deal_id)
@@ -315,13 +345,23 @@ def _upsert(postgresql: bool) -> Any:
 
 
 def _scored(
-    session: Session, team_id: str, deal_ids: Sequence[int], days: int, now: datetime
+    session: Session,
+    team_id: str,
+    deal_ids: Sequence[int],
+    fit: tuple[int, int] | None,
+    days: int,
+    now: datetime,
 ) -> tuple[dict[int, DealSignals], dict[int, ChanceInputs]]:
-    """These deals' signals at ``now``, exactly as ``load_pipeline`` scores them."""
+    """These deals' signals at ``now``, exactly as ``load_pipeline`` scores them, with the fit
+    ``(id, generation)`` their keys name (None: the latest, read now)."""
     inputs: dict[int, ChanceInputs] = {}
-    stored, spent = latest_fit_and_time_spent(session, team_id)  # the fit read once for both
+    stored, spent = (
+        latest_fit_and_time_spent(session, team_id)
+        if fit is None
+        else _scores_of(session).fit(session, team_id, fit, now)
+    )
     facts = _facts_rows(session, DealSet.ids(team_id, deal_ids), days, spent, now=now, inputs=inputs)
-    chances = chances_with(stored, current_overrides(session, team_id, inputs), now, inputs) if facts else {}
+    chances = chances_with(stored, standing_of(inputs), now, inputs) if facts else {}
     return {f.deal_id: signals(f, now, chances.get(f.deal_id)) for f in facts}, inputs
 
 
@@ -335,7 +375,7 @@ def _refresh(
 ) -> dict[int, DealSignals]:
     """Compute and store the keys of these (deal id, generation read before its facts)."""
     gens = dict(stale)
-    scored, inputs = _scored(session, team_id, list(gens), days, now)
+    scored, inputs = _scored(session, team_id, list(gens), fit, days, now)
     future = _future(session, list(gens), now)
     rows = []
     for deal_id, s in sorted(scored.items()):
@@ -431,9 +471,11 @@ def home_page(
             hit.facts, account_name=account_name, has_manager=has_manager, escalated_at=escalated_at
         )
         scored[deal_id] = signals(facts, now, hit.chance)
-    missing = [row[0] for row in read if row[0] not in scored]
-    if missing:
-        scored.update(_scored(session, team_id, missing, days, now)[0])
+    missing = [row for row in read if row[0] not in scored]
+    if missing:  # their keys are fresh: the fit they name is the latest (unless keys differ)
+        fits = {(row[_KEY_AT][1], row[_KEY_AT][2]) for row in missing}
+        named = next(iter(fits)) if len(fits) == 1 else None
+        scored.update(_scored(session, team_id, [row[0] for row in missing], named, days, now)[0])
     for row in read:
         s = scored[row[0]]
         kept.put(row[0], _Kept(team_id, tuple(row[_KEY_AT]), now, s.facts, s.chance))

@@ -19,6 +19,7 @@ from bot.domain.pipeline import (
     MOMENTUM_WINDOW,
     DealFacts,
     MeetingFact,
+    Override,
     Pipeline,
     RepHygiene,
     ReplacementRatio,
@@ -41,6 +42,7 @@ from bot.services.permissions import reps_managed_by
 from models import (
     Account,
     Deal,
+    ForecastOverride,
     Meeting,
     NextStep,
     Nudge,
@@ -190,18 +192,72 @@ class DealSet:
 
 
 class _FactsStatements(NamedTuple):
-    deals: Executable
-    held: Executable
+    deals: Executable  # each deal with its meeting counts and step totals
     recent: Executable
     recent_known: Executable  # the recent meetings held and logged by now, of the deals f_later
     steps: Executable
-    totals: Executable
 
 
 @functools.cache
 def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -> _FactsStatements:
     """``_facts_rows``'s statements for a deal set's shape; ``dated``: as of f_now."""
     deal_filter = _SHAPES[shape](postgresql)
+    # The deal set again inside each per-set aggregate below (a derived table is never correlated).
+    deal_ids = select(Deal.id).where(deal_filter).correlate(None).scalar_subquery()
+    counted = Meeting.withdrawn_at.is_(None)
+    # As the forecast sees the deal at now: what was held and logged by then, steps as they stood.
+    known: ColumnElement[bool] = true()
+    created: ColumnElement[bool] = true()
+    ended: ColumnElement[bool] = true()
+    booked: ColumnElement[bool] = NextStep.booked_at.is_not(None)
+    if dated:
+        known = (Meeting.held_at <= _F_NOW) & (Meeting.logged_at <= _F_NOW)
+        created = NextStep.created_at <= _F_NOW
+        ended = NextStep.status_changed_at <= _F_NOW
+        booked = NextStep.booked_at <= _F_NOW
+    held = (  # ix_meetings_counted_deal_id_held_at, index only
+        select(
+            Meeting.deal_id,
+            func.count().label("held"),
+            func.count(case((known, 1))).label("known_held"),
+        )
+        .where(Meeting.deal_id.in_(deal_ids), counted)
+        .group_by(Meeting.deal_id)
+        .subquery("held")
+    )
+    # Every step's bookings and endings in one pass: the Home's "last booked commitment" (any
+    # step); for the forecast, the visible steps' kept, missed and latest booking as of now.
+    visible = (NextStep.meeting_id.is_(None) | Meeting.id.is_not(None)) & created
+    totals = (
+        select(
+            NextStep.deal_id,
+            func.max(NextStep.booked_at).label("booked"),
+            func.count(case((visible & ended & (NextStep.status == NextStepStatus.DONE), 1))).label("kept"),
+            func.count(case((visible & ended & (NextStep.status == NextStepStatus.MISSED), 1))).label(
+                "missed"
+            ),
+            func.max(case((visible & booked, NextStep.booked_at))).label("known_booked"),
+        )
+        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
+        .where(NextStep.deal_id.in_(deal_ids))
+        .group_by(NextStep.deal_id)
+        .subquery("totals")
+    )
+    # The deals with those counts: one statement (the aggregates are set-wise, as they were on
+    # their own, joined by deal id). For the chance, also the override standing on each deal (its
+    # newest, as ``current_overrides`` reads it).
+    newest = (
+        select(ForecastOverride.deal_id, func.max(ForecastOverride.id).label("last"))
+        .where(ForecastOverride.team_id == _F_TEAM, ForecastOverride.deal_id.in_(deal_ids))
+        .group_by(ForecastOverride.deal_id)
+        .subquery("newest")
+    )
+    override_columns = (
+        ForecastOverride.probability.label("o_probability"),
+        ForecastOverride.reason.label("o_reason"),
+        ForecastOverride.set_by_name.label("o_set_by"),
+        ForecastOverride.set_at.label("o_set_at"),
+    )
     deals = (
         select(
             Deal.id,
@@ -216,27 +272,24 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
             Deal.owner_rep_id,
             Account.name.label("account_name"),
             owner_has_manager(Deal.owner_rep_id).label("has_manager"),
+            func.coalesce(held.c.held, 0).label("held"),
+            func.coalesce(held.c.known_held, 0).label("known_held"),
+            totals.c.booked,
+            func.coalesce(totals.c.kept, 0).label("kept"),
+            func.coalesce(totals.c.missed, 0).label("missed"),
+            totals.c.known_booked,
         )
         .join(Account, Account.id == Deal.account_id)
+        .outerjoin(held, held.c.deal_id == Deal.id)
+        .outerjoin(totals, totals.c.deal_id == Deal.id)
         .where(deal_filter)
     )
-    deal_ids = select(Deal.id).where(deal_filter).scalar_subquery()
-    counted = Meeting.withdrawn_at.is_(None)
-    # As the forecast sees the deal at now: what was held and logged by then, steps as they stood.
-    known: ColumnElement[bool] = true()
-    created: ColumnElement[bool] = true()
-    ended: ColumnElement[bool] = true()
-    booked: ColumnElement[bool] = NextStep.booked_at.is_not(None)
-    if dated:
-        known = (Meeting.held_at <= _F_NOW) & (Meeting.logged_at <= _F_NOW)
-        created = NextStep.created_at <= _F_NOW
-        ended = NextStep.status_changed_at <= _F_NOW
-        booked = NextStep.booked_at <= _F_NOW
-    held = (  # ix_meetings_counted_deal_id_held_at, index only
-        select(Meeting.deal_id, func.count(), func.count(case((known, 1))))
-        .where(Meeting.deal_id.in_(deal_ids), counted)
-        .group_by(Meeting.deal_id)
-    )
+    if chance:
+        deals = (
+            deals.add_columns(*override_columns)
+            .outerjoin(newest, newest.c.deal_id == Deal.id)
+            .outerjoin(ForecastOverride, ForecastOverride.id == newest.c.last)
+        )
     recent = _recent_query(select(Deal.id).where(deal_filter), counted, postgresql)
     recent_known = _recent_query(
         select(Deal.id).where(among(Deal.id, "f_later", postgresql=postgresql)), counted & known, postgresql
@@ -269,24 +322,7 @@ def _facts_statements(shape: str, chance: bool, dated: bool, postgresql: bool) -
         .order_by(NextStep.created_at, NextStep.id)
         .where(opened | ~ended if chance else opened)
     )
-    # Every step's bookings and endings in one pass: the Home's "last booked commitment" (any
-    # step); for the forecast, the visible steps' kept, missed and latest booking as of now.
-    visible = (NextStep.meeting_id.is_(None) | Meeting.id.is_not(None)) & created
-    totals = (
-        select(
-            NextStep.deal_id,
-            func.max(NextStep.booked_at).label("booked"),
-            func.count(case((visible & ended & (NextStep.status == NextStepStatus.DONE), 1))).label("kept"),
-            func.count(case((visible & ended & (NextStep.status == NextStepStatus.MISSED), 1))).label(
-                "missed"
-            ),
-            func.max(case((visible & booked, NextStep.booked_at))).label("known_booked"),
-        )
-        .outerjoin(Meeting, (Meeting.id == NextStep.meeting_id) & counted & known)
-        .where(NextStep.deal_id.in_(deal_ids))
-        .group_by(NextStep.deal_id)
-    )
-    return _FactsStatements(deals, held, recent, recent_known, steps, totals)
+    return _FactsStatements(deals, recent, recent_known, steps)
 
 
 def _facts_rows(
@@ -310,11 +346,6 @@ def _facts_rows(
     deals = connection.execute(q.deals, params).all()
     if not deals:
         return []
-    held: dict[int, int] = {}
-    known_held: dict[int, int] = {}
-    for deal_id, n, k in connection.execute(q.held, params):
-        held[deal_id] = n
-        known_held[deal_id] = k
     recent: dict[int, list[MeetingFact]] = {}
     records: dict[int, list[MeetingRecord]] = {}
     step_records: dict[int, list[StepRecord]] = {}
@@ -332,7 +363,7 @@ def _facts_rows(
     if chance:
         # Where a meeting is dated after now, the forecast's last meetings are others: read them
         # (a handful of deals at most), the rest share the Home's.
-        later = {d for d, n in held.items() if known_held[d] != n}
+        later = {deal.id for deal in deals if deal.known_held != deal.held}
         _records((r for r in rows if r.deal_id not in later), records, step_records)
         if later:
             _records(
@@ -356,12 +387,6 @@ def _facts_rows(
                     found.scheduled_at,
                 )
             )
-    committed: dict[int, datetime] = {}
-    totals: dict[int, tuple[int, int, datetime | None]] = {}
-    for row in connection.execute(q.totals, params):
-        if row.booked is not None:
-            committed[row.deal_id] = row.booked
-        totals[row.deal_id] = (row.kept, row.missed, row.known_booked)
     facts = []
     for deal in deals:
         step: Any = steps.get(deal.id)
@@ -377,14 +402,14 @@ def _facts_rows(
                 expected_close=deal.expected_close,
                 last_meeting_at=deal.last_meeting_at,
                 at_risk_since=deal.at_risk_since,
-                meetings_held=held.get(deal.id, 0),
+                meetings_held=deal.held,
                 recent=tuple(recent.get(deal.id, ())),
                 step_id=step.id if step else None,
                 step_status=_STEP_STATUSES[step.status] if step else None,
                 step_at=step.scheduled_at if step else None,
                 step_since=step.status_changed_at if step else None,
                 step_description=step.description if step else "",
-                last_commitment_at=committed.get(deal.id),
+                last_commitment_at=deal.booked,
                 stalled_after_days=stalled_days,
                 escalated_at=step.escalated_at if step else None,
                 has_manager=deal.has_manager,
@@ -392,7 +417,6 @@ def _facts_rows(
             )
         )
         if inputs is not None:
-            kept, missed, last_booked = totals.get(deal.id, (0, 0, None))
             last = records.get(deal.id, [])
             shown = {m.id for m in last}
             # An open step of an older meeting is visible (checked above): no longer tied to a
@@ -407,7 +431,14 @@ def _facts_rows(
                 meetings=tuple(last),
                 steps=tuple(sorted(unique.values(), key=lambda s: (s.created_at, s.id))),
             )
-            inputs[deal.id] = ChanceInputs(timeline, known_held.get(deal.id, 0), kept, missed, last_booked)
+            override = (
+                None
+                if deal.o_probability is None
+                else Override(deal.o_probability, deal.o_reason, deal.o_set_by, deal.o_set_at)
+            )
+            inputs[deal.id] = ChanceInputs(
+                timeline, deal.known_held, deal.kept, deal.missed, deal.known_booked, override
+            )
     return facts
 
 
